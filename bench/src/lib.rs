@@ -1,0 +1,1 @@
+//! Reference workloads (../shared/WORKLOADS.md) and baselines (skeleton).

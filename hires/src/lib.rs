@@ -1,0 +1,1 @@
+//! High-resolution timer queue (skeleton).

@@ -1,0 +1,1 @@
+//! Hierarchical cascading timing wheel (skeleton).
