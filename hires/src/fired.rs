@@ -1,0 +1,196 @@
+//! The view of one expiry handed to the [`expire`](crate::HiresQueue::expire)
+//! callback, with IPRT-style control over the timer from inside it.
+//!
+//! The timer is out of its tree while the callback runs (as Linux runs an
+//! hrtimer callback in state `HRTIMER_STATE_CALLBACK`). What happens after
+//! the callback returns:
+//!
+//! | during the callback      | one-shot                 | periodic                        |
+//! |--------------------------|--------------------------|---------------------------------|
+//! | nothing                  | ends, value dropped      | re-armed at the next period     |
+//! | [`take`](Fired::take)    | ends, value returned     | ends, value returned            |
+//! | [`stop`](Fired::stop)    | ends, value dropped      | ends, value dropped             |
+//! | [`rearm_at`](Fired::rearm_at) | re-armed at that time | re-armed there, schedule continues from it |
+//! | [`set_period`](Fired::set_period) | becomes periodic | new period from the old schedule |
+//!
+//! `stop` and `rearm_at` override each other (the last call wins);
+//! `set_period` only changes the period. A timer re-armed at a time that is
+//! already due fires in the *next* `expire` call, so a callback cannot make
+//! one `expire` loop forever. The handle stays valid while the timer stays
+//! armed; once it ends the handle is stale.
+
+use crate::base::ClockBase;
+use crate::error::Error;
+use crate::handle::Handle;
+use crate::node::Node;
+use crate::periodic::forward;
+
+/// What the queue does with the timer when the callback returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// One-shot: end; periodic: forward to the next period.
+    Default,
+    /// End the timer.
+    Stop,
+    /// Re-arm with `earliest = t` (slack kept).
+    Rearm(u64),
+}
+
+/// One expiry, given by value to the [`expire`](crate::HiresQueue::expire)
+/// callback. After the callback returns: a one-shot ends (its value dropped
+/// unless [taken](Fired::take)), a periodic timer is re-armed at its next
+/// period; [`stop`](Fired::stop), [`rearm_at`](Fired::rearm_at) and
+/// [`set_period`](Fired::set_period) change that.
+pub struct Fired<'a, T> {
+    pub(crate) node: &'a mut Node<T>,
+    pub(crate) action: &'a mut Action,
+    pub(crate) handle: Handle,
+    pub(crate) now: u64,
+    pub(crate) overruns: u64,
+}
+
+impl<'a, T> Fired<'a, T> {
+    /// The timer's handle (still valid if the timer is re-armed).
+    #[inline]
+    pub fn handle(&self) -> Handle {
+        self.handle
+    }
+
+    /// The clock base the deadlines below are measured on.
+    #[inline]
+    pub fn base(&self) -> ClockBase {
+        self.node.base
+    }
+
+    /// The scheduled (latest) expiry that fired, in the base's time. For an
+    /// exact timer this is its deadline; for a range timer its `latest`.
+    #[inline]
+    pub fn deadline(&self) -> u64 {
+        self.node.hard
+    }
+
+    /// The earliest allowed expiry (== [`deadline`](Self::deadline) except
+    /// for range timers).
+    #[inline]
+    pub fn earliest(&self) -> u64 {
+        self.node.soft
+    }
+
+    /// The base's time at which it fired (the `now` of `expire`, converted to
+    /// the timer's base).
+    #[inline]
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// Whole periods missed between the scheduled expiry and `now` (0 when
+    /// on time, always 0 for one-shot timers). These expiries are folded into
+    /// this one, as `hrtimer_forward` / `timer_getoverrun` do.
+    #[inline]
+    pub fn overruns(&self) -> u64 {
+        self.overruns
+    }
+
+    /// The current period, `None` for a one-shot timer.
+    #[inline]
+    pub fn period(&self) -> Option<u64> {
+        (self.node.period != 0).then_some(self.node.period)
+    }
+
+    /// The earliest expiry the timer will have after the callback, given the
+    /// calls made so far; `None` if it ends (one-shot, stopped, taken, or the
+    /// next period would overflow `u64`).
+    pub fn next_deadline(&self) -> Option<u64> {
+        match *self.action {
+            Action::Stop => None,
+            Action::Rearm(t) => Some(t),
+            Action::Default if self.node.period != 0 => {
+                forward(self.node.soft, self.node.period, self.now)
+            }
+            Action::Default => None,
+        }
+    }
+
+    /// The timer's value.
+    #[inline]
+    pub fn value(&self) -> &T {
+        match &self.node.value {
+            Some(v) => v,
+            // A `Fired` is only built for a node holding a value, and `take`
+            // consumes the `Fired`.
+            None => unreachable!("fired timer without a value"),
+        }
+    }
+
+    /// The timer's value, mutably (changes persist if it is re-armed).
+    #[inline]
+    pub fn value_mut(&mut self) -> &mut T {
+        match &mut self.node.value {
+            Some(v) => v,
+            None => unreachable!("fired timer without a value"),
+        }
+    }
+
+    /// Ends the timer and returns its value.
+    #[inline]
+    pub fn take(self) -> T {
+        *self.action = Action::Stop;
+        match self.node.value.take() {
+            Some(v) => v,
+            None => unreachable!("fired timer without a value"),
+        }
+    }
+
+    /// Ends the timer after the callback (its value is dropped); overrides
+    /// an earlier [`rearm_at`](Self::rearm_at).
+    #[inline]
+    pub fn stop(&mut self) {
+        *self.action = Action::Stop;
+    }
+
+    /// Re-arms the timer with earliest expiry `t` (absolute, in its base's
+    /// time; a range timer keeps its slack, saturating at `u64::MAX`). A
+    /// periodic timer's schedule continues from `t`. Overrides an earlier
+    /// [`stop`](Self::stop). If `t` is already due the timer fires in the
+    /// next `expire` call.
+    #[inline]
+    pub fn rearm_at(&mut self, t: u64) {
+        *self.action = Action::Rearm(t);
+    }
+
+    /// [`rearm_at`](Self::rearm_at)`(now + delay)`, saturating.
+    #[inline]
+    pub fn rearm_after(&mut self, delay: u64) {
+        self.rearm_at(self.now.saturating_add(delay));
+    }
+
+    /// Changes the interval. Unless the callback re-arms it elsewhere, the
+    /// timer continues at the first point of `earliest + k * period` after
+    /// now (so a one-shot becomes periodic). Does not undo a `stop`.
+    ///
+    /// # Errors
+    /// [`Error::ZeroPeriod`] if `period == 0` (nothing changes).
+    #[inline]
+    pub fn set_period(&mut self, period: u64) -> Result<(), Error> {
+        if period == 0 {
+            return Err(Error::ZeroPeriod);
+        }
+        self.node.period = period;
+        Ok(())
+    }
+}
+
+impl<T: core::fmt::Debug> core::fmt::Debug for Fired<'_, T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Fired")
+            .field("handle", &self.handle)
+            .field("base", &self.node.base)
+            .field("deadline", &self.node.hard)
+            .field("earliest", &self.node.soft)
+            .field("now", &self.now)
+            .field("overruns", &self.overruns)
+            .field("period", &self.period())
+            .field("value", &self.node.value)
+            .finish()
+    }
+}

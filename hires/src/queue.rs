@@ -1,0 +1,608 @@
+//! `HiresQueue`: the operations, on top of the arena (storage), the clock
+//! bases (trees with cached leftmost) and the periodic arithmetic.
+//!
+//! Cost of each operation with `n` armed timers:
+//!
+//! | operation                   | cost                         |
+//! |-----------------------------|------------------------------|
+//! | insert / reset              | O(log n) descent + rebalance |
+//! | cancel                      | O(1) amortised unlink + rebalance, O(log n) worst |
+//! | next_deadline / next_event / peek | O(1) (cached leftmost per base) |
+//! | expire, per fired timer     | O(1) amortised unlink, + O(log n) if re-armed |
+//! | clock_was_set               | O(1)                         |
+//!
+//! Range timers (`insert_range`) follow `hrtimer_start_range_ns`: the tree
+//! is keyed by the hard `latest` deadline, `next_event` reports that hard
+//! deadline, and `expire(now)` walks the tree from the left firing every
+//! timer whose soft `earliest <= now`, stopping at the first timer that is
+//! not yet allowed to fire. So a range timer never fires before `earliest`,
+//! and fires at the latest at the first `expire` with `now >= latest` (every
+//! timer before it in the tree then has `earliest <= latest <= now`). A
+//! timer due at the same time as the hard deadline of another thus fires in
+//! the same pass: that is the batching.
+//!
+//! Exact timers (soft == hard) fire in `(deadline, insertion seq)` order;
+//! the two bases are merged by their deadlines converted to monotonic time
+//! (ties by insertion seq, which is global to the queue).
+
+use core::fmt;
+use core::ptr::NonNull;
+
+use crate::arena::Arena;
+use crate::base::{Base, ClockBase};
+use crate::error::Error;
+use crate::fired::{Action, Fired};
+use crate::handle::{new_queue_id, Handle};
+use crate::node::{Node, State, NIL};
+use crate::periodic::{forward, overruns};
+
+/// A high-resolution timer queue: nanosecond deadlines on a monotonic and a
+/// realtime clock, ordered by one red-black tree per clock.
+///
+/// ```
+/// use hrwheel_hires::HiresQueue;
+///
+/// let mut q = HiresQueue::new();
+/// let once = q.insert(1_500, "one-shot");
+/// let tick = q.insert_periodic(1_000, 1_000, "tick").unwrap();
+/// assert_eq!(q.next_deadline(), Some(1_000));
+///
+/// let mut log = Vec::new();
+/// // Late by 1.7 periods: the tick fires once with one overrun, the one-shot
+/// // is taken by value.
+/// let n = q.expire(2_700, |fired| {
+///     log.push((fired.deadline(), fired.overruns()));
+///     if fired.period().is_none() {
+///         assert_eq!(fired.take(), "one-shot");
+///     }
+/// });
+/// assert_eq!(n, 2);
+/// assert_eq!(log, [(1_000, 1), (1_500, 0)]);
+/// // No drift: the tick stays on its 1 µs grid.
+/// assert_eq!(q.deadline(tick), Some(3_000));
+/// assert_eq!(q.cancel(once), None); // already fired: stale handle
+/// assert_eq!(q.cancel(tick), Some("tick"));
+/// assert!(q.is_empty());
+/// ```
+pub struct HiresQueue<T> {
+    bases: [Base<T>; 2],
+    arena: Arena<T>,
+    /// realtime = monotonic + offset.
+    offset: i64,
+    seq: u64,
+    len: usize,
+    id: u32,
+}
+
+// SAFETY: the queue exclusively owns every node (the arena's chunks) and the
+// trees only point into them; nothing is shared with another queue or
+// thread, so moving the whole queue to another thread moves all of it. The
+// `!Send`/`!Sync` of the intrusive links (`Cell`s) only guards against
+// sharing individual nodes, which the queue never does.
+unsafe impl<T: Send> Send for HiresQueue<T> {}
+
+impl<T> Default for HiresQueue<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> fmt::Debug for HiresQueue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HiresQueue")
+            .field("len", &self.len)
+            .field("capacity", &self.arena.capacity())
+            .field("realtime_offset", &self.offset)
+            .field("next_event", &self.next_event())
+            .finish()
+    }
+}
+
+impl<T> Drop for HiresQueue<T> {
+    fn drop(&mut self) {
+        // Unlink nothing, just forget: the arena (dropped after this) frees
+        // the nodes and their values.
+        for base in &mut self.bases {
+            base.forget_all();
+        }
+    }
+}
+
+impl<T> HiresQueue<T> {
+    /// An empty queue; realtime offset 0.
+    pub fn new() -> Self {
+        Self::with_capacity(0)
+    }
+
+    /// An empty queue with room for `n` timers before it allocates.
+    pub fn with_capacity(n: usize) -> Self {
+        HiresQueue {
+            bases: [Base::new(), Base::new()],
+            arena: Arena::with_capacity(n),
+            offset: 0,
+            seq: 0,
+            len: 0,
+            id: new_queue_id(),
+        }
+    }
+
+    /// Number of armed timers.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// `true` if no timer is armed.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Timers the queue can hold without allocating.
+    pub fn capacity(&self) -> usize {
+        self.arena.capacity()
+    }
+
+    /// Arms a one-shot timer at absolute monotonic `deadline_ns`. A deadline
+    /// that is already due fires at the next [`expire`](Self::expire).
+    #[inline]
+    pub fn insert(&mut self, deadline_ns: u64, value: T) -> Handle {
+        self.arm(ClockBase::Monotonic, deadline_ns, deadline_ns, 0, value)
+    }
+
+    /// Arms a one-shot timer `delay_ns` after monotonic `now_ns`
+    /// (saturating). Relative timers are monotonic: clock steps never move
+    /// them.
+    #[inline]
+    pub fn insert_after(&mut self, now_ns: u64, delay_ns: u64, value: T) -> Handle {
+        self.insert(now_ns.saturating_add(delay_ns), value)
+    }
+
+    /// Arms a one-shot timer at absolute `deadline_ns` on `base`.
+    #[inline]
+    pub fn insert_on(&mut self, base: ClockBase, deadline_ns: u64, value: T) -> Handle {
+        self.arm(base, deadline_ns, deadline_ns, 0, value)
+    }
+
+    /// Arms a monotonic periodic timer: first expiry `first_ns`, then every
+    /// `period_ns` on that schedule (see [`Fired`] for re-arming rules).
+    ///
+    /// # Errors
+    /// [`Error::ZeroPeriod`] if `period_ns == 0`.
+    #[inline]
+    pub fn insert_periodic(
+        &mut self,
+        first_ns: u64,
+        period_ns: u64,
+        value: T,
+    ) -> Result<Handle, Error> {
+        self.insert_periodic_on(ClockBase::Monotonic, first_ns, period_ns, value)
+    }
+
+    /// [`insert_periodic`](Self::insert_periodic) on `base`.
+    ///
+    /// # Errors
+    /// [`Error::ZeroPeriod`] if `period_ns == 0`.
+    pub fn insert_periodic_on(
+        &mut self,
+        base: ClockBase,
+        first_ns: u64,
+        period_ns: u64,
+        value: T,
+    ) -> Result<Handle, Error> {
+        if period_ns == 0 {
+            return Err(Error::ZeroPeriod);
+        }
+        Ok(self.arm(base, first_ns, first_ns, period_ns, value))
+    }
+
+    /// Arms a monotonic one-shot timer that may fire anywhere in
+    /// `earliest_ns..=latest_ns`, so it can be batched with its neighbours
+    /// (`hrtimer_start_range_ns`). It never fires before `earliest_ns`, and
+    /// fires no later than the first `expire` at or after `latest_ns`.
+    ///
+    /// # Errors
+    /// [`Error::EmptyRange`] if `earliest_ns > latest_ns`.
+    #[inline]
+    pub fn insert_range(
+        &mut self,
+        earliest_ns: u64,
+        latest_ns: u64,
+        value: T,
+    ) -> Result<Handle, Error> {
+        self.insert_range_on(ClockBase::Monotonic, earliest_ns, latest_ns, value)
+    }
+
+    /// [`insert_range`](Self::insert_range) on `base`.
+    ///
+    /// # Errors
+    /// [`Error::EmptyRange`] if `earliest_ns > latest_ns`.
+    pub fn insert_range_on(
+        &mut self,
+        base: ClockBase,
+        earliest_ns: u64,
+        latest_ns: u64,
+        value: T,
+    ) -> Result<Handle, Error> {
+        if earliest_ns > latest_ns {
+            return Err(Error::EmptyRange);
+        }
+        Ok(self.arm(base, earliest_ns, latest_ns, 0, value))
+    }
+
+    /// Cancels a timer and returns its value; `None` if the handle is stale
+    /// or foreign (see [`try_cancel`](Self::try_cancel) for which).
+    #[inline]
+    pub fn cancel(&mut self, h: Handle) -> Option<T> {
+        self.try_cancel(h).ok()
+    }
+
+    /// Cancels a timer and returns its value.
+    ///
+    /// # Errors
+    /// [`Error::StaleHandle`] or [`Error::ForeignHandle`].
+    pub fn try_cancel(&mut self, h: Handle) -> Result<T, Error> {
+        let ptr = self.lookup(h)?;
+        // SAFETY: `lookup` only returns armed nodes, which are linked into
+        // the tree of their base.
+        let base = unsafe { (*ptr.as_ptr()).base };
+        unsafe { self.bases[base.index()].remove(ptr) };
+        self.len -= 1;
+        // SAFETY: the node is now unlinked; no other reference to it exists.
+        let value = unsafe { (*ptr.as_ptr()).value.take() };
+        // SAFETY: `ptr` is the node at `h.index` and it is unlinked.
+        unsafe { self.arena.release(h.index, ptr) };
+        match value {
+            Some(v) => Ok(v),
+            None => unreachable!("armed timer without a value"),
+        }
+    }
+
+    /// Moves a timer so its earliest expiry is `deadline_ns` (in its base's
+    /// time). A range timer keeps its slack (saturating at `u64::MAX`); a
+    /// periodic timer keeps its period and continues its schedule from
+    /// `deadline_ns`. A reset counts as a new insertion for tie-breaking.
+    ///
+    /// # Errors
+    /// [`Error::StaleHandle`] or [`Error::ForeignHandle`].
+    pub fn reset(&mut self, h: Handle, deadline_ns: u64) -> Result<(), Error> {
+        let ptr = self.lookup(h)?;
+        // SAFETY: armed node (see `lookup`), read only.
+        let slack = unsafe { (*ptr.as_ptr()).slack() };
+        self.move_to(ptr, deadline_ns, deadline_ns.saturating_add(slack));
+        Ok(())
+    }
+
+    /// Moves a timer to fire in `earliest_ns..=latest_ns` (its base's time).
+    ///
+    /// # Errors
+    /// [`Error::EmptyRange`], [`Error::StaleHandle`] or
+    /// [`Error::ForeignHandle`].
+    pub fn reset_range(
+        &mut self,
+        h: Handle,
+        earliest_ns: u64,
+        latest_ns: u64,
+    ) -> Result<(), Error> {
+        let ptr = self.lookup(h)?;
+        if earliest_ns > latest_ns {
+            return Err(Error::EmptyRange);
+        }
+        self.move_to(ptr, earliest_ns, latest_ns);
+        Ok(())
+    }
+
+    /// `true` if `h` names an armed timer of this queue.
+    pub fn contains(&self, h: Handle) -> bool {
+        self.lookup(h).is_ok()
+    }
+
+    /// The timer's value.
+    pub fn get(&self, h: Handle) -> Option<&T> {
+        let ptr = self.lookup(h).ok()?;
+        // SAFETY: armed node; the shared borrow is tied to `&self`, and every
+        // mutation of nodes needs `&mut self`.
+        unsafe { (*ptr.as_ptr()).value.as_ref() }
+    }
+
+    /// The timer's value, mutably.
+    pub fn get_mut(&mut self, h: Handle) -> Option<&mut T> {
+        let ptr = self.lookup(h).ok()?;
+        // SAFETY: armed node; the tree only reads the link and key fields,
+        // never `value`, and the unique borrow is tied to `&mut self`.
+        unsafe { (*ptr.as_ptr()).value.as_mut() }
+    }
+
+    /// The timer's (latest) deadline in its base's time.
+    pub fn deadline(&self, h: Handle) -> Option<u64> {
+        let ptr = self.lookup(h).ok()?;
+        // SAFETY: armed node, read only.
+        Some(unsafe { (*ptr.as_ptr()).hard })
+    }
+
+    /// The timer's period, `None` for one-shot timers or bad handles.
+    pub fn period(&self, h: Handle) -> Option<u64> {
+        let ptr = self.lookup(h).ok()?;
+        // SAFETY: armed node, read only.
+        let p = unsafe { (*ptr.as_ptr()).period };
+        (p != 0).then_some(p)
+    }
+
+    /// The timer that fires first and its deadline in monotonic time; O(1).
+    pub fn peek(&self) -> Option<(Handle, u64)> {
+        let (ptr, at) = self.earliest()?;
+        // SAFETY: a base's first node is armed, read only.
+        let node = unsafe { &*ptr.as_ptr() };
+        Some((
+            Handle {
+                index: node.index,
+                gen: node.gen,
+                queue: self.id,
+            },
+            at,
+        ))
+    }
+
+    /// The earliest (hard) deadline across both bases, in monotonic time;
+    /// O(1). Same as [`next_event`](Self::next_event): sleeping until it and
+    /// then calling [`expire`](Self::expire) never misses a timer.
+    #[inline]
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.next_event()
+    }
+
+    /// The earliest (hard) deadline across both bases, converted to
+    /// monotonic time with the current realtime offset (a realtime deadline
+    /// already passed reads as 0); O(1). This is what a tickless driver
+    /// programs its one-shot event for.
+    #[inline]
+    pub fn next_event(&self) -> Option<u64> {
+        self.earliest().map(|(_, at)| at)
+    }
+
+    /// The earliest (hard) deadline on one base, in that base's time; O(1).
+    #[inline]
+    pub fn next_deadline_on(&self, base: ClockBase) -> Option<u64> {
+        let ptr = self.bases[base.index()].first()?;
+        // SAFETY: a base's first node is armed, read only.
+        Some(unsafe { (*ptr.as_ptr()).hard })
+    }
+
+    /// Sets the realtime clock: from now on `realtime = monotonic +
+    /// realtime_offset_ns`. O(1): absolute realtime timers keep their
+    /// realtime deadlines, so after a step forward the newly due ones fire
+    /// at the next `expire`, and after a step back they fire later.
+    /// Monotonic (and relative) timers are unaffected.
+    #[inline]
+    pub fn clock_was_set(&mut self, realtime_offset_ns: i64) {
+        self.offset = realtime_offset_ns;
+    }
+
+    /// The current realtime offset (`realtime - monotonic`).
+    #[inline]
+    pub fn realtime_offset(&self) -> i64 {
+        self.offset
+    }
+
+    /// Realtime that corresponds to monotonic `now_ns` (clamped to `u64`).
+    #[inline]
+    pub fn realtime_at(&self, now_ns: u64) -> u64 {
+        ClockBase::Realtime.now(now_ns, self.offset)
+    }
+
+    /// Fires every timer due at monotonic time `now_ns` — exact timers with
+    /// deadline `<= now`, range timers with `earliest <= now` (see the
+    /// module docs), realtime timers against `now_ns + offset` — in
+    /// deadline order, calling `f` once per expiry with a [`Fired`] view.
+    /// Periodic timers are re-armed after their callback unless it stops
+    /// them. Returns the number of callbacks made.
+    ///
+    /// If `f` panics, the timer being fired (and any timer re-armed from a
+    /// callback at an already-due time during this call) is lost: its
+    /// handle reads as stale and its value is dropped with the queue. The
+    /// queue stays consistent.
+    pub fn expire<F>(&mut self, now_ns: u64, mut f: F) -> usize
+    where
+        F: FnMut(Fired<'_, T>),
+    {
+        let now_rt = ClockBase::Realtime.now(now_ns, self.offset);
+        let mut fired = 0;
+        let mut pending = NIL;
+        while let Some((base, ptr)) = self.next_due(now_ns, now_rt) {
+            let base_now = match base {
+                ClockBase::Monotonic => now_ns,
+                ClockBase::Realtime => now_rt,
+            };
+            // SAFETY: `next_due` returns the first node of `base`'s tree.
+            unsafe { self.bases[base.index()].remove(ptr) };
+            self.len -= 1;
+            fired += 1;
+            let mut action = Action::Default;
+            {
+                // SAFETY: the node is unlinked, so this is the only
+                // reference to it until the borrow ends with the callback.
+                let node = unsafe { &mut *ptr.as_ptr() };
+                node.state = State::Firing;
+                let handle = Handle {
+                    index: node.index,
+                    gen: node.gen,
+                    queue: self.id,
+                };
+                let overruns = overruns(node.soft, node.period, base_now);
+                f(Fired {
+                    node,
+                    action: &mut action,
+                    handle,
+                    now: base_now,
+                    overruns,
+                });
+            }
+            // SAFETY: still unlinked and unaliased (the callback's borrow
+            // has ended).
+            let node = unsafe { &mut *ptr.as_ptr() };
+            let next = match action {
+                Action::Stop => None,
+                Action::Rearm(t) => Some(t),
+                Action::Default if node.period != 0 => forward(node.soft, node.period, base_now),
+                Action::Default => None,
+            };
+            match next {
+                Some(soft) if node.value.is_some() => {
+                    let slack = node.slack();
+                    node.soft = soft;
+                    node.hard = soft.saturating_add(slack);
+                    node.seq = self.next_seq();
+                    if soft <= base_now {
+                        // Due already: arm after this pass (no endless loop).
+                        node.state = State::Pending;
+                        node.next = pending;
+                        pending = node.index;
+                    } else {
+                        node.state = State::Armed;
+                        // SAFETY: unlinked live node; arena nodes never move.
+                        unsafe { self.bases[base.index()].insert(ptr) };
+                        self.len += 1;
+                    }
+                }
+                _ => {
+                    let index = node.index;
+                    // SAFETY: `ptr` is the node at `index`, unlinked.
+                    unsafe { self.arena.release(index, ptr) };
+                }
+            }
+        }
+        while pending != NIL {
+            let Some(ptr) = self.arena.get(pending) else {
+                unreachable!("pending index out of range")
+            };
+            // SAFETY: pending nodes are live and unlinked; the node is only
+            // borrowed for this statement block.
+            let base = unsafe {
+                let node = &mut *ptr.as_ptr();
+                pending = node.next;
+                node.next = NIL;
+                node.state = State::Armed;
+                node.base
+            };
+            // SAFETY: unlinked live node; arena nodes never move.
+            unsafe { self.bases[base.index()].insert(ptr) };
+            self.len += 1;
+        }
+        fired
+    }
+
+    // ---- internals ----
+
+    #[inline]
+    fn next_seq(&mut self) -> u64 {
+        let s = self.seq;
+        self.seq += 1;
+        s
+    }
+
+    fn arm(&mut self, base: ClockBase, soft: u64, hard: u64, period: u64, value: T) -> Handle {
+        let seq = self.next_seq();
+        let (index, ptr) = self.arena.alloc();
+        let gen = {
+            // SAFETY: a freshly allocated node is unlinked and unaliased.
+            let node = unsafe { &mut *ptr.as_ptr() };
+            node.soft = soft;
+            node.hard = hard;
+            node.seq = seq;
+            node.period = period;
+            node.base = base;
+            node.state = State::Armed;
+            node.next = NIL;
+            node.value = Some(value);
+            node.gen
+        };
+        // SAFETY: unlinked live node; arena nodes never move.
+        unsafe { self.bases[base.index()].insert(ptr) };
+        self.len += 1;
+        Handle {
+            index,
+            gen,
+            queue: self.id,
+        }
+    }
+
+    /// Re-keys an armed node.
+    fn move_to(&mut self, ptr: NonNull<Node<T>>, soft: u64, hard: u64) {
+        let seq = self.next_seq();
+        // SAFETY: `ptr` is armed (checked by the caller via `lookup`), so it
+        // is linked into its base's tree.
+        let base = unsafe { (*ptr.as_ptr()).base };
+        unsafe { self.bases[base.index()].remove(ptr) };
+        {
+            // SAFETY: unlinked now, no other reference.
+            let node = unsafe { &mut *ptr.as_ptr() };
+            node.soft = soft;
+            node.hard = hard;
+            node.seq = seq;
+        }
+        // SAFETY: unlinked live node; arena nodes never move.
+        unsafe { self.bases[base.index()].insert(ptr) };
+    }
+
+    /// The armed node `h` names.
+    #[inline]
+    fn lookup(&self, h: Handle) -> Result<NonNull<Node<T>>, Error> {
+        if h.queue != self.id {
+            return Err(Error::ForeignHandle);
+        }
+        let ptr = self.arena.get(h.index).ok_or(Error::StaleHandle)?;
+        // SAFETY: `ptr` is inside a live chunk; read only.
+        let node = unsafe { &*ptr.as_ptr() };
+        if node.gen == h.gen && node.state == State::Armed {
+            Ok(ptr)
+        } else {
+            Err(Error::StaleHandle)
+        }
+    }
+
+    /// The first node across bases and its hard deadline in monotonic time.
+    #[inline]
+    fn earliest(&self) -> Option<(NonNull<Node<T>>, u64)> {
+        let mut best: Option<(NonNull<Node<T>>, u64, u64)> = None;
+        for base in ClockBase::ALL {
+            if let Some(ptr) = self.bases[base.index()].first() {
+                // SAFETY: a base's first node is armed, read only.
+                let (hard, seq) = unsafe { ((*ptr.as_ptr()).hard, (*ptr.as_ptr()).seq) };
+                let at = base.to_monotonic(hard, self.offset);
+                if best.map_or(true, |(_, b_at, b_seq)| (at, seq) < (b_at, b_seq)) {
+                    best = Some((ptr, at, seq));
+                }
+            }
+        }
+        best.map(|(p, at, _)| (p, at))
+    }
+
+    /// The next node to fire at monotonic `now` (realtime `now_rt`): the
+    /// first node of each base if its earliest expiry has come, the two
+    /// merged by monotonic hard deadline, then seq.
+    #[inline]
+    fn next_due(&self, now: u64, now_rt: u64) -> Option<(ClockBase, NonNull<Node<T>>)> {
+        let due = |base: ClockBase, base_now: u64| {
+            let ptr = self.bases[base.index()].first()?;
+            // SAFETY: a base's first node is armed, read only.
+            let node = unsafe { &*ptr.as_ptr() };
+            (node.soft <= base_now)
+                .then(|| (ptr, base.to_monotonic(node.hard, self.offset), node.seq))
+        };
+        match (
+            due(ClockBase::Monotonic, now),
+            due(ClockBase::Realtime, now_rt),
+        ) {
+            (None, None) => None,
+            (Some((p, ..)), None) => Some((ClockBase::Monotonic, p)),
+            (None, Some((p, ..))) => Some((ClockBase::Realtime, p)),
+            (Some((pm, am, sm)), Some((pr, ar, sr))) => {
+                if (am, sm) <= (ar, sr) {
+                    Some((ClockBase::Monotonic, pm))
+                } else {
+                    Some((ClockBase::Realtime, pr))
+                }
+            }
+        }
+    }
+}
