@@ -1,1 +1,98 @@
-//! Hierarchical cascading timing wheel (skeleton).
+//! A hierarchical cascading timing wheel with lazy cascading, lazy re-arm and
+//! per-timer slack, for coarse timeouts that are mostly cancelled or reset
+//! before they fire.
+//!
+//! Time is a `u64` tick count; the wheel has a current tick, [`Wheel::now`].
+//! A timer never fires before its deadline: it fires on the first
+//! [`Wheel::advance`] whose target is `>=` its deadline. A timer armed with a
+//! deadline `<= now()` is not an error: it fires on the next `advance` (with
+//! any target), before the timers that are due later.
+//!
+//! # Storage
+//!
+//! Timers live in a [`slab::Slab`]; each entry is linked into exactly one
+//! doubly-linked list by `u32` index: a slot of some level, or the *due list*
+//! of timers armed with a past deadline. `insert`, `cancel` and `reset` are
+//! O(1) and allocate nothing once the slab has grown (see
+//! [`Wheel::with_capacity`]); `advance` never allocates.
+//!
+//! # Levels
+//!
+//! There are [`LEVELS`] = 11 levels of [`SLOTS`] = 64 slots. A slot of level
+//! `L` covers `64^L` ticks and a level spans `64^(L+1)` ticks; 11 levels of 6
+//! bits cover all 64 bits of a deadline, so any deadline up to `u64::MAX` is
+//! held without an overflow list and time never wraps. At 1 ms per tick:
+//!
+//! | level | slot granularity | level span          |
+//! |------:|------------------|---------------------|
+//! | 0     | 1 ms             | 64 ms               |
+//! | 1     | 64 ms            | 4.096 s             |
+//! | 2     | 4.096 s          | 262 s (4.4 min)     |
+//! | 3     | 4.4 min          | 4.66 h              |
+//! | 4     | 4.66 h           | 12.4 days           |
+//! | 5     | 12.4 days        | 2.18 years          |
+//! | 6     | 2.18 years       | 139 years           |
+//! | 7     | 139 years        | 8,900 years         |
+//! | 8     | 8,900 years      | 571,000 years       |
+//! | 9     | 571,000 years    | 36.5 million years  |
+//! | 10    | 36.5 million y.  | 585 million years (16 slots used, `2^64` ticks) |
+//!
+//! A timer is filed relative to `now` at the level of the highest bit in
+//! which its firing tick and `now` differ, in the slot given by that level's
+//! 6 bits of the firing tick (see `level.rs`). Each level has a `u64` bitmap
+//! of non-empty slots and the wheel a bitmap of non-empty levels. Every slot
+//! start of level `L` comes before every slot start of level `L + 1`, so the
+//! next slot to visit is found with two `trailing_zeros`: the lowest set bit
+//! of the lowest non-empty level. [`Wheel::next_deadline`] answers from that
+//! in O(1) without walking a list: it is that slot's start, exact for level 0
+//! and otherwise never later than any deadline the slot holds.
+//!
+//! # Lazy cascading
+//!
+//! `advance(to)` repeatedly takes the next non-empty slot; if it starts after
+//! `to` it stops, otherwise time jumps to the slot's start and the slot is
+//! emptied: each timer whose deadline has come fires, every other one is
+//! *moved* (re-filed relative to the new `now`, which puts it in a finer
+//! level). A slot of level `>= 1` is thus redistributed only when time
+//! reaches it, empty stretches cost nothing, and a timer cancelled before its
+//! slot is reached is never moved. A timer moves at most once per level it
+//! descends: at most `LEVELS - 1` moves, and one more after a lazy re-arm;
+//! [`Stats`] counts them.
+//!
+//! # Ordering
+//!
+//! Exact timers fire in `(deadline, arming order)` order, where a `reset`
+//! counts as a new arming. Every list is kept sorted by an arming sequence
+//! number; a newly armed timer goes to the tail, and a moved timer walks
+//! back from the tail past younger timers (none in the common case).
+//!
+//! # Lazy re-arm
+//!
+//! `reset` to a firing tick no earlier than the start of the timer's current
+//! slot only rewrites the stored deadline (and moves the entry to the tail of
+//! the same list): when the slot is reached, the timer's deadline has not
+//! come, so it is re-filed instead of fired. A TCP retransmit timer reset on
+//! every packet thus costs one relink per slot period, not one per packet.
+//! Meanwhile [`Wheel::next_deadline`] may be earlier than the true earliest
+//! deadline (never later), and advancing to it fires nothing early.
+//!
+//! # Slack
+//!
+//! [`Wheel::insert_with_slack`] arms a timer that may fire anywhere in
+//! `[deadline, deadline + slack]`. The wheel files it by the earliest tick of
+//! that window that is a multiple of the coarsest possible granularity
+//! `64^j`. When a slot of level `j` or above containing that tick is reached,
+//! the slot starts inside the window, so the timer fires from there instead
+//! of cascading down (the Linux 2016 trade-off, per timer). Slack 0 is exact.
+
+mod entry;
+mod key;
+mod level;
+mod list;
+mod stats;
+mod wheel;
+
+pub use key::{Error, TimerKey};
+pub use level::{LEVELS, SLOTS, SLOT_BITS};
+pub use stats::Stats;
+pub use wheel::{Expired, Wheel};

@@ -1,0 +1,200 @@
+//! One level of the wheel (64 slot lists and their occupancy bitmap), and the
+//! arithmetic that maps a firing key to a level, a slot, and a slot's start.
+//!
+//! # Placement
+//!
+//! A pending timer with firing key `k > now` is filed at the level of the
+//! highest bit in which `k` and `now` differ, `level = (63 - lzcnt(k ^ now)) / 6`,
+//! in slot `(k >> 6·level) & 63`. So level `L` holds the keys that share all
+//! bits above `6·(L+1)` with `now` but differ in bits `6·L .. 6·L+6`; since
+//! `k > now`, the slot index is strictly greater than `now`'s own index at
+//! that level. The slot's *start* is `now` with bits below `6·(L+1)` cleared,
+//! plus `slot << 6·L`: the first tick at which the slot's range begins.
+//!
+//! # Bitmap search
+//!
+//! Each level keeps a `u64` with bit `s` set iff slot `s` is non-empty. All
+//! slot starts of level `L` lie in `now`'s current `64^(L+1)`-tick block,
+//! after `now`'s `64^L` block, so they all come before every slot start of
+//! level `L+1`. The next slot to process is therefore the lowest set bit
+//! (`trailing_zeros`) of the lowest non-empty level, which the wheel finds
+//! from a further per-level summary bitmap: two `tzcnt`s, no list walking.
+
+use crate::entry::Entry;
+use crate::list::List;
+use slab::Slab;
+
+/// log2 of the number of slots per level.
+pub const SLOT_BITS: u32 = 6;
+/// Slots per level.
+pub const SLOTS: usize = 1 << SLOT_BITS;
+/// Number of levels: `ceil(64 / 6) = 11`, enough for any `u64` deadline
+/// (level 10 uses only its first 16 slots).
+pub const LEVELS: usize = 11;
+
+/// The level at which a key `k > now` is filed.
+#[inline]
+pub(crate) fn level_for(now: u64, key: u64) -> usize {
+    debug_assert!(key > now);
+    let high_bit = 63 - (key ^ now).leading_zeros();
+    (high_bit / SLOT_BITS) as usize
+}
+
+/// The slot of `key` at `level`.
+#[inline]
+pub(crate) fn slot_for(key: u64, level: usize) -> usize {
+    ((key >> (SLOT_BITS as usize * level)) & (SLOTS as u64 - 1)) as usize
+}
+
+/// The first tick of `slot` at `level`, relative to `now`.
+#[inline]
+pub(crate) fn slot_start(now: u64, level: usize, slot: usize) -> u64 {
+    let shift = SLOT_BITS as usize * (level + 1);
+    let prefix = if shift >= 64 {
+        0
+    } else {
+        (now >> shift) << shift
+    };
+    prefix | ((slot as u64) << (SLOT_BITS as usize * level))
+}
+
+/// The tick at which the wheel aims to fire a timer with window
+/// `[deadline, deadline + slack]` (saturating): the earliest tick of the
+/// window that is a multiple of the coarsest granularity `64^j` that has a
+/// multiple inside the window. With `slack == 0` this is the deadline. A timer
+/// filed by this key stops cascading at level `j`: that level's slot starts at
+/// the key itself, which lies inside the window, so it fires from there.
+#[inline]
+pub(crate) fn fire_key(deadline: u64, slack: u64) -> u64 {
+    if slack == 0 || deadline == 0 {
+        return deadline;
+    }
+    let latest = deadline.saturating_add(slack);
+    if latest == deadline {
+        return deadline;
+    }
+    // The number in [deadline, latest] with the most trailing zeros has
+    // exactly `high_bit` of them, where `high_bit` is the highest bit in
+    // which `deadline - 1` and `latest` differ.
+    let high_bit = 63 - ((deadline - 1) ^ latest).leading_zeros();
+    let shift = (high_bit / SLOT_BITS) * SLOT_BITS;
+    if shift == 0 {
+        return deadline;
+    }
+    // Smallest multiple of 64^j that is >= deadline; <= latest by the above,
+    // so it cannot overflow.
+    (((deadline - 1) >> shift) + 1) << shift
+}
+
+/// One level: 64 slot lists, each sorted by arming order, and a bitmap of the
+/// non-empty ones.
+pub(crate) struct Level {
+    pub(crate) occupied: u64,
+    pub(crate) slots: [List; SLOTS],
+}
+
+impl Level {
+    pub(crate) const EMPTY: Level = Level {
+        occupied: 0,
+        slots: [List::EMPTY; SLOTS],
+    };
+
+    /// Files `idx` in `slot`, keeping the list sorted by `seq`. Returns true
+    /// if the level was empty before.
+    #[inline]
+    pub(crate) fn insert<T>(&mut self, slab: &mut Slab<Entry<T>>, slot: usize, idx: u32) -> bool {
+        let was_empty = self.occupied == 0;
+        self.slots[slot].insert_sorted(slab, idx, |e, new| e.seq > new.seq);
+        self.occupied |= 1 << slot;
+        was_empty
+    }
+
+    /// Unlinks `idx` from `slot`. Returns true if the level is now empty.
+    #[inline]
+    pub(crate) fn unlink<T>(&mut self, slab: &mut Slab<Entry<T>>, slot: usize, idx: u32) -> bool {
+        let list = &mut self.slots[slot];
+        list.unlink(slab, idx);
+        if list.is_empty() {
+            self.occupied &= !(1 << slot);
+        }
+        self.occupied == 0
+    }
+
+    /// Moves `idx` (in `slot`) to the tail of its list: it was just re-armed,
+    /// so it now has the largest `seq`.
+    #[inline]
+    pub(crate) fn move_to_back<T>(&mut self, slab: &mut Slab<Entry<T>>, slot: usize, idx: u32) {
+        let list = &mut self.slots[slot];
+        if list.tail != idx {
+            list.unlink(slab, idx);
+            list.push_back(slab, idx);
+        }
+    }
+
+    /// Unlinks the head of `slot`. The second value is true if the level is
+    /// now empty.
+    #[inline]
+    pub(crate) fn pop_front<T>(
+        &mut self,
+        slab: &mut Slab<Entry<T>>,
+        slot: usize,
+    ) -> Option<(u32, bool)> {
+        let list = &mut self.slots[slot];
+        let idx = list.pop_front(slab)?;
+        if list.is_empty() {
+            self.occupied &= !(1 << slot);
+        }
+        Some((idx, self.occupied == 0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn level_and_slot_at_boundaries() {
+        assert_eq!(level_for(0, 1), 0);
+        assert_eq!(level_for(0, 63), 0);
+        assert_eq!(level_for(0, 64), 1);
+        assert_eq!(level_for(63, 64), 1);
+        assert_eq!(level_for(64, 127), 0);
+        assert_eq!(level_for(0, 4095), 1);
+        assert_eq!(level_for(0, 4096), 2);
+        assert_eq!(level_for(0, u64::MAX), 10);
+        assert_eq!(level_for(u64::MAX - 1, u64::MAX), 0);
+        assert_eq!(slot_for(u64::MAX, 10), 15);
+        assert_eq!(slot_for(4096 + 64 * 3 + 5, 1), 3);
+        assert_eq!(slot_start(100, 0, 37), 64 + 37);
+        assert_eq!(slot_start(100, 1, 5), 5 * 64);
+        assert_eq!(slot_start(5000, 2, 2), 8192);
+        assert_eq!(slot_start(7, 10, 15), 15 << 60);
+    }
+
+    #[test]
+    fn fire_key_picks_the_coarsest_aligned_tick_in_the_window() {
+        assert_eq!(fire_key(100, 0), 100);
+        assert_eq!(fire_key(100, 27), 100); // [100,127]: no multiple of 64
+        assert_eq!(fire_key(100, 28), 128);
+        assert_eq!(fire_key(100, 64), 128);
+        assert_eq!(fire_key(70, 100), 128);
+        assert_eq!(fire_key(1, 4095), 4096);
+        assert_eq!(fire_key(1, 4094), 64);
+        assert_eq!(fire_key(4096, 10_000), 4096);
+        assert_eq!(fire_key(4097, u64::MAX), 1 << 60);
+        assert_eq!(fire_key(u64::MAX, u64::MAX), u64::MAX);
+        assert_eq!(fire_key((1 << 60) + 1, u64::MAX), 2 << 60);
+        assert_eq!(fire_key(u64::MAX - 70, 200), u64::MAX - 63);
+        assert_eq!(fire_key(u64::MAX - 10, 200), u64::MAX - 10); // no aligned tick left
+        for &(d, s) in &[
+            (1u64, 1u64),
+            (63, 1),
+            (64, 1),
+            (999, 5000),
+            (u64::MAX - 70, 200),
+        ] {
+            let k = fire_key(d, s);
+            assert!(k >= d && k <= d.saturating_add(s), "{d} {s} {k}");
+        }
+    }
+}

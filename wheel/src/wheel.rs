@@ -1,0 +1,377 @@
+//! [`Wheel`]: the timer operations, filing, and the `advance` loop.
+
+use crate::entry::{Entry, DUE, NIL};
+use crate::key::{next_wheel_id, Error, TimerKey};
+use crate::level::{fire_key, level_for, slot_for, slot_start, Level, LEVELS};
+use crate::list::List;
+use crate::stats::Stats;
+use slab::Slab;
+
+/// A timer delivered by [`Wheel::advance`].
+#[derive(Debug)]
+pub struct Expired<T> {
+    /// The key the timer had (now stale).
+    pub key: TimerKey,
+    /// The deadline it was armed with (for a timer with slack, the start of
+    /// its window; it fired somewhere in the window).
+    pub deadline: u64,
+    /// The value given at insert.
+    pub value: T,
+}
+
+/// A hierarchical timing wheel with lazy cascading. See the [crate docs](crate)
+/// for the design.
+///
+/// ```
+/// use hrwheel_wheel::Wheel;
+///
+/// let mut wheel = Wheel::new();
+/// let a = wheel.insert(10, "a");
+/// let b = wheel.insert(5_000, "b");
+/// wheel.insert_with_slack(100, 50, "c"); // may fire anywhere in [100, 150]
+/// assert_eq!(wheel.cancel(b), Some("b"));
+/// assert_eq!(wheel.cancel(b), None); // stale key
+///
+/// let mut fired = Vec::new();
+/// wheel.advance(1_000, |e| fired.push((e.deadline, e.value)));
+/// assert_eq!(fired, [(10, "a"), (100, "c")]);
+/// assert_eq!(wheel.now(), 1_000);
+/// assert!(wheel.get(a).is_none());
+/// assert!(wheel.is_empty());
+/// ```
+pub struct Wheel<T> {
+    slab: Slab<Entry<T>>,
+    /// Generation of each slab slot, bumped when its timer leaves.
+    gens: Vec<u32>,
+    levels: Box<[Level; LEVELS]>,
+    /// Bit `L` set iff level `L` has a non-empty slot.
+    nonempty: u32,
+    /// Timers armed with `deadline <= now`, sorted by `(deadline, seq)`.
+    due: List,
+    /// Lower bound of the deadlines in `due` (`u64::MAX` when it is empty).
+    due_min: u64,
+    now: u64,
+    seq: u64,
+    id: u32,
+    stats: Stats,
+}
+
+impl<T> Default for Wheel<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> std::fmt::Debug for Wheel<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wheel")
+            .field("now", &self.now)
+            .field("len", &self.slab.len())
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Wheel<T> {
+    /// An empty wheel with `now() == 0`.
+    pub fn new() -> Self {
+        Self::with_capacity(0)
+    }
+
+    /// An empty wheel with room for `n` timers: no allocation until more than
+    /// `n` timers are pending at once.
+    pub fn with_capacity(n: usize) -> Self {
+        Wheel {
+            slab: Slab::with_capacity(n),
+            gens: Vec::with_capacity(n),
+            levels: Box::new([Level::EMPTY; LEVELS]),
+            nonempty: 0,
+            due: List::EMPTY,
+            due_min: u64::MAX,
+            now: 0,
+            seq: 0,
+            id: next_wheel_id(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// The current tick.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// Number of pending timers.
+    pub fn len(&self) -> usize {
+        self.slab.len()
+    }
+
+    /// True if no timer is pending.
+    pub fn is_empty(&self) -> bool {
+        self.slab.is_empty()
+    }
+
+    /// Counters since creation.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// Arms an exact timer: it fires on the first `advance` whose target is
+    /// `>= deadline`. A `deadline <= now()` fires on the next `advance`.
+    ///
+    /// # Panics
+    /// If `u32::MAX - 1` timers are already pending (keys index by `u32`).
+    pub fn insert(&mut self, deadline: u64, value: T) -> TimerKey {
+        self.insert_with_slack(deadline, 0, value)
+    }
+
+    /// Arms a timer that may fire anywhere in `[deadline, deadline + slack]`
+    /// (saturating at `u64::MAX`), never before `deadline`. The wheel picks
+    /// the coarsest-aligned tick in the window, which saves cascade moves.
+    /// `slack == 0` is [`insert`](Self::insert).
+    ///
+    /// # Panics
+    /// If `u32::MAX - 1` timers are already pending (keys index by `u32`).
+    pub fn insert_with_slack(&mut self, deadline: u64, slack: u64, value: T) -> TimerKey {
+        let idx = self.slab.vacant_key();
+        assert!(
+            idx < NIL as usize,
+            "hrwheel: more than u32::MAX - 1 pending timers"
+        );
+        if idx == self.gens.len() {
+            self.gens.push(0);
+        }
+        let gen = self.gens[idx];
+        self.seq += 1;
+        self.slab.insert(Entry {
+            value,
+            deadline,
+            slack,
+            seq: self.seq,
+            prev: NIL,
+            next: NIL,
+            gen,
+            level: DUE,
+            slot: 0,
+            moves: 0,
+        });
+        self.arm(idx as u32);
+        self.stats.inserts += 1;
+        TimerKey {
+            index: idx as u32,
+            gen,
+            wheel: self.id,
+        }
+    }
+
+    /// Removes a pending timer and returns its value; `None` if the key is
+    /// stale (fired or cancelled) or from another wheel. O(1); a timer
+    /// cancelled before its slot is reached was never moved.
+    pub fn cancel(&mut self, key: TimerKey) -> Option<T> {
+        let idx = self.check(key).ok()?;
+        self.unlink(idx);
+        let e = self.slab.remove(idx as usize);
+        self.gens[idx as usize] = e.gen.wrapping_add(1);
+        self.stats.cancels += 1;
+        Some(e.value)
+    }
+
+    /// Re-arms a pending timer at `deadline`, keeping its slack. For ordering
+    /// among equal deadlines this counts as a new insertion. O(1), no
+    /// allocation. If the timer's current slot starts no later than the new
+    /// firing tick (the usual "push the timeout further out" case) only the
+    /// stored deadline changes and the timer is re-filed when the slot is
+    /// reached ("lazy re-arm"); otherwise it is relinked at once.
+    pub fn reset(&mut self, key: TimerKey, deadline: u64) -> Result<(), Error> {
+        let idx = self.check(key)?;
+        self.stats.resets += 1;
+        self.seq += 1;
+        let now = self.now;
+        let e = &mut self.slab[idx as usize];
+        e.seq = self.seq;
+        e.moves = 0;
+        e.deadline = deadline;
+        if deadline > now && e.level != DUE {
+            let (level, slot) = (e.level as usize, e.slot as usize);
+            if fire_key(deadline, e.slack) >= slot_start(now, level, slot) {
+                self.levels[level].move_to_back(&mut self.slab, slot, idx);
+                return Ok(());
+            }
+        }
+        self.unlink(idx);
+        self.arm(idx);
+        Ok(())
+    }
+
+    /// The value of a pending timer.
+    pub fn get(&self, key: TimerKey) -> Option<&T> {
+        let idx = self.check(key).ok()?;
+        Some(&self.slab[idx as usize].value)
+    }
+
+    /// The value of a pending timer, mutably.
+    pub fn get_mut(&mut self, key: TimerKey) -> Option<&mut T> {
+        let idx = self.check(key).ok()?;
+        Some(&mut self.slab[idx as usize].value)
+    }
+
+    /// The deadline of a pending timer.
+    pub fn deadline(&self, key: TimerKey) -> Option<u64> {
+        let idx = self.check(key).ok()?;
+        Some(self.slab[idx as usize].deadline)
+    }
+
+    /// A tick at which to call [`advance`](Self::advance) next, from the
+    /// bitmaps in O(1); `None` iff no timer is pending.
+    ///
+    /// Never later than the tick at which the earliest pending timer is due
+    /// (its deadline; for a timer with slack, the tick the wheel picked in its
+    /// window, at most `deadline + slack`). It is exact when that timer sits
+    /// in level 0 (due within the current 64-tick block). Otherwise it may be
+    /// earlier: it is the start of the coarse slot holding the timer, or of
+    /// the slot still holding a lazily re-armed timer, or, for timers armed
+    /// with a deadline already past, the smallest such deadline. Advancing to
+    /// it is always correct: nothing fires early, the slot is just
+    /// redistributed, and the next call answers a later tick.
+    pub fn next_deadline(&self) -> Option<u64> {
+        if !self.due.is_empty() {
+            return Some(self.due_min);
+        }
+        if self.nonempty == 0 {
+            return None;
+        }
+        let level = self.nonempty.trailing_zeros() as usize;
+        let slot = self.levels[level].occupied.trailing_zeros() as usize;
+        Some(slot_start(self.now, level, slot))
+    }
+
+    /// Moves time to `to` (no-op for time if `to <= now()`) and delivers every
+    /// timer due by then to `f`: first the ones armed with a deadline already
+    /// past, then the rest as time passes, exact timers in `(deadline,
+    /// arming order)` order; slack timers at the tick picked in their window.
+    /// Afterwards `now() == max(now(), to)`. Returns how many fired.
+    ///
+    /// Cost: O(slots holding timers that are reached + timers moved or
+    /// fired); empty stretches are skipped through the bitmaps, so a jump of
+    /// 2^40 ticks over a few timers costs O(levels × timers).
+    ///
+    /// If `f` panics, the timer being delivered is gone, the others are
+    /// still pending and the wheel is consistent, with `now()` at the tick
+    /// being processed.
+    pub fn advance(&mut self, to: u64, mut f: impl FnMut(Expired<T>)) -> usize {
+        let to = to.max(self.now);
+        let mut fired = 0;
+        while let Some(idx) = self.due.pop_front(&mut self.slab) {
+            self.fire(idx, &mut f);
+            fired += 1;
+        }
+        self.due_min = u64::MAX;
+        while self.nonempty != 0 {
+            let level = self.nonempty.trailing_zeros() as usize;
+            let slot = self.levels[level].occupied.trailing_zeros() as usize;
+            let t = slot_start(self.now, level, slot);
+            if t > to {
+                break;
+            }
+            self.now = t;
+            self.stats.slots_visited += 1;
+            while let Some((idx, level_empty)) = self.levels[level].pop_front(&mut self.slab, slot)
+            {
+                if level_empty {
+                    self.nonempty &= !(1 << level);
+                }
+                let e = &mut self.slab[idx as usize];
+                if e.deadline <= t {
+                    self.fire(idx, &mut f);
+                    fired += 1;
+                } else {
+                    // Cascade (or re-file after a lazy re-arm): the new slot
+                    // starts after `t`, so never back into this one.
+                    e.moves = e.moves.saturating_add(1);
+                    let moves = u64::from(e.moves);
+                    let key = fire_key(e.deadline, e.slack);
+                    self.stats.cascade_moves += 1;
+                    self.stats.max_moves_per_timer = self.stats.max_moves_per_timer.max(moves);
+                    self.file(idx, key);
+                }
+            }
+        }
+        self.now = to;
+        fired
+    }
+
+    /// Validates a key, returning its slab index.
+    #[inline]
+    fn check(&self, key: TimerKey) -> Result<u32, Error> {
+        if key.wheel != self.id {
+            return Err(Error::ForeignKey);
+        }
+        match self.slab.get(key.index as usize) {
+            Some(e) if e.gen == key.gen => Ok(key.index),
+            _ => Err(Error::StaleKey),
+        }
+    }
+
+    /// Links an unlinked entry according to its deadline: the due list if
+    /// the deadline has passed, else the slot of its firing key.
+    #[inline]
+    fn arm(&mut self, idx: u32) {
+        let e = &self.slab[idx as usize];
+        let deadline = e.deadline;
+        if deadline <= self.now {
+            self.slab[idx as usize].level = DUE;
+            self.due
+                .insert_sorted(&mut self.slab, idx, |e, new| e.deadline > new.deadline);
+            self.due_min = self.due_min.min(deadline);
+        } else {
+            let key = fire_key(deadline, e.slack);
+            self.file(idx, key);
+        }
+    }
+
+    /// Files an unlinked entry in the slot for `key > now`.
+    #[inline]
+    fn file(&mut self, idx: u32, key: u64) {
+        let level = level_for(self.now, key);
+        let slot = slot_for(key, level);
+        let e = &mut self.slab[idx as usize];
+        e.level = level as u8;
+        e.slot = slot as u8;
+        if self.levels[level].insert(&mut self.slab, slot, idx) {
+            self.nonempty |= 1 << level;
+        }
+    }
+
+    /// Unlinks a linked entry from its list.
+    #[inline]
+    fn unlink(&mut self, idx: u32) {
+        let e = &self.slab[idx as usize];
+        if e.level == DUE {
+            self.due.unlink(&mut self.slab, idx);
+            if self.due.is_empty() {
+                self.due_min = u64::MAX;
+            }
+        } else {
+            let (level, slot) = (e.level as usize, e.slot as usize);
+            if self.levels[level].unlink(&mut self.slab, slot, idx) {
+                self.nonempty &= !(1 << level);
+            }
+        }
+    }
+
+    /// Removes an unlinked entry and delivers it.
+    #[inline]
+    fn fire(&mut self, idx: u32, f: &mut impl FnMut(Expired<T>)) {
+        let e = self.slab.remove(idx as usize);
+        self.gens[idx as usize] = e.gen.wrapping_add(1);
+        self.stats.expiries += 1;
+        f(Expired {
+            key: TimerKey {
+                index: idx,
+                gen: e.gen,
+                wheel: self.id,
+            },
+            deadline: e.deadline,
+            value: e.value,
+        });
+    }
+}
