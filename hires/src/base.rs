@@ -10,9 +10,12 @@
 //! `hrtimer_init()` moves relative `CLOCK_REALTIME` timers to
 //! `CLOCK_MONOTONIC`), so clock steps never affect them.
 //!
-//! Realtime values are clamped into `0..=u64::MAX`: a realtime "now" below 0
-//! reads as 0, and a realtime deadline whose monotonic equivalent is beyond
-//! `u64::MAX` cannot be reached.
+//! Realtime is kept within `u64`: while realtime is below 0 (monotonic now
+//! `< -offset`) no realtime timer is due; a realtime now beyond `u64::MAX`
+//! reads as `u64::MAX`; a realtime deadline that passed before monotonic 0
+//! converts to monotonic 0, and one whose monotonic equivalent is beyond
+//! `u64::MAX` converts to `u64::MAX` (it fires when realtime reaches it,
+//! which for a positive offset may be before monotonic `u64::MAX`).
 //!
 //! The intrusive `RBTree` finds its first node in O(log n); hrtimers cache
 //! the leftmost node (`timerqueue_head.rb_root_cached`) because it is needed
@@ -47,12 +50,16 @@ impl ClockBase {
         self as usize
     }
 
-    /// This base's time when the monotonic clock reads `mono`.
+    /// This base's time when the monotonic clock reads `mono`; `None`
+    /// before the base's epoch (realtime < 0), clamped at `u64::MAX`.
     #[inline]
-    pub(crate) fn now(self, mono: u64, offset: i64) -> u64 {
+    pub(crate) fn now(self, mono: u64, offset: i64) -> Option<u64> {
         match self {
-            ClockBase::Monotonic => mono,
-            ClockBase::Realtime => clamp(mono as i128 + offset as i128),
+            ClockBase::Monotonic => Some(mono),
+            ClockBase::Realtime => {
+                let t = mono as i128 + offset as i128;
+                (t >= 0).then(|| clamp(t))
+            }
         }
     }
 

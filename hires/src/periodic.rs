@@ -37,7 +37,7 @@ pub(crate) fn forward(expires: u64, period: u64, now: u64) -> Option<u64> {
     if now < expires {
         return Some(expires);
     }
-    let k = (now - expires) / period + 1;
+    let k = ((now - expires) / period).checked_add(1)?;
     k.checked_mul(period)?.checked_add(expires)
 }
 
@@ -75,5 +75,9 @@ mod tests {
         assert_eq!(forward(0, u64::MAX, 0), Some(u64::MAX));
         assert_eq!(forward(1, u64::MAX, 1), None);
         assert_eq!(overruns(0, 1, u64::MAX), u64::MAX);
+        assert_eq!(forward(0, 1, u64::MAX), None);
+        assert_eq!(forward(0, 2, u64::MAX), None);
+        assert_eq!(forward(0, 2, u64::MAX - 1), None);
+        assert_eq!(forward(1, 2, u64::MAX - 1), Some(u64::MAX));
     }
 }

@@ -384,9 +384,10 @@ impl<T> HiresQueue<T> {
         self.offset
     }
 
-    /// Realtime that corresponds to monotonic `now_ns` (clamped to `u64`).
+    /// Realtime that corresponds to monotonic `now_ns`: `None` before the
+    /// realtime epoch, saturating at `u64::MAX`.
     #[inline]
-    pub fn realtime_at(&self, now_ns: u64) -> u64 {
+    pub fn realtime_at(&self, now_ns: u64) -> Option<u64> {
         ClockBase::Realtime.now(now_ns, self.offset)
     }
 
@@ -411,7 +412,8 @@ impl<T> HiresQueue<T> {
         while let Some((base, ptr)) = self.next_due(now_ns, now_rt) {
             let base_now = match base {
                 ClockBase::Monotonic => now_ns,
-                ClockBase::Realtime => now_rt,
+                // `next_due` only picks realtime timers when `now_rt` is Some.
+                ClockBase::Realtime => now_rt.unwrap_or(0),
             };
             // SAFETY: `next_due` returns the first node of `base`'s tree.
             unsafe { self.bases[base.index()].remove(ptr) };
@@ -581,8 +583,9 @@ impl<T> HiresQueue<T> {
     /// first node of each base if its earliest expiry has come, the two
     /// merged by monotonic hard deadline, then seq.
     #[inline]
-    fn next_due(&self, now: u64, now_rt: u64) -> Option<(ClockBase, NonNull<Node<T>>)> {
-        let due = |base: ClockBase, base_now: u64| {
+    fn next_due(&self, now: u64, now_rt: Option<u64>) -> Option<(ClockBase, NonNull<Node<T>>)> {
+        let due = |base: ClockBase, base_now: Option<u64>| {
+            let base_now = base_now?;
             let ptr = self.bases[base.index()].first()?;
             // SAFETY: a base's first node is armed, read only.
             let node = unsafe { &*ptr.as_ptr() };
@@ -590,7 +593,7 @@ impl<T> HiresQueue<T> {
                 .then(|| (ptr, base.to_monotonic(node.hard, self.offset), node.seq))
         };
         match (
-            due(ClockBase::Monotonic, now),
+            due(ClockBase::Monotonic, Some(now)),
             due(ClockBase::Realtime, now_rt),
         ) {
             (None, None) => None,
