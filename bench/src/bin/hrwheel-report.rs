@@ -1,1 +1,3 @@
-fn main(){println!("report placeholder");}
+fn main() {
+    println!("report placeholder");
+}

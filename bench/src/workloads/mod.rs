@@ -1,0 +1,20 @@
+//! The reference workloads W1–W5 of WORKLOADS.md, generic over
+//! [`TimerQueue`](crate::TimerQueue).
+//!
+//! Each workload is split into an untimed `setup` (fill the structure) and
+//! a timed `run` returning a [`Digest`](crate::Digest): expiry count, the
+//! operation count used as the ns/op denominator, and a multiset
+//! hash of every `(deadline, id)` that fired (see [`crate::check`] for tie
+//! order). Setups and runs use fixed seeds (`SmallRng::seed_from_u64`), so
+//! every implementation sees the same operations and must produce the same
+//! digest.
+
+pub mod crossover;
+pub mod w1;
+pub mod w2;
+pub mod w3;
+pub mod w4;
+pub mod w5;
+
+/// The fixed seed of every workload.
+pub const SEED: u64 = 0x5EED_0F_4B_1E_E1;
