@@ -5,6 +5,86 @@
 //!   most of which are cancelled before they fire;
 //! - [`hires`]: a high-resolution queue ordered by a red-black tree for
 //!   precise, mostly-expiring, often periodic timers.
+//!
+//! In front of them, this crate is the ODP timer API (the PATCHv2 design,
+//! where timers are allocated and freed apart from timeouts being set and
+//! cancelled), in Rust:
+//!
+//! | ODP                          | hrwheel                                          |
+//! |------------------------------|--------------------------------------------------|
+//! | `odp_timer_capability`       | [`capability`]                                   |
+//! | `odp_timer_pool_create`      | [`TimerPool::new`] / [`TimerPool::new_local`]    |
+//! | `odp_timer_pool_destroy`     | [`TimerPool::destroy`] (refused while timers are allocated) |
+//! | `odp_timer_pool_info`        | [`TimerPool::info`]                              |
+//! | `odp_timer_current_tick`     | [`TimerPool::current_tick`]                      |
+//! | `odp_timer_ns_to_tick` / back| [`TimerPool::ns_to_tick`] / [`TimerPool::tick_to_ns`] |
+//! | `odp_timer_alloc` / `free`   | [`TimerPool::alloc`] / [`TimerPool::free`]       |
+//! | `odp_timer_set_abs` / `rel`  | [`TimerPool::set_abs`] / [`TimerPool::set_rel`]  |
+//! | `odp_timer_cancel`           | [`TimerPool::cancel`]                            |
+//! | `odp_timeout_alloc` (pool)   | [`TimeoutPool::alloc`]                           |
+//! | `odp_timeout_fresh`          | [`TimerPool::is_fresh`]                          |
+//! | `odp_timeout_timer/tick/user_ptr` | [`Timeout::timer`], [`Timeout::tick`], [`Timeout::user_ctx`] |
+//! | `odp_queue_t` (destination)  | [`TimeoutQueue`]                                 |
+//! | timer processing             | [`TimerPool::expire`] (called from the poll loop) |
+//!
+//! Design, module by module:
+//! - [`params`]: validation and the `Backend::Auto` threshold;
+//! - [`ticks`]: exact ns/tick conversion;
+//! - [`clock`]: TSC, mock and external clocks, made monotonic per pool;
+//! - `timeout`: preallocated, move-only events; `queue`: the MPMC
+//!   destination queue;
+//! - `pool`/`core`: the pool, its slot state machine, the lock-free
+//!   `expire` fast path and the full-queue deferral;
+//! - `sharing`: shared (`Mutex`) and private (no lock) pools from one
+//!   implementation;
+//! - `backend`: the enum over the two engines.
+//!
+//! ```
+//! use hrwheel::{ClockSource, PoolParams, TimeoutPool, TimeoutQueue, TimerPool, Error};
+//!
+//! let (clock, mock) = ClockSource::mock();
+//! let pool = TimerPool::new("rto", PoolParams { clock, ..PoolParams::default() })?; // 1 ms ticks
+//! let events = TimeoutPool::new(16)?;
+//! let queue = TimeoutQueue::new(16)?;
+//! let timer = pool.alloc(&queue, 7)?;
+//!
+//! pool.set_rel(timer, 200, Some(events.alloc()?)).map_err(|e| e.error)?;
+//! let ev = pool.cancel(timer)?;             // acked in time: the event comes back
+//! pool.set_rel(timer, 200, Some(ev)).map_err(|e| e.error)?;
+//! mock.increment(200_000_000u64);           // 200 ms later: lost
+//! pool.expire();
+//! let ev = queue.pop().expect("retransmit");
+//! assert!(pool.is_fresh(&ev) && ev.user_ctx() == 7);
+//! assert_eq!(pool.cancel(timer).unwrap_err(), Error::AlreadyExpired);
+//! # Ok::<(), hrwheel::Error>(())
+//! ```
 
 pub use hrwheel_hires as hires;
 pub use hrwheel_wheel as wheel;
+
+mod backend;
+mod capability;
+pub mod clock;
+mod core;
+mod error;
+pub mod params;
+mod pool;
+mod queue;
+mod sharing;
+pub mod ticks;
+mod timeout;
+mod timer;
+
+pub use capability::{
+    capability, Capability, FINEST_RESOLUTION_NS, MAX_NAME_LEN, MAX_POOLS, MAX_TIMEOUT_NS,
+    MAX_TIMERS,
+};
+pub use clock::{ClockSource, TimeSource};
+pub use core::Armed;
+pub use error::{Error, SetError};
+pub use params::{Backend, Limits, PoolParams, AUTO_HIGHRES_BELOW_NS};
+pub use pool::{LocalTimerPool, PoolInfo, TimerPool};
+pub use queue::TimeoutQueue;
+pub use sharing::{Local, Shared, Sharing};
+pub use timeout::{Timeout, TimeoutPool};
+pub use timer::Timer;

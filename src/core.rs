@@ -1,0 +1,314 @@
+//! The pool's state behind its lock: timer slots, the engine, the free list
+//! and the events waiting for room in their queue.
+//!
+//! A timer slot is in one of three states:
+//!
+//! ```text
+//!            set(ev)                 expire (event -> queue or pending)
+//!   Idle ------------> Armed(key, ev) ------------------------------> Expired
+//!    ^  <------------    |  ^    |                                      |
+//!    |   cancel -> ev    |  +----+ set: engine reset, ev kept/replaced   |
+//!    |                   |                                              |
+//!    +-------------------+---- cancel -> AlreadyExpired <---------------+
+//!                                set(new ev) --> Armed
+//! ```
+//!
+//! plus "free" (not allocated), orthogonal to the above. Every set, cancel
+//! and free bumps the slot's *set counter*; `(generation << 32) | counter`
+//! is the slot's stamp, published in a lock-free word per slot so that
+//! `is_fresh` needs no lock. An expired event keeps the stamp it was armed
+//! with, so it is fresh until its timer is touched again.
+//!
+//! All memory is allocated when the pool is created: slots and free list
+//! for `num_timers`, the engine `with_capacity(num_timers)`, and the pending
+//! list for `num_timers` events (it only grows past that if more events are
+//! stuck behind full queues than the pool has timers, which takes timers
+//! re-armed with new events while their old ones are still pending).
+
+use std::collections::VecDeque;
+
+use crate::backend::{Engine, Key};
+use crate::error::{Error, SetError};
+use crate::params::Limits;
+use crate::queue::TimeoutQueue;
+use crate::sharing::Word;
+use crate::timeout::Timeout;
+use crate::timer::Timer;
+
+enum State {
+    Idle,
+    Armed { key: Key, event: Timeout },
+    Expired,
+}
+
+struct Slot {
+    gen: u32,
+    seq: u32,
+    allocated: bool,
+    ctx: u64,
+    queue: Option<TimeoutQueue>,
+    state: State,
+}
+
+impl Slot {
+    #[inline]
+    fn stamp(&self) -> u64 {
+        (u64::from(self.gen) << 32) | u64::from(self.seq)
+    }
+}
+
+/// What a successful `set_abs`/`set_rel` returns.
+#[derive(Debug)]
+#[must_use = "a replaced event is handed back here"]
+pub struct Armed {
+    /// The expiration tick the timer is now set for.
+    pub tick: u64,
+    /// The event the timer held before, if a new one was given to a timer
+    /// that was already set.
+    pub replaced: Option<Timeout>,
+}
+
+/// Counters reported by `info()`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Counters {
+    pub(crate) allocated: usize,
+    pub(crate) hwm: usize,
+    pub(crate) expired: u64,
+    pub(crate) deferred: u64,
+    pub(crate) pending: usize,
+}
+
+pub(crate) struct Core {
+    pool_id: u32,
+    engine: Engine,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    pending: VecDeque<(Timeout, TimeoutQueue)>,
+    counters: Counters,
+}
+
+impl Core {
+    pub(crate) fn new(pool_id: u32, limits: &Limits) -> Self {
+        let n = limits.num_timers;
+        let slots = (0..n)
+            .map(|_| Slot {
+                gen: 0,
+                seq: 0,
+                allocated: false,
+                ctx: 0,
+                queue: None,
+                state: State::Idle,
+            })
+            .collect();
+        // Reversed so that the first `alloc` gets slot 0.
+        let free = (0..n).rev().filter_map(|i| u32::try_from(i).ok()).collect();
+        Core {
+            pool_id,
+            engine: Engine::new(limits.backend, n),
+            slots,
+            free,
+            pending: VecDeque::with_capacity(n),
+            counters: Counters::default(),
+        }
+    }
+
+    pub(crate) fn counters(&self) -> Counters {
+        Counters {
+            pending: self.pending.len(),
+            ..self.counters
+        }
+    }
+
+    /// The slot `t` names, or why it names none.
+    #[inline]
+    fn slot_of(slots: &mut [Slot], pool_id: u32, t: Timer) -> Result<&mut Slot, Error> {
+        if t.pool != pool_id {
+            return Err(Error::ForeignTimer);
+        }
+        let slot = slots.get_mut(t.index as usize).ok_or(Error::ForeignTimer)?;
+        if !slot.allocated {
+            return Err(Error::Freed);
+        }
+        if slot.gen != t.gen {
+            return Err(Error::StaleTimer);
+        }
+        Ok(slot)
+    }
+
+    pub(crate) fn alloc<W: Word>(
+        &mut self,
+        queue: &TimeoutQueue,
+        ctx: u64,
+        stamps: &[W],
+    ) -> Result<Timer, Error> {
+        let index = self.free.pop().ok_or(Error::PoolExhausted)?;
+        let Some(slot) = self.slots.get_mut(index as usize) else {
+            return Err(Error::PoolExhausted);
+        };
+        slot.allocated = true;
+        slot.ctx = ctx;
+        slot.queue = Some(queue.clone());
+        slot.state = State::Idle;
+        if let Some(w) = stamps.get(index as usize) {
+            w.store(slot.stamp());
+        }
+        self.counters.allocated += 1;
+        self.counters.hwm = self.counters.hwm.max(self.counters.allocated);
+        Ok(Timer::new(self.pool_id, index, slot.gen))
+    }
+
+    pub(crate) fn free<W: Word>(
+        &mut self,
+        t: Timer,
+        stamps: &[W],
+    ) -> Result<Option<Timeout>, Error> {
+        let slot = Self::slot_of(&mut self.slots, self.pool_id, t)?;
+        let event = match std::mem::replace(&mut slot.state, State::Idle) {
+            State::Armed { key, event } => {
+                self.engine.cancel(key);
+                Some(event)
+            }
+            State::Idle | State::Expired => None,
+        };
+        slot.allocated = false;
+        slot.gen = slot.gen.wrapping_add(1);
+        slot.seq = 0;
+        slot.queue = None;
+        slot.ctx = 0;
+        if let Some(w) = stamps.get(t.index as usize) {
+            w.store(slot.stamp());
+        }
+        self.free.push(t.index);
+        self.counters.allocated -= 1;
+        Ok(event)
+    }
+
+    /// Sets `t` to expire at `tick`, `now` being the current tick.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn set<W: Word>(
+        &mut self,
+        t: Timer,
+        tick: u64,
+        now: u64,
+        limits: &Limits,
+        event: Option<Timeout>,
+        stamps: &[W],
+        next_due: &W,
+    ) -> Result<Armed, SetError> {
+        let slot = match Self::slot_of(&mut self.slots, self.pool_id, t) {
+            Ok(s) => s,
+            Err(e) => return Err(SetError::new(e, event)),
+        };
+        if tick < now.saturating_add(limits.min_ticks) {
+            return Err(SetError::new(Error::TooEarly, event));
+        }
+        if tick > now.saturating_add(limits.max_ticks) {
+            return Err(SetError::new(Error::TooLate, event));
+        }
+        slot.seq = slot.seq.wrapping_add(1);
+        let stamp = slot.stamp();
+        let ctx = slot.ctx;
+        let replaced = match &mut slot.state {
+            State::Armed { key, event: held } => {
+                *key = self.engine.reset(*key, tick, t.index);
+                let replaced = event.map(|new| std::mem::replace(held, new));
+                held.arm(t, tick, ctx, stamp);
+                replaced
+            }
+            State::Idle | State::Expired => {
+                let Some(mut ev) = event else {
+                    // Undo the counter bump: nothing changed.
+                    slot.seq = slot.seq.wrapping_sub(1);
+                    return Err(SetError::new(Error::NoEvent, None));
+                };
+                ev.arm(t, tick, ctx, stamp);
+                let key = self.engine.insert(tick, t.index);
+                slot.state = State::Armed { key, event: ev };
+                None
+            }
+        };
+        if let Some(w) = stamps.get(t.index as usize) {
+            w.store(stamp);
+        }
+        if tick < next_due.load() {
+            next_due.store(tick);
+        }
+        Ok(Armed { tick, replaced })
+    }
+
+    pub(crate) fn cancel<W: Word>(&mut self, t: Timer, stamps: &[W]) -> Result<Timeout, Error> {
+        let slot = Self::slot_of(&mut self.slots, self.pool_id, t)?;
+        let result = match std::mem::replace(&mut slot.state, State::Idle) {
+            State::Armed { key, event } => {
+                self.engine.cancel(key);
+                Ok(event)
+            }
+            State::Expired => Err(Error::AlreadyExpired),
+            State::Idle => return Err(Error::NotArmed),
+        };
+        // Armed or expired: the outstanding event (returned, or in the
+        // queue) goes stale.
+        slot.seq = slot.seq.wrapping_add(1);
+        if let Some(w) = stamps.get(t.index as usize) {
+            w.store(slot.stamp());
+        }
+        result
+    }
+
+    /// Delivers events waiting for queue room, then fires every timer due
+    /// at `now`. Returns the events delivered to queues by this call and
+    /// publishes the next tick worth locking for in `next_due`.
+    pub(crate) fn expire<W: Word>(&mut self, now: u64, next_due: &W) -> usize {
+        let mut delivered = 0;
+        // Retry the deferred events first, oldest first, so a queue keeps
+        // expiry order once it has room again.
+        for _ in 0..self.pending.len() {
+            let Some((ev, q)) = self.pending.pop_front() else {
+                break;
+            };
+            match q.push(ev) {
+                Ok(()) => delivered += 1,
+                Err(ev) => self.pending.push_back((ev, q)),
+            }
+        }
+        let Core {
+            engine,
+            slots,
+            pending,
+            counters,
+            ..
+        } = self;
+        engine.expire(now, |index, _deadline| {
+            let Some(slot) = slots.get_mut(index as usize) else {
+                return;
+            };
+            // The engine only holds armed timers; anything else is left alone.
+            if !matches!(slot.state, State::Armed { .. }) {
+                return;
+            }
+            let State::Armed { event, .. } = std::mem::replace(&mut slot.state, State::Expired)
+            else {
+                return;
+            };
+            counters.expired += 1;
+            let Some(q) = slot.queue.as_ref() else {
+                return;
+            };
+            match q.push(event) {
+                Ok(()) => delivered += 1,
+                Err(event) => {
+                    counters.deferred += 1;
+                    pending.push_back((event, q.clone()));
+                }
+            }
+        });
+        let next = if self.pending.is_empty() {
+            self.engine.next_deadline().unwrap_or(u64::MAX)
+        } else {
+            // Retry on every pass until the queues have room.
+            0
+        };
+        next_due.store(next);
+        delivered
+    }
+}

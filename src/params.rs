@@ -1,0 +1,284 @@
+//! Pool parameters and their validation.
+//!
+//! [`PoolParams`] is what the user asks for; [`PoolParams::validate`] turns
+//! it into the pool's fixed limits or a typed [`Error`], before anything is
+//! allocated:
+//!
+//! | check                                   | error                        |
+//! |-----------------------------------------|------------------------------|
+//! | name longer than `MAX_NAME_LEN`         | [`Error::NameTooLong`]        |
+//! | `resolution_ns == 0`                    | [`Error::ZeroResolution`]     |
+//! | `min_timeout_ns > max_timeout_ns`       | [`Error::MinAboveMax`]        |
+//! | `max_timeout_ns < resolution_ns`        | [`Error::MaxBelowResolution`] |
+//! | `max_timeout_ns > MAX_TIMEOUT_NS`       | [`Error::MaxTimeoutTooLong`]  |
+//! | `ceil(min/res) > floor(max/res)`        | [`Error::MinAboveMax`]        |
+//! | `num_timers == 0`                       | [`Error::ZeroTimers`]         |
+//! | `num_timers > MAX_TIMERS`               | [`Error::TooManyTimers`]      |
+//! | `MAX_POOLS` pools exist (at creation)   | [`Error::TooManyPools`]       |
+//!
+//! ## `Backend::Auto`
+//!
+//! Picks [`Backend::HighRes`] when `resolution_ns` is below
+//! [`AUTO_HIGHRES_BELOW_NS`] (10 µs), [`Backend::Wheel`] otherwise. The
+//! wheel's costs grow as ticks get finer: its slots are one tick wide, so
+//! the per-slot batching that makes it cheap (many timers sharing a slot,
+//! one O(1) list operation each) fades once a tick is shorter than the
+//! spacing between deadlines; the number of ticks per second it must walk
+//! through is `1e9 / resolution` (100,000/s at 10 µs, 10^9/s at 1 ns); and
+//! a timer crosses `log64(timeout / resolution)` levels, each a cascade
+//! move (a 1 s timeout: 2 levels at 10 ms, 3 at 10 µs, 5 at 1 ns). The
+//! red-black tree pays `O(log n)` per operation (about 20 comparisons at
+//! 10^6 timers) independent of the resolution and has no per-tick work.
+//! At 10 µs and above (the usual data-plane timeout pools: retransmission,
+//! flow ageing) the wheel stays at <= 2 cascade moves for timeouts up to a
+//! second and ~1,600 level-0 wraps per second, well below the tree's
+//! per-operation cost; below 10 µs the pool is asking for precision, not for
+//! churn, which is the tree's profile (Linux draws the same line between
+//! the timer wheel, jiffy-grained, and hrtimers).
+
+use crate::capability::{MAX_NAME_LEN, MAX_TIMEOUT_NS, MAX_TIMERS};
+use crate::clock::ClockSource;
+use crate::error::Error;
+use crate::ticks::TickMath;
+
+/// Resolutions below this pick [`Backend::HighRes`] under [`Backend::Auto`].
+pub const AUTO_HIGHRES_BELOW_NS: u64 = 10_000;
+
+/// The timer engine behind a pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Backend {
+    /// The hierarchical timing wheel (`hrwheel_wheel`): O(1) set and
+    /// cancel, for coarse timeouts that are mostly cancelled.
+    Wheel,
+    /// The red-black-tree queue (`hrwheel_hires`): O(log n), for fine
+    /// resolutions and timers that mostly expire.
+    HighRes,
+    /// [`Backend::HighRes`] below [`AUTO_HIGHRES_BELOW_NS`], else
+    /// [`Backend::Wheel`].
+    #[default]
+    Auto,
+}
+
+impl Backend {
+    /// The engine `self` stands for at `resolution_ns` (never `Auto`).
+    pub fn resolve(self, resolution_ns: u64) -> Backend {
+        match self {
+            Backend::Auto if resolution_ns < AUTO_HIGHRES_BELOW_NS => Backend::HighRes,
+            Backend::Auto => Backend::Wheel,
+            b => b,
+        }
+    }
+}
+
+/// Parameters of a timer pool (`odp_timer_pool_param_t`).
+///
+/// ```
+/// use hrwheel::{Backend, PoolParams};
+/// let p = PoolParams {
+///     resolution_ns: 1_000_000,      // 1 ms ticks
+///     max_timeout_ns: 60_000_000_000, // 1 min
+///     num_timers: 10_000,
+///     backend: Backend::Wheel,
+///     ..PoolParams::default()
+/// };
+/// assert!(p.validate("flows").is_ok());
+/// ```
+#[derive(Debug, Clone)]
+pub struct PoolParams {
+    /// Length of one tick, ns.
+    pub resolution_ns: u64,
+    /// Shortest relative timeout, ns (rounded up to whole ticks).
+    pub min_timeout_ns: u64,
+    /// Longest relative timeout, ns (rounded down to whole ticks).
+    pub max_timeout_ns: u64,
+    /// Timers the pool holds (preallocated).
+    pub num_timers: usize,
+    /// Where the pool reads the time.
+    pub clock: ClockSource,
+    /// The engine.
+    pub backend: Backend,
+}
+
+impl Default for PoolParams {
+    /// 1 ms resolution, timeouts 0..=10 s, 1,024 timers, TSC clock, `Auto`.
+    fn default() -> Self {
+        PoolParams {
+            resolution_ns: 1_000_000,
+            min_timeout_ns: 0,
+            max_timeout_ns: 10_000_000_000,
+            num_timers: 1024,
+            clock: ClockSource::default(),
+            backend: Backend::Auto,
+        }
+    }
+}
+
+/// Validated, tick-denominated limits of a pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Length of one tick, ns.
+    pub resolution_ns: u64,
+    /// Shortest relative timeout, ticks.
+    pub min_ticks: u64,
+    /// Longest relative timeout, ticks.
+    pub max_ticks: u64,
+    /// Timers in the pool.
+    pub num_timers: usize,
+    /// The engine (never `Auto`).
+    pub backend: Backend,
+}
+
+impl PoolParams {
+    /// Checks every parameter (see the [module docs](self)) and returns the
+    /// pool's limits in ticks. Does not check the pool count.
+    pub fn validate(&self, name: &str) -> Result<Limits, Error> {
+        if name.len() > MAX_NAME_LEN {
+            return Err(Error::NameTooLong);
+        }
+        let math = TickMath::new(self.resolution_ns).ok_or(Error::ZeroResolution)?;
+        if self.min_timeout_ns > self.max_timeout_ns {
+            return Err(Error::MinAboveMax);
+        }
+        if self.max_timeout_ns < self.resolution_ns {
+            return Err(Error::MaxBelowResolution);
+        }
+        if self.max_timeout_ns > MAX_TIMEOUT_NS {
+            return Err(Error::MaxTimeoutTooLong);
+        }
+        let min_ticks = math.ns_to_ticks_ceil(self.min_timeout_ns);
+        let max_ticks = math.ns_to_tick(self.max_timeout_ns);
+        if min_ticks > max_ticks {
+            return Err(Error::MinAboveMax);
+        }
+        if self.num_timers == 0 {
+            return Err(Error::ZeroTimers);
+        }
+        if self.num_timers > MAX_TIMERS {
+            return Err(Error::TooManyTimers);
+        }
+        Ok(Limits {
+            resolution_ns: self.resolution_ns,
+            min_ticks,
+            max_ticks,
+            num_timers: self.num_timers,
+            backend: self.backend.resolve(self.resolution_ns),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> PoolParams {
+        PoolParams {
+            clock: ClockSource::mock().0,
+            ..PoolParams::default()
+        }
+    }
+
+    #[test]
+    fn each_bad_parameter_has_its_error() {
+        let cases: Vec<(PoolParams, Error)> = vec![
+            (
+                PoolParams {
+                    resolution_ns: 0,
+                    ..p()
+                },
+                Error::ZeroResolution,
+            ),
+            (
+                PoolParams {
+                    min_timeout_ns: 11,
+                    max_timeout_ns: 10,
+                    resolution_ns: 1,
+                    ..p()
+                },
+                Error::MinAboveMax,
+            ),
+            (
+                PoolParams {
+                    resolution_ns: 1000,
+                    max_timeout_ns: 999,
+                    ..p()
+                },
+                Error::MaxBelowResolution,
+            ),
+            (
+                PoolParams {
+                    max_timeout_ns: MAX_TIMEOUT_NS + 1,
+                    ..p()
+                },
+                Error::MaxTimeoutTooLong,
+            ),
+            // 1.5 ticks..1.9 ticks: min rounds up to 2, max down to 1.
+            (
+                PoolParams {
+                    resolution_ns: 10,
+                    min_timeout_ns: 15,
+                    max_timeout_ns: 19,
+                    ..p()
+                },
+                Error::MinAboveMax,
+            ),
+            (
+                PoolParams {
+                    num_timers: 0,
+                    ..p()
+                },
+                Error::ZeroTimers,
+            ),
+            (
+                PoolParams {
+                    num_timers: MAX_TIMERS + 1,
+                    ..p()
+                },
+                Error::TooManyTimers,
+            ),
+        ];
+        for (params, want) in cases {
+            assert_eq!(params.validate("x"), Err(want), "{params:?}");
+        }
+        assert_eq!(
+            p().validate(&"n".repeat(MAX_NAME_LEN + 1)),
+            Err(Error::NameTooLong)
+        );
+        assert!(p().validate(&"n".repeat(MAX_NAME_LEN)).is_ok());
+    }
+
+    #[test]
+    fn limits_round_min_up_and_max_down() {
+        let l = PoolParams {
+            resolution_ns: 10,
+            min_timeout_ns: 11,
+            max_timeout_ns: 109,
+            num_timers: MAX_TIMERS,
+            ..p()
+        }
+        .validate("x")
+        .unwrap();
+        assert_eq!(
+            (l.min_ticks, l.max_ticks, l.num_timers),
+            (2, 10, MAX_TIMERS)
+        );
+        let l = PoolParams {
+            resolution_ns: 1,
+            max_timeout_ns: MAX_TIMEOUT_NS,
+            ..p()
+        }
+        .validate("x")
+        .unwrap();
+        assert_eq!(l.max_ticks, MAX_TIMEOUT_NS);
+    }
+
+    #[test]
+    fn auto_threshold() {
+        assert_eq!(
+            Backend::Auto.resolve(AUTO_HIGHRES_BELOW_NS - 1),
+            Backend::HighRes
+        );
+        assert_eq!(Backend::Auto.resolve(AUTO_HIGHRES_BELOW_NS), Backend::Wheel);
+        assert_eq!(Backend::Wheel.resolve(1), Backend::Wheel);
+        assert_eq!(Backend::HighRes.resolve(1_000_000_000), Backend::HighRes);
+    }
+}
