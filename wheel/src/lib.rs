@@ -85,6 +85,7 @@
 //! the slot starts inside the window, so the timer fires from there instead
 //! of cascading down (the Linux 2016 trade-off, per timer). Slack 0 is exact.
 
+mod check;
 mod entry;
 mod key;
 mod level;

@@ -40,20 +40,20 @@ pub struct Expired<T> {
 /// assert!(wheel.is_empty());
 /// ```
 pub struct Wheel<T> {
-    slab: Slab<Entry<T>>,
+    pub(crate) slab: Slab<Entry<T>>,
     /// Generation of each slab slot, bumped when its timer leaves.
-    gens: Vec<u32>,
-    levels: Box<[Level; LEVELS]>,
+    pub(crate) gens: Vec<u32>,
+    pub(crate) levels: Box<[Level; LEVELS]>,
     /// Bit `L` set iff level `L` has a non-empty slot.
-    nonempty: u32,
+    pub(crate) nonempty: u32,
     /// Timers armed with `deadline <= now`, sorted by `(deadline, seq)`.
-    due: List,
+    pub(crate) due: List,
     /// Lower bound of the deadlines in `due` (`u64::MAX` when it is empty).
-    due_min: u64,
-    now: u64,
-    seq: u64,
-    id: u32,
-    stats: Stats,
+    pub(crate) due_min: u64,
+    pub(crate) now: u64,
+    pub(crate) seq: u64,
+    pub(crate) id: u32,
+    pub(crate) stats: Stats,
 }
 
 impl<T> Default for Wheel<T> {

@@ -1,0 +1,96 @@
+//! Structural self-check used by the tests ([`Wheel::check_invariants`]).
+
+use crate::entry::{DUE, NIL};
+use crate::level::{fire_key, slot_start, LEVELS, SLOTS};
+use crate::Wheel;
+
+impl<T> Wheel<T> {
+    /// Walks every list and checks the wheel's invariants: links are
+    /// consistent, bitmaps match the lists, every list is sorted by arming
+    /// order (the due list by deadline first), every filed timer sits in a slot
+    /// that starts after `now` and no later than its firing tick, due timers
+    /// have deadlines `<= now`, and every pending timer is in exactly one list.
+    /// O(timers); for tests and debugging.
+    #[doc(hidden)]
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let now = self.now;
+        let mut seen = 0usize;
+        let walk = |head: u32, tail: u32, level: u8, slot: usize| -> Result<usize, String> {
+            let (mut prev, mut cur, mut n) = (NIL, head, 0usize);
+            let mut last: Option<(u64, u64)> = None;
+            while cur != NIL {
+                let e = self
+                    .slab
+                    .get(cur as usize)
+                    .ok_or_else(|| format!("list {level}/{slot} links vacant entry {cur}"))?;
+                if e.prev != prev {
+                    return Err(format!("entry {cur}: prev {} != {prev}", e.prev));
+                }
+                if e.level != level || (level != DUE && e.slot as usize != slot) {
+                    return Err(format!(
+                        "entry {cur} in list {level}/{slot} says {}/{}",
+                        e.level, e.slot
+                    ));
+                }
+                let order = if level == DUE {
+                    (e.deadline, e.seq)
+                } else {
+                    (0, e.seq)
+                };
+                if last.is_some_and(|l| l >= order) {
+                    return Err(format!("list {level}/{slot} not sorted at entry {cur}"));
+                }
+                last = Some(order);
+                if level == DUE {
+                    if e.deadline > now || e.deadline < self.due_min {
+                        return Err(format!(
+                            "due entry {cur}: deadline {} now {now} due_min {}",
+                            e.deadline, self.due_min
+                        ));
+                    }
+                } else {
+                    let start = slot_start(now, level as usize, slot);
+                    let key = fire_key(e.deadline, e.slack);
+                    if start <= now || start > key || key <= now {
+                        return Err(format!(
+                            "entry {cur} in {level}/{slot}: start {start} now {now} key {key} deadline {}",
+                            e.deadline
+                        ));
+                    }
+                }
+                if u64::from(e.moves) > LEVELS as u64 {
+                    return Err(format!("entry {cur} moved {} times", e.moves));
+                }
+                prev = cur;
+                cur = e.next;
+                n += 1;
+            }
+            if prev != tail {
+                return Err(format!("list {level}/{slot}: tail {tail} != last {prev}"));
+            }
+            Ok(n)
+        };
+        seen += walk(self.due.head, self.due.tail, DUE, 0)?;
+        for (l, level) in self.levels.iter().enumerate() {
+            for s in 0..SLOTS {
+                let list = level.slots[s];
+                let n = walk(list.head, list.tail, l as u8, s)?;
+                if (n > 0) != (level.occupied >> s & 1 == 1) {
+                    return Err(format!("bitmap of level {l} wrong at slot {s}"));
+                }
+                seen += n;
+            }
+            if (level.occupied != 0) != (self.nonempty >> l & 1 == 1) {
+                return Err(format!("level bitmap wrong at level {l}"));
+            }
+        }
+        if seen != self.slab.len() {
+            return Err(format!(
+                "{} entries linked, {} pending",
+                seen,
+                self.slab.len()
+            ));
+        }
+        Ok(())
+    }
+}
