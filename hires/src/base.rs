@@ -63,18 +63,26 @@ impl ClockBase {
         }
     }
 
-    /// Monotonic time at which this base reads `t`.
+    /// Monotonic time at which this base reads `t`, exact (may be negative
+    /// or beyond `u64::MAX`): used to merge the bases in order.
+    #[inline]
+    pub(crate) fn to_monotonic_exact(self, t: u64, offset: i64) -> i128 {
+        match self {
+            ClockBase::Monotonic => t as i128,
+            ClockBase::Realtime => t as i128 - offset as i128,
+        }
+    }
+
+    /// Monotonic time at which this base reads `t`, clamped into `u64`.
     #[inline]
     pub(crate) fn to_monotonic(self, t: u64, offset: i64) -> u64 {
-        match self {
-            ClockBase::Monotonic => t,
-            ClockBase::Realtime => clamp(t as i128 - offset as i128),
-        }
+        clamp(self.to_monotonic_exact(t, offset))
     }
 }
 
+/// Clamps an exact time into `0..=u64::MAX`.
 #[inline]
-fn clamp(v: i128) -> u64 {
+pub(crate) fn clamp(v: i128) -> u64 {
     v.clamp(0, u64::MAX as i128) as u64
 }
 

@@ -22,14 +22,15 @@
 //! the same pass: that is the batching.
 //!
 //! Exact timers (soft == hard) fire in `(deadline, insertion seq)` order;
-//! the two bases are merged by their deadlines converted to monotonic time
-//! (ties by insertion seq, which is global to the queue).
+//! the two bases are merged by their deadlines converted exactly (in
+//! `i128`) to monotonic time, ties by insertion seq, which is global to the
+//! queue.
 
 use core::fmt;
 use core::ptr::NonNull;
 
 use crate::arena::Arena;
-use crate::base::{Base, ClockBase};
+use crate::base::{clamp, Base, ClockBase};
 use crate::error::Error;
 use crate::fired::{Action, Fired};
 use crate::handle::{new_queue_id, Handle};
@@ -565,18 +566,28 @@ impl<T> HiresQueue<T> {
     /// The first node across bases and its hard deadline in monotonic time.
     #[inline]
     fn earliest(&self) -> Option<(NonNull<Node<T>>, u64)> {
-        let mut best: Option<(NonNull<Node<T>>, u64, u64)> = None;
-        for base in ClockBase::ALL {
-            if let Some(ptr) = self.bases[base.index()].first() {
-                // SAFETY: a base's first node is armed, read only.
-                let (hard, seq) = unsafe { ((*ptr.as_ptr()).hard, (*ptr.as_ptr()).seq) };
-                let at = base.to_monotonic(hard, self.offset);
-                if best.map_or(true, |(_, b_at, b_seq)| (at, seq) < (b_at, b_seq)) {
-                    best = Some((ptr, at, seq));
+        let head = |base: ClockBase| {
+            let ptr = self.bases[base.index()].first()?;
+            // SAFETY: a base's first node is armed, read only.
+            let node = unsafe { &*ptr.as_ptr() };
+            Some((
+                base.to_monotonic_exact(node.hard, self.offset),
+                node.seq,
+                ptr,
+            ))
+        };
+        let (at, _, ptr) = match (head(ClockBase::Monotonic), head(ClockBase::Realtime)) {
+            (Some(m), Some(r)) => {
+                if (m.0, m.1) <= (r.0, r.1) {
+                    m
+                } else {
+                    r
                 }
             }
-        }
-        best.map(|(p, at, _)| (p, at))
+            (Some(x), None) | (None, Some(x)) => x,
+            (None, None) => return None,
+        };
+        Some((ptr, clamp(at)))
     }
 
     /// The next node to fire at monotonic `now` (realtime `now_rt`): the
@@ -589,8 +600,13 @@ impl<T> HiresQueue<T> {
             let ptr = self.bases[base.index()].first()?;
             // SAFETY: a base's first node is armed, read only.
             let node = unsafe { &*ptr.as_ptr() };
-            (node.soft <= base_now)
-                .then(|| (ptr, base.to_monotonic(node.hard, self.offset), node.seq))
+            (node.soft <= base_now).then(|| {
+                (
+                    ptr,
+                    base.to_monotonic_exact(node.hard, self.offset),
+                    node.seq,
+                )
+            })
         };
         match (
             due(ClockBase::Monotonic, Some(now)),
