@@ -43,8 +43,6 @@ pub enum ClockBase {
 }
 
 impl ClockBase {
-    pub(crate) const ALL: [ClockBase; 2] = [ClockBase::Monotonic, ClockBase::Realtime];
-
     #[inline]
     pub(crate) fn index(self) -> usize {
         self as usize
@@ -71,12 +69,6 @@ impl ClockBase {
             ClockBase::Monotonic => t as i128,
             ClockBase::Realtime => t as i128 - offset as i128,
         }
-    }
-
-    /// Monotonic time at which this base reads `t`, clamped into `u64`.
-    #[inline]
-    pub(crate) fn to_monotonic(self, t: u64, offset: i64) -> u64 {
-        clamp(self.to_monotonic_exact(t, offset))
     }
 }
 
