@@ -95,7 +95,10 @@ impl Engine {
     pub(crate) fn expire(&mut self, now: u64, mut f: impl FnMut(u32, u64)) -> usize {
         match self {
             Engine::Wheel(w) => w.advance(now, |e| f(e.value, e.deadline)),
-            Engine::HighRes(q) => q.expire(now, |e| f(e.value, e.deadline)),
+            Engine::HighRes(q) => q.expire(now, |fired| {
+                let deadline = fired.deadline();
+                f(fired.take(), deadline)
+            }),
         }
     }
 }

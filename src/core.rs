@@ -59,7 +59,6 @@ impl Slot {
 
 /// What a successful `set_abs`/`set_rel` returns.
 #[derive(Debug)]
-#[must_use = "a replaced event is handed back here"]
 pub struct Armed {
     /// The expiration tick the timer is now set for.
     pub tick: u64,

@@ -1,0 +1,62 @@
+//! Helpers shared by the integration tests: pools on a mock clock, for each
+//! backend and each sharing kind.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use hrwheel::{Backend, ClockSource, PoolParams, Sharing, TimeoutPool, TimeoutQueue, TimerPool};
+
+pub const BACKENDS: [Backend; 2] = [Backend::Wheel, Backend::HighRes];
+
+/// A pool on a fresh mock clock: `res` ns ticks, timeouts
+/// `min_ticks..=max_ticks`, `n` timers.
+pub fn pool<S: Sharing>(
+    backend: Backend,
+    res: u64,
+    min_ticks: u64,
+    max_ticks: u64,
+    n: usize,
+) -> (TimerPool<S>, Arc<quanta::Mock>) {
+    let (clock, mock) = ClockSource::mock();
+    let p = TimerPool::<S>::create(
+        "test",
+        PoolParams {
+            resolution_ns: res,
+            min_timeout_ns: min_ticks * res,
+            max_timeout_ns: max_ticks * res,
+            num_timers: n,
+            clock,
+            backend,
+        },
+    )
+    .expect("valid params");
+    (p, mock)
+}
+
+pub fn events(n: usize) -> TimeoutPool {
+    TimeoutPool::new(n).expect("n > 0")
+}
+
+pub fn queue(n: usize) -> TimeoutQueue {
+    TimeoutQueue::new(n).expect("n > 0")
+}
+
+/// Generates one `#[test]` per (sharing kind, backend) for a generic test
+/// function `fn name<S: Sharing>(backend: Backend)`.
+#[macro_export]
+macro_rules! for_all_pools {
+    ($($name:ident),* $(,)?) => {
+        mod shared_wheel {
+            $(#[test] fn $name() { super::$name::<hrwheel::Shared>(hrwheel::Backend::Wheel) })*
+        }
+        mod shared_highres {
+            $(#[test] fn $name() { super::$name::<hrwheel::Shared>(hrwheel::Backend::HighRes) })*
+        }
+        mod local_wheel {
+            $(#[test] fn $name() { super::$name::<hrwheel::Local>(hrwheel::Backend::Wheel) })*
+        }
+        mod local_highres {
+            $(#[test] fn $name() { super::$name::<hrwheel::Local>(hrwheel::Backend::HighRes) })*
+        }
+    };
+}
