@@ -82,9 +82,9 @@ pub enum CheckError {
         /// Workload name.
         workload: String,
         /// Reference implementation and its digest.
-        reference: (&'static str, Digest),
+        reference: (String, Digest),
         /// Disagreeing implementation and its digest.
-        other: (&'static str, Digest),
+        other: (String, Digest),
     },
 }
 
@@ -124,14 +124,14 @@ impl fmt::Display for CheckError {
 impl std::error::Error for CheckError {}
 
 /// Requires all `(name, digest)` pairs to agree with the first.
-pub fn cross_check(workload: &str, results: &[(&'static str, Digest)]) -> Result<(), CheckError> {
-    if let Some(&reference) = results.first() {
-        for &other in &results[1..] {
-            if other.1 != reference.1 {
+pub fn cross_check(workload: &str, results: &[(&str, Digest)]) -> Result<(), CheckError> {
+    if let Some(&(rname, rdigest)) = results.first() {
+        for &(oname, odigest) in &results[1..] {
+            if odigest != rdigest {
                 return Err(CheckError::Mismatch {
                     workload: workload.to_string(),
-                    reference,
-                    other,
+                    reference: (rname.to_string(), rdigest),
+                    other: (oname.to_string(), odigest),
                 });
             }
         }

@@ -15,6 +15,7 @@
 //! | [`workloads`] | W1–W5 and the ktimers crossover sweep |
 //! | [`imps`] | the list of implementations and a visitor over them |
 //! | [`scale`] | workload sizes per mode and `HRWHEEL_BENCH_SCALE` |
+//! | [`report`] | timing, tables and SVG charts for `hrwheel-report` |
 //!
 //! Every workload returns a [`Digest`]; implementations must agree on it,
 //! so a fast wrong answer cannot win.
@@ -24,6 +25,7 @@ pub mod baselines;
 pub mod check;
 pub mod imps;
 pub mod queue;
+pub mod report;
 pub mod scale;
 pub mod workloads;
 

@@ -17,4 +17,4 @@ pub mod w4;
 pub mod w5;
 
 /// The fixed seed of every workload.
-pub const SEED: u64 = 0x5EED_0F_4B_1E_E1;
+pub const SEED: u64 = 0x5EED_0F4B_1EE1;

@@ -1,0 +1,210 @@
+//! Timing and presentation for `hrwheel-report`.
+//!
+//! [`measure`] runs one workload on one implementation and times only the
+//! workload's `run` phase (setup and drop are outside the clock);
+//! [`Section`] holds the rows of one workload, computes medians and the
+//! ratio to the best baseline, and renders a markdown table; [`charts`]
+//! draws the SVGs.
+
+pub mod charts;
+mod table;
+
+use std::time::Instant;
+
+use crate::adapters::HiresPeriodic;
+use crate::check::{CheckError, Digest};
+use crate::imps::{Imp, Visitor};
+use crate::queue::TimerQueue;
+use crate::workloads::{w1, w2, w3, w4};
+
+pub use table::{fmt_ratio, utc_now, Row, Section};
+
+/// One timed run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sample {
+    /// Wall time of the timed phase, seconds.
+    pub secs: f64,
+    /// What the run produced (ops is the ns/op denominator).
+    pub digest: Digest,
+    /// Wheel levels crossed during the timed phase (wheels only).
+    pub cascade_moves: Option<u64>,
+    /// What cascade moves are divided by (expired timers in the timed
+    /// phase; all timers for W3).
+    pub cascade_per: u64,
+    /// Resets performed in the timed phase (W1; 0 elsewhere).
+    pub resets: u64,
+}
+
+impl Sample {
+    /// Nanoseconds per operation.
+    pub fn ns_per_op(&self) -> f64 {
+        self.secs * 1e9 / self.digest.ops.max(1) as f64
+    }
+
+    /// Cascade moves per timer (see [`Sample::cascade_per`]).
+    pub fn moves_per_timer(&self) -> Option<f64> {
+        self.cascade_moves
+            .map(|m| m as f64 / self.cascade_per.max(1) as f64)
+    }
+}
+
+/// Which workload to measure.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Work {
+    /// W1 churn (also the crossover points).
+    W1(w1::Params),
+    /// W2 insert-cancel.
+    W2(w2::Params),
+    /// W3 expire-all.
+    W3(w3::Params),
+    /// W4 precise periodic.
+    W4(w4::Params),
+}
+
+impl Work {
+    /// Workload unit in ns: 1 ms ticks for W1–W3, ns for W4.
+    pub fn unit_ns(&self) -> u64 {
+        match self {
+            Work::W4(_) => 1,
+            _ => 1_000_000,
+        }
+    }
+
+    fn capacity(&self) -> usize {
+        match self {
+            Work::W1(p) => p.timers,
+            Work::W2(p) => p.outstanding + 1,
+            Work::W3(p) => p.timers,
+            Work::W4(p) => p.timers,
+        }
+    }
+}
+
+impl Visitor for Work {
+    type Out = Result<Sample, CheckError>;
+
+    fn visit<Q: TimerQueue>(self, mut q: Q) -> Self::Out {
+        match self {
+            Work::W1(p) => {
+                let mut st = w1::setup(&mut q, p)?;
+                let c0 = q.cascade_moves();
+                let t = Instant::now();
+                let digest = w1::run(&mut q, &mut st)?;
+                let secs = t.elapsed().as_secs_f64();
+                Ok(Sample {
+                    secs,
+                    digest,
+                    cascade_moves: delta(q.cascade_moves(), c0),
+                    cascade_per: digest.ops - st.resets(),
+                    resets: st.resets(),
+                })
+            }
+            Work::W2(p) => {
+                let mut st = w2::setup(&mut q, p);
+                let t = Instant::now();
+                w2::run(&mut q, &mut st)?;
+                let secs = t.elapsed().as_secs_f64();
+                let digest = w2::finish(&mut q, &st)?;
+                Ok(Sample {
+                    secs,
+                    digest,
+                    cascade_moves: None,
+                    cascade_per: 0,
+                    resets: 0,
+                })
+            }
+            Work::W3(p) => {
+                w3::setup(&mut q, p);
+                let c0 = q.cascade_moves();
+                let t = Instant::now();
+                let digest = w3::run(&mut q)?;
+                let secs = t.elapsed().as_secs_f64();
+                Ok(Sample {
+                    secs,
+                    digest,
+                    cascade_moves: delta(q.cascade_moves(), c0),
+                    cascade_per: p.timers as u64,
+                    resets: 0,
+                })
+            }
+            Work::W4(p) => {
+                let periods = w4::setup(&mut q, p);
+                let c0 = q.cascade_moves();
+                let t = Instant::now();
+                let digest = w4::run(&mut q, p, &periods)?;
+                let secs = t.elapsed().as_secs_f64();
+                Ok(Sample {
+                    secs,
+                    digest,
+                    cascade_moves: delta(q.cascade_moves(), c0),
+                    cascade_per: digest.expiries,
+                    resets: 0,
+                })
+            }
+        }
+    }
+}
+
+fn delta(after: Option<u64>, before: Option<u64>) -> Option<u64> {
+    Some(after? - before?)
+}
+
+/// Runs `work` once on `imp` and times it.
+pub fn measure(imp: Imp, work: Work) -> Result<Sample, CheckError> {
+    imp.visit(work.unit_ns(), work.capacity(), work)
+}
+
+/// W4 on the hires queue with native periodic timers, timed.
+pub fn measure_hires_periodic(p: w4::Params) -> Result<Sample, CheckError> {
+    let mut q = HiresPeriodic::new();
+    q.setup(p)?;
+    let t = Instant::now();
+    let digest = q.run(p)?;
+    let secs = t.elapsed().as_secs_f64();
+    Ok(Sample {
+        secs,
+        digest,
+        cascade_moves: None,
+        cascade_per: 0,
+        resets: 0,
+    })
+}
+
+/// Median of `xs` (mean of the middle two for an even count; NaN if empty).
+pub fn median(xs: &[f64]) -> f64 {
+    let mut v: Vec<f64> = xs.iter().copied().filter(|x| !x.is_nan()).collect();
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_and_even() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert!(median(&[]).is_nan());
+    }
+
+    #[test]
+    fn measure_counts_ops_and_cascades() {
+        let p = w3::Params::new(2_000);
+        let s = measure(Imp::Wheel, Work::W3(p)).unwrap();
+        assert_eq!(s.digest.ops, 2_000);
+        assert!(s.cascade_moves.is_some());
+        assert!(s.ns_per_op() > 0.0);
+        let h = measure(Imp::Heap, Work::W3(p)).unwrap();
+        assert_eq!(h.cascade_moves, None);
+        assert_eq!(h.digest, s.digest);
+    }
+}

@@ -1,0 +1,227 @@
+//! One workload's results as a markdown table.
+
+use std::fmt::Write as _;
+
+use super::{median, Sample};
+use crate::check::{cross_check, CheckError};
+
+/// One implementation's runs of a workload.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// Implementation label.
+    pub label: String,
+    /// Whether it is one of the WORKLOADS.md baselines.
+    pub baseline: bool,
+    /// Timed runs.
+    pub samples: Vec<Sample>,
+}
+
+impl Row {
+    /// Median ns per operation.
+    pub fn median_ns(&self) -> f64 {
+        median(
+            &self
+                .samples
+                .iter()
+                .map(Sample::ns_per_op)
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    /// Median cascade moves per timer, if a wheel.
+    pub fn moves_per_timer(&self) -> Option<f64> {
+        let v: Vec<f64> = self
+            .samples
+            .iter()
+            .filter_map(Sample::moves_per_timer)
+            .collect();
+        (!v.is_empty()).then(|| median(&v))
+    }
+}
+
+/// A workload's rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Section {
+    /// Heading, e.g. "W1 churn".
+    pub title: String,
+    /// What one operation is, e.g. "reset or expiry".
+    pub op: String,
+    /// Free text under the table.
+    pub notes: Vec<String>,
+    /// Rows in insertion order.
+    pub rows: Vec<Row>,
+}
+
+impl Section {
+    /// An empty section.
+    pub fn new(title: impl Into<String>, op: impl Into<String>) -> Self {
+        Section {
+            title: title.into(),
+            op: op.into(),
+            notes: Vec::new(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a sample to the row `label`, creating it if needed.
+    pub fn push(&mut self, label: &str, baseline: bool, s: Sample) {
+        match self.rows.iter_mut().find(|r| r.label == label) {
+            Some(r) => r.samples.push(s),
+            None => self.rows.push(Row {
+                label: label.to_string(),
+                baseline,
+                samples: vec![s],
+            }),
+        }
+    }
+
+    /// Every sample of every row must have the same digest.
+    pub fn check(&self) -> Result<(), CheckError> {
+        let all: Vec<(&str, _)> = self
+            .rows
+            .iter()
+            .flat_map(|r| r.samples.iter().map(move |s| (r.label.as_str(), s.digest)))
+            .collect();
+        cross_check(&self.title, &all)
+    }
+
+    /// The fastest baseline row: (label, median ns/op).
+    pub fn best_baseline(&self) -> Option<(&str, f64)> {
+        self.rows
+            .iter()
+            .filter(|r| r.baseline)
+            .map(|r| (r.label.as_str(), r.median_ns()))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+    }
+
+    /// Median ns/op of `label` divided by the best baseline's.
+    pub fn ratio(&self, label: &str) -> Option<f64> {
+        let best = self.best_baseline()?.1;
+        let r = self.rows.iter().find(|r| r.label == label)?;
+        Some(r.median_ns() / best)
+    }
+
+    /// The markdown table (with heading and notes).
+    pub fn markdown(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "### {}\n", self.title);
+        let _ = writeln!(
+            s,
+            "| implementation | ns per {} (median) | min–max | vs best baseline | cascade moves per timer |",
+            self.op
+        );
+        let _ = writeln!(s, "|---|---:|---:|---:|---:|");
+        let best = self.best_baseline().map(|b| b.1);
+        for r in &self.rows {
+            let ns: Vec<f64> = r.samples.iter().map(Sample::ns_per_op).collect();
+            let lo = ns.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = ns.iter().copied().fold(0.0, f64::max);
+            let m = r.median_ns();
+            let ratio = match best {
+                Some(b) if b > 0.0 => fmt_ratio(m / b),
+                _ => "—".into(),
+            };
+            let moves = r
+                .moves_per_timer()
+                .map_or("—".into(), |m| format!("{m:.3}"));
+            let name = if r.baseline {
+                format!("{} *(baseline)*", r.label)
+            } else {
+                format!("**{}**", r.label)
+            };
+            let _ = writeln!(
+                s,
+                "| {name} | {m:.1} | {lo:.1}–{hi:.1} | {ratio} | {moves} |"
+            );
+        }
+        if let Some(r) = self.rows.first().and_then(|r| r.samples.first()) {
+            let _ = writeln!(
+                s,
+                "\n{} runs each; every run of every implementation produced the same digest \
+                 ({} expiries, {} timed ops, hash {:016x}).",
+                self.rows.iter().map(|r| r.samples.len()).max().unwrap_or(0),
+                r.digest.expiries,
+                r.digest.ops,
+                r.digest.hash
+            );
+        }
+        for n in &self.notes {
+            let _ = writeln!(s, "\n{n}");
+        }
+        s
+    }
+}
+
+/// `0.42× (2.4× faster)`, `1.00× (best baseline)`, `1.30× (slower)`.
+pub fn fmt_ratio(r: f64) -> String {
+    if (r - 1.0).abs() < 0.005 {
+        format!("{r:.2}×")
+    } else if r < 1.0 {
+        format!("{r:.2}× ({:.1}× faster)", 1.0 / r)
+    } else {
+        format!("{r:.2}× (slower)")
+    }
+}
+
+/// The current UTC time as `YYYY-MM-DD HH:MM UTC`.
+pub fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3_600,
+        (rem % 3_600) / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Digest;
+
+    fn sample(secs: f64, hash: u64) -> Sample {
+        Sample {
+            secs,
+            digest: Digest {
+                expiries: 1,
+                ops: 1_000,
+                hash,
+            },
+            cascade_moves: None,
+            cascade_per: 0,
+            resets: 0,
+        }
+    }
+
+    #[test]
+    fn ratio_is_against_the_fastest_baseline() {
+        let mut s = Section::new("W", "op");
+        s.push("wheel", false, sample(1e-6, 7));
+        s.push("heap", true, sample(4e-6, 7));
+        s.push("tree", true, sample(2e-6, 7));
+        assert_eq!(s.best_baseline().unwrap().0, "tree");
+        assert!((s.ratio("wheel").unwrap() - 0.5).abs() < 1e-9);
+        assert!(s.check().is_ok());
+        assert!(s.markdown().contains("2.0× faster"));
+        s.push("tree", true, sample(2e-6, 8));
+        assert!(s.check().is_err());
+    }
+
+    #[test]
+    fn utc_date_is_plausible() {
+        let now = utc_now();
+        assert!(now.starts_with("20") && now.ends_with("UTC"), "{now}");
+    }
+}
