@@ -1,5 +1,7 @@
 //! One timer's slab entry: its value, timing, ordering stamp and list links.
 
+use std::num::NonZeroU32;
+
 /// `prev`/`next` value meaning "no entry".
 pub(crate) const NIL: u32 = u32::MAX;
 
@@ -21,11 +23,28 @@ pub(crate) struct Entry<T> {
     pub(crate) prev: u32,
     pub(crate) next: u32,
     /// Slab-slot generation this timer was inserted with (its key's).
-    pub(crate) gen: u32,
+    /// Non-zero, which gives `slab`'s entry enum a niche for its tag.
+    pub(crate) gen: NonZeroU32,
     /// Level of the slot it is filed in, or [`DUE`].
     pub(crate) level: u8,
     /// Slot within `level` (unused for [`DUE`]).
     pub(crate) slot: u8,
     /// Moves since it was last armed (saturating).
     pub(crate) moves: u8,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Entry;
+    use std::mem::size_of;
+
+    #[test]
+    fn entry_is_small_and_has_a_niche() {
+        // value + deadline + slack + seq + 3 links/gen + 3 bytes, padded.
+        assert_eq!(size_of::<Entry<u64>>(), 48);
+        // slab's `enum Entry { Vacant(usize), Occupied(T) }` reuses the niche
+        // of `gen` (layout is not guaranteed, so this checks the
+        // equivalent `Result`).
+        assert_eq!(size_of::<Result<Entry<u64>, usize>>(), 48);
+    }
 }

@@ -6,6 +6,7 @@ use crate::level::{fire_key, level_for, slot_for, slot_start, Level, LEVELS};
 use crate::list::List;
 use crate::stats::Stats;
 use slab::Slab;
+use std::num::NonZeroU32;
 
 /// A timer delivered by [`Wheel::advance`].
 #[derive(Debug)]
@@ -41,7 +42,8 @@ pub struct Expired<T> {
 /// ```
 pub struct Wheel<T> {
     pub(crate) slab: Slab<Entry<T>>,
-    /// Generation of each slab slot, bumped when its timer leaves.
+    /// Generation of the latest timer inserted in each slab slot (bumped on
+    /// insert, so removal does not touch this array).
     pub(crate) gens: Vec<u32>,
     pub(crate) levels: Box<[Level; LEVELS]>,
     /// Bit `L` set iff level `L` has a non-empty slot.
@@ -140,7 +142,8 @@ impl<T> Wheel<T> {
         if idx == self.gens.len() {
             self.gens.push(0);
         }
-        let gen = self.gens[idx];
+        let gen = NonZeroU32::new(self.gens[idx].wrapping_add(1)).unwrap_or(NonZeroU32::MIN);
+        self.gens[idx] = gen.get();
         self.seq += 1;
         self.slab.insert(Entry {
             value,
@@ -158,7 +161,7 @@ impl<T> Wheel<T> {
         self.stats.inserts += 1;
         TimerKey {
             index: idx as u32,
-            gen,
+            gen: gen.get(),
             wheel: self.id,
         }
     }
@@ -170,7 +173,6 @@ impl<T> Wheel<T> {
         let idx = self.check(key).ok()?;
         self.unlink(idx);
         let e = self.slab.remove(idx as usize);
-        self.gens[idx as usize] = e.gen.wrapping_add(1);
         self.stats.cancels += 1;
         Some(e.value)
     }
@@ -306,7 +308,7 @@ impl<T> Wheel<T> {
             return Err(Error::ForeignKey);
         }
         match self.slab.get(key.index as usize) {
-            Some(e) if e.gen == key.gen => Ok(key.index),
+            Some(e) if e.gen.get() == key.gen => Ok(key.index),
             _ => Err(Error::StaleKey),
         }
     }
@@ -362,12 +364,11 @@ impl<T> Wheel<T> {
     #[inline]
     fn fire(&mut self, idx: u32, f: &mut impl FnMut(Expired<T>)) {
         let e = self.slab.remove(idx as usize);
-        self.gens[idx as usize] = e.gen.wrapping_add(1);
         self.stats.expiries += 1;
         f(Expired {
             key: TimerKey {
                 index: idx,
-                gen: e.gen,
+                gen: e.gen.get(),
                 wheel: self.id,
             },
             deadline: e.deadline,

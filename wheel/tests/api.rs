@@ -116,8 +116,7 @@ fn equal_deadlines_fire_in_insertion_order_and_reset_counts_as_insertion() {
     // `b` moved earlier and back.
     w.reset(b, 3).unwrap();
     w.reset(b, 1010).unwrap();
-    let e = w.insert(1010, 'e');
-    let _ = e;
+    w.insert(1010, 'e');
     assert_eq!(
         adv(&mut w, 2000)
             .into_iter()
@@ -351,8 +350,9 @@ fn moves_per_timer_never_exceed_the_number_of_levels() {
         x ^= x << 17;
         x
     };
+    let n = if cfg!(miri) { 100 } else { 2_000 };
     let mut keys = Vec::new();
-    for _ in 0..2_000 {
+    for _ in 0..n {
         let shift = rnd() % 64;
         let d = w.now().saturating_add(rnd() >> shift);
         keys.push(w.insert(d, ()));
@@ -370,7 +370,7 @@ fn moves_per_timer_never_exceed_the_number_of_levels() {
         adv(&mut w, to);
     }
     let s = w.stats();
-    assert_eq!(s.expiries, 2_000);
+    assert_eq!(s.expiries, n as u64);
     assert!(s.max_moves_per_timer <= LEVELS as u64, "{s:?}");
     assert!(s.max_moves_per_timer >= 3, "{s:?}");
 }
@@ -405,8 +405,13 @@ fn slack_fires_from_the_coarse_slot_without_cascading() {
 
 #[test]
 fn slack_window_is_respected_and_zero_slack_is_exact() {
-    for &d in &boundaries() {
-        for &slack in &[0u64, 1, 63, 64, 4096, 1 << 40, u64::MAX] {
+    let slacks: &[u64] = if cfg!(miri) {
+        &[0, 64, u64::MAX]
+    } else {
+        &[0, 1, 63, 64, 4096, 1 << 40, u64::MAX]
+    };
+    for &d in boundaries().iter().step_by(if cfg!(miri) { 5 } else { 1 }) {
+        for &slack in slacks {
             let mut w = Wheel::new();
             w.insert_with_slack(d, slack, ());
             assert!(adv(&mut w, d - 1).is_empty(), "d {d} slack {slack}");
