@@ -346,8 +346,17 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+fn config() -> ProptestConfig {
+    let mut config = ProptestConfig::with_cases(if cfg!(miri) { 8 } else { 10_000 });
+    if cfg!(miri) {
+        // Miri's isolation forbids the file access of failure persistence.
+        config.failure_persistence = None;
+    }
+    config
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 8 } else { 10_000 }))]
+    #![proptest_config(config())]
 
     #[test]
     fn queue_matches_model(ops in prop::collection::vec(op(), 1..if cfg!(miri) { 40 } else { 200 })) {

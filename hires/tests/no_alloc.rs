@@ -70,6 +70,8 @@ impl Rng {
 
 const LIVE: usize = if cfg!(miri) { 64 } else { 4_096 };
 const ROUNDS: u64 = if cfg!(miri) { 200 } else { 200_000 };
+/// Deadlines are spread over this many ns ahead of now.
+const SPREAD: u64 = if cfg!(miri) { 200 } else { 10_000 };
 
 #[test]
 fn steady_state_does_not_allocate() {
@@ -80,14 +82,14 @@ fn steady_state_does_not_allocate() {
     let mut now = 0u64;
 
     let arm = |q: &mut HiresQueue<u64>, rng: &mut Rng, now: u64, v: u64| -> Handle {
-        let at = now + 1 + rng.below(10_000);
+        let at = now + 1 + rng.below(SPREAD);
         match rng.below(5) {
             0 => q.insert(at, v),
-            1 => q.insert_periodic(at, 1 + rng.below(5_000), v).unwrap(),
+            1 => q.insert_periodic(at, 1 + rng.below(SPREAD / 2), v).unwrap(),
             2 => q.insert_range(at, at + rng.below(500), v).unwrap(),
             3 => q.insert_on(ClockBase::Realtime, at, v),
             _ => q
-                .insert_periodic_on(ClockBase::Realtime, at, 1 + rng.below(5_000), v)
+                .insert_periodic_on(ClockBase::Realtime, at, 1 + rng.below(SPREAD / 2), v)
                 .unwrap(),
         }
     };
@@ -116,7 +118,7 @@ fn steady_state_does_not_allocate() {
                 // reset
                 1 => {
                     if let Some(h) = handles[i] {
-                        let _ = q.reset(h, *now + 1 + rng.below(10_000));
+                        let _ = q.reset(h, *now + 1 + rng.below(SPREAD));
                     }
                 }
                 // expire a little time
