@@ -51,9 +51,10 @@ impl<T> Wheel<T> {
                 } else {
                     let start = slot_start(now, level as usize, slot);
                     let key = fire_key(e.deadline, e.slack);
-                    if start <= now || start > key || key <= now {
+                    let min = self.levels[level as usize].min_key[slot];
+                    if start <= now || start > key || key <= now || min > key || min < start {
                         return Err(format!(
-                            "entry {cur} in {level}/{slot}: start {start} now {now} key {key} deadline {}",
+                            "entry {cur} in {level}/{slot}: start {start} now {now} key {key} min {min} deadline {}",
                             e.deadline
                         ));
                     }
@@ -75,7 +76,9 @@ impl<T> Wheel<T> {
             for s in 0..SLOTS {
                 let list = level.slots[s];
                 let n = walk(list.head, list.tail, l as u8, s)?;
-                if (n > 0) != (level.occupied >> s & 1 == 1) {
+                if (n > 0) != (level.occupied >> s & 1 == 1)
+                    || (n == 0 && level.min_key[s] != u64::MAX)
+                {
                     return Err(format!("bitmap of level {l} wrong at slot {s}"));
                 }
                 seen += n;

@@ -86,26 +86,40 @@ pub(crate) fn fire_key(deadline: u64, slack: u64) -> u64 {
     (((deadline - 1) >> shift) + 1) << shift
 }
 
-/// One level: 64 slot lists, each sorted by arming order, and a bitmap of the
-/// non-empty ones.
+/// One level: 64 slot lists, each sorted by arming order, a bitmap of the
+/// non-empty ones, and for each slot a lower bound of its timers' firing ticks.
 pub(crate) struct Level {
     pub(crate) occupied: u64,
     pub(crate) slots: [List; SLOTS],
+    /// Smallest firing key filed in each slot since it was last empty
+    /// (`u64::MAX` when empty). Cancels and lazy re-arms leave it as it is,
+    /// so it is a lower bound of the keys in the slot, exact unless the
+    /// earliest timer was cancelled or pushed back.
+    pub(crate) min_key: [u64; SLOTS],
 }
 
 impl Level {
     pub(crate) const EMPTY: Level = Level {
         occupied: 0,
         slots: [List::EMPTY; SLOTS],
+        min_key: [u64::MAX; SLOTS],
     };
 
-    /// Files `idx` in `slot`, keeping the list sorted by `seq`. Returns true
-    /// if the level was empty before.
+    /// Files `idx`, whose firing key is `key`, in `slot`, keeping the list
+    /// sorted by `seq`. Returns true if the level was empty before.
     #[inline]
-    pub(crate) fn insert<T>(&mut self, slab: &mut Slab<Entry<T>>, slot: usize, idx: u32) -> bool {
+    pub(crate) fn insert<T>(
+        &mut self,
+        slab: &mut Slab<Entry<T>>,
+        slot: usize,
+        idx: u32,
+        key: u64,
+    ) -> bool {
         let was_empty = self.occupied == 0;
         self.slots[slot].insert_sorted(slab, idx, |e, new| e.seq > new.seq);
         self.occupied |= 1 << slot;
+        let min = &mut self.min_key[slot];
+        *min = (*min).min(key);
         was_empty
     }
 
@@ -116,6 +130,7 @@ impl Level {
         list.unlink(slab, idx);
         if list.is_empty() {
             self.occupied &= !(1 << slot);
+            self.min_key[slot] = u64::MAX;
         }
         self.occupied == 0
     }
@@ -143,6 +158,7 @@ impl Level {
         let idx = list.pop_front(slab)?;
         if list.is_empty() {
             self.occupied &= !(1 << slot);
+            self.min_key[slot] = u64::MAX;
         }
         Some((idx, self.occupied == 0))
     }

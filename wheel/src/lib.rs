@@ -44,8 +44,9 @@
 //! start of level `L` comes before every slot start of level `L + 1`, so the
 //! next slot to visit is found with two `trailing_zeros`: the lowest set bit
 //! of the lowest non-empty level. [`Wheel::next_deadline`] answers from that
-//! in O(1) without walking a list: it is that slot's start, exact for level 0
-//! and otherwise never later than any deadline the slot holds.
+//! in O(1) without walking a list: each slot also keeps the smallest firing
+//! tick filed in it since it was last empty, which is exact unless that timer
+//! was cancelled or lazily re-armed, and never later than any timer's.
 //!
 //! # Lazy cascading
 //!

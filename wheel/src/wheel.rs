@@ -194,8 +194,11 @@ impl<T> Wheel<T> {
         e.deadline = deadline;
         if deadline > now && e.level != DUE {
             let (level, slot) = (e.level as usize, e.slot as usize);
-            if fire_key(deadline, e.slack) >= slot_start(now, level, slot) {
-                self.levels[level].move_to_back(&mut self.slab, slot, idx);
+            let key = fire_key(deadline, e.slack);
+            if key >= slot_start(now, level, slot) {
+                let l = &mut self.levels[level];
+                l.move_to_back(&mut self.slab, slot, idx);
+                l.min_key[slot] = l.min_key[slot].min(key);
                 return Ok(());
             }
         }
@@ -222,18 +225,20 @@ impl<T> Wheel<T> {
         Some(self.slab[idx as usize].deadline)
     }
 
-    /// A tick at which to call [`advance`](Self::advance) next, from the
-    /// bitmaps in O(1); `None` iff no timer is pending.
+    /// A tick at which to call [`advance`](Self::advance) next, in O(1) from
+    /// the bitmaps (no list is walked); `None` iff no timer is pending.
     ///
     /// Never later than the tick at which the earliest pending timer is due
     /// (its deadline; for a timer with slack, the tick the wheel picked in its
-    /// window, at most `deadline + slack`). It is exact when that timer sits
-    /// in level 0 (due within the current 64-tick block). Otherwise it may be
-    /// earlier: it is the start of the coarse slot holding the timer, or of
-    /// the slot still holding a lazily re-armed timer, or, for timers armed
-    /// with a deadline already past, the smallest such deadline. Advancing to
-    /// it is always correct: nothing fires early, the slot is just
-    /// redistributed, and the next call answers a later tick.
+    /// window, at most `deadline + slack`): a coarse slot never hides an
+    /// earlier timer in a finer one, since every slot of a level comes before
+    /// every slot of the next. It is the smallest firing tick filed in the
+    /// first non-empty slot since that slot was last empty, so it is exact
+    /// unless that timer was since cancelled or pushed back by a lazy
+    /// [`reset`](Self::reset); then it is earlier. For timers armed with a
+    /// deadline already past, it is the smallest such deadline (`<= now()`).
+    /// Advancing to it is always correct: nothing fires early; if nothing is
+    /// due, the slot is redistributed and the next call answers a later tick.
     pub fn next_deadline(&self) -> Option<u64> {
         if !self.due.is_empty() {
             return Some(self.due_min);
@@ -243,7 +248,7 @@ impl<T> Wheel<T> {
         }
         let level = self.nonempty.trailing_zeros() as usize;
         let slot = self.levels[level].occupied.trailing_zeros() as usize;
-        Some(slot_start(self.now, level, slot))
+        Some(self.levels[level].min_key[slot])
     }
 
     /// Moves time to `to` (no-op for time if `to <= now()`) and delivers every
@@ -338,7 +343,7 @@ impl<T> Wheel<T> {
         let e = &mut self.slab[idx as usize];
         e.level = level as u8;
         e.slot = slot as u8;
-        if self.levels[level].insert(&mut self.slab, slot, idx) {
+        if self.levels[level].insert(&mut self.slab, slot, idx, key) {
             self.nonempty |= 1 << level;
         }
     }
