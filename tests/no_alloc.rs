@@ -1,0 +1,133 @@
+//! Steady-state set / reset / cancel / expire / consume allocate nothing.
+//!
+//! A counting global allocator counts allocations made by the test's own
+//! thread while `COUNTING` is on; everything (pool, engine, events, queue)
+//! is created and warmed up before.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use hrwheel::{Backend, ClockSource, PoolParams, Sharing, TimeoutPool, TimeoutQueue, TimerPool};
+
+struct Counting;
+
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+// SAFETY: forwards to the system allocator; the thread-local read has a
+// const initialiser and so never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.with(Cell::get) {
+            ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.with(Cell::get) {
+            ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const TIMERS: usize = 512;
+
+/// One round of a churn workload: reset a third of the timers, cancel and
+/// re-set a few, advance one tick, expire, re-arm what expired.
+fn round<S: Sharing>(
+    p: &TimerPool<S>,
+    mock: &quanta::Mock,
+    q: &TimeoutQueue,
+    timers: &[hrwheel::Timer],
+    step: &mut u64,
+) {
+    for (i, &t) in timers.iter().enumerate() {
+        *step = step.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let ticks = 5 + (*step >> 60);
+        match i % 7 {
+            0 | 1 => {
+                let _ = p.set_rel(t, ticks, None);
+            }
+            2 => {
+                if let Ok(ev) = p.cancel(t) {
+                    let _ = p.set_rel(t, ticks, Some(ev));
+                }
+            }
+            _ => {}
+        }
+    }
+    mock.increment(1_000u64);
+    p.expire();
+    while let Some(ev) = q.pop() {
+        if let Some(t) = ev.timer() {
+            let _ = p.set_rel(t, 5 + (*step >> 61), Some(ev));
+        }
+    }
+}
+
+fn steady_state_allocates_nothing<S: Sharing>(b: Backend) {
+    let (clock, mock) = ClockSource::mock();
+    let p = TimerPool::<S>::create(
+        "noalloc",
+        PoolParams {
+            resolution_ns: 1_000,
+            min_timeout_ns: 0,
+            max_timeout_ns: 1_000_000,
+            num_timers: TIMERS,
+            clock,
+            backend: b,
+        },
+    )
+    .unwrap();
+    let evs = TimeoutPool::new(TIMERS).unwrap();
+    let q = TimeoutQueue::new(TIMERS).unwrap();
+    let timers: Vec<_> = (0..TIMERS).map(|i| p.alloc(&q, i as u64).unwrap()).collect();
+    for (i, &t) in timers.iter().enumerate() {
+        let _ = p.set_rel(t, 5 + (i % 16) as u64, Some(evs.alloc().unwrap()));
+    }
+    let mut step = 1u64;
+    // Warm-up: let the engines grow whatever they keep.
+    for _ in 0..200 {
+        round(&p, &mock, &q, &timers, &mut step);
+    }
+    let expired_before = p.info().expired;
+    ALLOCS.store(0, Ordering::Relaxed);
+    COUNTING.with(|c| c.set(true));
+    for _ in 0..200 {
+        round(&p, &mock, &q, &timers, &mut step);
+    }
+    COUNTING.with(|c| c.set(false));
+    let n = ALLOCS.load(Ordering::Relaxed);
+    let expired = p.info().expired - expired_before;
+    assert!(expired > 1_000, "{b:?}: the rounds must expire timers ({expired})");
+    assert_eq!(n, 0, "{b:?}: {n} allocations in steady state");
+}
+
+#[test]
+fn no_allocation_in_steady_state() {
+    // The counter itself works: a Box made while counting is seen.
+    ALLOCS.store(0, Ordering::Relaxed);
+    COUNTING.with(|c| c.set(true));
+    let b = std::hint::black_box(Box::new(7u64));
+    COUNTING.with(|c| c.set(false));
+    drop(b);
+    assert_eq!(ALLOCS.load(Ordering::Relaxed), 1);
+
+    for b in [Backend::Wheel, Backend::HighRes] {
+        steady_state_allocates_nothing::<hrwheel::Shared>(b);
+        steady_state_allocates_nothing::<hrwheel::Local>(b);
+    }
+}
