@@ -55,7 +55,9 @@ fn round<S: Sharing>(
     step: &mut u64,
 ) {
     for (i, &t) in timers.iter().enumerate() {
-        *step = step.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        *step = step
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let ticks = 5 + (*step >> 60);
         match i % 7 {
             0 | 1 => {
@@ -94,7 +96,9 @@ fn steady_state_allocates_nothing<S: Sharing>(b: Backend) {
     .unwrap();
     let evs = TimeoutPool::new(TIMERS).unwrap();
     let q = TimeoutQueue::new(TIMERS).unwrap();
-    let timers: Vec<_> = (0..TIMERS).map(|i| p.alloc(&q, i as u64).unwrap()).collect();
+    let timers: Vec<_> = (0..TIMERS)
+        .map(|i| p.alloc(&q, i as u64).unwrap())
+        .collect();
     for (i, &t) in timers.iter().enumerate() {
         let _ = p.set_rel(t, 5 + (i % 16) as u64, Some(evs.alloc().unwrap()));
     }
@@ -112,7 +116,10 @@ fn steady_state_allocates_nothing<S: Sharing>(b: Backend) {
     COUNTING.with(|c| c.set(false));
     let n = ALLOCS.load(Ordering::Relaxed);
     let expired = p.info().expired - expired_before;
-    assert!(expired > 1_000, "{b:?}: the rounds must expire timers ({expired})");
+    assert!(
+        expired > 1_000,
+        "{b:?}: the rounds must expire timers ({expired})"
+    );
     assert_eq!(n, 0, "{b:?}: {n} allocations in steady state");
 }
 

@@ -135,7 +135,11 @@ fn stress(b: Backend) {
         "{b:?}: hands {in_hands} + timers {in_timers} + queues {in_queues}"
     );
     assert_eq!(ids.len(), EVENTS, "{b:?}: an event is duplicated");
-    assert_eq!(evs.available(), 0, "{b:?}: an event went back to its pool unseen");
+    assert_eq!(
+        evs.available(),
+        0,
+        "{b:?}: an event went back to its pool unseen"
+    );
     let info = p.info();
     eprintln!("{b:?}: {info:?}");
     assert!(info.expired > 0, "{b:?}: the stress must exercise expiry");
