@@ -17,8 +17,9 @@ pub(crate) struct Entry<T> {
     pub(crate) deadline: u64,
     /// Allowed lateness: may fire anywhere in `[deadline, deadline + slack]`.
     pub(crate) slack: u64,
-    /// Arming order (insert or reset), for ties between equal deadlines.
-    /// Every list is kept sorted by it (the due list by `(deadline, seq)`).
+    /// Arming order (insert or reset), for ties between equal deadlines:
+    /// the timers firing at one tick are delivered sorted by
+    /// `(deadline, seq)`.
     pub(crate) seq: u64,
     pub(crate) prev: u32,
     pub(crate) next: u32,

@@ -86,7 +86,7 @@ pub(crate) fn fire_key(deadline: u64, slack: u64) -> u64 {
     (((deadline - 1) >> shift) + 1) << shift
 }
 
-/// One level: 64 slot lists, each sorted by arming order, a bitmap of the
+/// One level: 64 slot lists (in no particular order), a bitmap of the
 /// non-empty ones, and for each slot a lower bound of its timers' firing ticks.
 pub(crate) struct Level {
     pub(crate) occupied: u64,
@@ -105,8 +105,8 @@ impl Level {
         min_key: [u64::MAX; SLOTS],
     };
 
-    /// Files `idx`, whose firing key is `key`, in `slot`, keeping the list
-    /// sorted by `seq`. Returns true if the level was empty before.
+    /// Files `idx`, whose firing key is `key`, at the tail of `slot`.
+    /// Returns true if the level was empty before.
     #[inline]
     pub(crate) fn insert<T>(
         &mut self,
@@ -116,7 +116,7 @@ impl Level {
         key: u64,
     ) -> bool {
         let was_empty = self.occupied == 0;
-        self.slots[slot].insert_sorted(slab, idx, |e, new| e.seq > new.seq);
+        self.slots[slot].push_back(slab, idx);
         self.occupied |= 1 << slot;
         let min = &mut self.min_key[slot];
         *min = (*min).min(key);
@@ -133,17 +133,6 @@ impl Level {
             self.min_key[slot] = u64::MAX;
         }
         self.occupied == 0
-    }
-
-    /// Moves `idx` (in `slot`) to the tail of its list: it was just re-armed,
-    /// so it now has the largest `seq`.
-    #[inline]
-    pub(crate) fn move_to_back<T>(&mut self, slab: &mut Slab<Entry<T>>, slot: usize, idx: u32) {
-        let list = &mut self.slots[slot];
-        if list.tail != idx {
-            list.unlink(slab, idx);
-            list.push_back(slab, idx);
-        }
     }
 
     /// Unlinks the head of `slot`. The second value is true if the level is

@@ -63,15 +63,20 @@
 //! # Ordering
 //!
 //! Exact timers fire in `(deadline, arming order)` order, where a `reset`
-//! counts as a new arming. Every list is kept sorted by an arming sequence
-//! number; a newly armed timer goes to the tail, and a moved timer walks
-//! back from the tail past younger timers (none in the common case).
-//!
+//! counts as a new arming (each arming takes a sequence number). The slot
+//! lists are in no particular order: all exact timers due at tick `t` are in
+//! the one slot processed at `t`, which first moves the timers whose deadline
+//! has come to the *due list* and then delivers that list. Appending to the
+//! due list notes whether an entry went behind a later one; only then is the
+//! list sorted (an in-place merge sort of the timers firing at that tick, no
+//! allocation). Every insert, cancel, reset and move is thus an O(1) append
+//! or unlink.
+
 //! # Lazy re-arm
 //!
 //! `reset` to a firing tick no earlier than the start of the timer's current
-//! slot only rewrites the stored deadline (and moves the entry to the tail of
-//! the same list): when the slot is reached, the timer's deadline has not
+//! slot only rewrites the stored deadline and sequence number, touching no
+//! other entry: when the slot is reached, the timer's deadline has not
 //! come, so it is re-filed instead of fired. A TCP retransmit timer reset on
 //! every packet thus costs one relink per slot period, not one per packet.
 //! Meanwhile [`Wheel::next_deadline`] may be earlier than the true earliest

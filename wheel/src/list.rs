@@ -1,9 +1,9 @@
 //! Doubly-linked lists threaded through the slab by `u32` index.
 //!
 //! A [`List`] is just a head and a tail index; the links live in the entries.
-//! Every operation is O(1) except [`List::insert_sorted`], which walks back
-//! from the tail past the entries that must come after the new one (zero steps
-//! when the new entry is the latest armed, which is the usual case).
+//! Every operation is O(1) except [`List::sort`], an in-place merge sort that
+//! allocates nothing and that the wheel runs only on the set of timers firing
+//! at one tick, and only when that set is out of order.
 
 use crate::entry::{Entry, NIL};
 use slab::Slab;
@@ -24,50 +24,6 @@ impl List {
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.head == NIL
-    }
-
-    /// Links `idx` so that the list stays sorted: it goes after every entry
-    /// `e` with `!goes_after(e, new)` from the tail backwards, i.e. before the
-    /// trailing run of entries for which `goes_after(e, new)` holds.
-    #[inline]
-    pub(crate) fn insert_sorted<T>(
-        &mut self,
-        slab: &mut Slab<Entry<T>>,
-        idx: u32,
-        goes_after: impl Fn(&Entry<T>, &Entry<T>) -> bool,
-    ) {
-        let mut at = self.tail;
-        {
-            let new = &slab[idx as usize];
-            while at != NIL {
-                let e = &slab[at as usize];
-                if !goes_after(e, new) {
-                    break;
-                }
-                at = e.prev;
-            }
-        }
-        // Insert after `at` (NIL: at the head).
-        let next = if at == NIL {
-            self.head
-        } else {
-            slab[at as usize].next
-        };
-        {
-            let e = &mut slab[idx as usize];
-            e.prev = at;
-            e.next = next;
-        }
-        if at == NIL {
-            self.head = idx;
-        } else {
-            slab[at as usize].next = idx;
-        }
-        if next == NIL {
-            self.tail = idx;
-        } else {
-            slab[next as usize].prev = idx;
-        }
     }
 
     /// Appends `idx` at the tail.
@@ -121,5 +77,151 @@ impl List {
             slab[next as usize].prev = NIL;
         }
         Some(idx)
+    }
+
+    /// Sorts the list in place, stably, so that `le(a, b)` holds for each
+    /// pair of neighbours; O(n log n), no allocation (bottom-up merge sort on
+    /// the `next` links, as in Simon Tatham's list mergesort, then one pass to
+    /// rebuild `prev` and the tail).
+    pub(crate) fn sort<T>(
+        &mut self,
+        slab: &mut Slab<Entry<T>>,
+        le: impl Fn(&Entry<T>, &Entry<T>) -> bool,
+    ) {
+        let mut list = self.head;
+        if list == NIL {
+            return;
+        }
+        let next = |slab: &Slab<Entry<T>>, i: u32| slab[i as usize].next;
+        let mut run = 1usize;
+        loop {
+            let mut p = list;
+            list = NIL;
+            let mut tail = NIL;
+            let mut merges = 0usize;
+            while p != NIL {
+                merges += 1;
+                // `p` heads a run of up to `run` entries, `q` the next one.
+                let mut q = p;
+                let mut psize = 0usize;
+                while psize < run && q != NIL {
+                    psize += 1;
+                    q = next(slab, q);
+                }
+                let mut qsize = run;
+                while psize > 0 || (qsize > 0 && q != NIL) {
+                    let take_p = if psize == 0 {
+                        false
+                    } else if qsize == 0 || q == NIL {
+                        true
+                    } else {
+                        le(&slab[p as usize], &slab[q as usize])
+                    };
+                    let e = if take_p {
+                        let e = p;
+                        p = next(slab, p);
+                        psize -= 1;
+                        e
+                    } else {
+                        let e = q;
+                        q = next(slab, q);
+                        qsize -= 1;
+                        e
+                    };
+                    if tail == NIL {
+                        list = e;
+                    } else {
+                        slab[tail as usize].next = e;
+                    }
+                    tail = e;
+                }
+                p = q;
+            }
+            slab[tail as usize].next = NIL;
+            if merges <= 1 {
+                break;
+            }
+            run *= 2;
+        }
+        self.head = list;
+        let (mut prev, mut cur) = (NIL, list);
+        while cur != NIL {
+            let e = &mut slab[cur as usize];
+            e.prev = prev;
+            prev = cur;
+            cur = e.next;
+        }
+        self.tail = prev;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::num::NonZeroU32;
+
+    fn entry(deadline: u64, seq: u64) -> Entry<()> {
+        Entry {
+            value: (),
+            deadline,
+            slack: 0,
+            seq,
+            prev: NIL,
+            next: NIL,
+            gen: NonZeroU32::MIN,
+            level: 0,
+            slot: 0,
+            moves: 0,
+        }
+    }
+
+    fn collect(list: &List, slab: &Slab<Entry<()>>) -> Vec<(u64, u64)> {
+        let (mut out, mut prev, mut cur) = (Vec::new(), NIL, list.head);
+        while cur != NIL {
+            let e = &slab[cur as usize];
+            assert_eq!(e.prev, prev);
+            out.push((e.deadline, e.seq));
+            prev = cur;
+            cur = e.next;
+        }
+        assert_eq!(list.tail, prev);
+        out
+    }
+
+    #[test]
+    fn sort_orders_stably_and_relinks_both_ways() {
+        let mut x = 12345u64;
+        for n in [0usize, 1, 2, 3, 7, 64, 100, 1000] {
+            let mut slab = Slab::new();
+            let mut list = List::EMPTY;
+            for seq in 0..n as u64 {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let idx = slab.insert(entry((x >> 60) % 5, seq)) as u32;
+                list.push_back(&mut slab, idx);
+            }
+            let mut want = collect(&list, &slab);
+            want.sort_by_key(|&(d, _)| d); // stable: seq order within a deadline
+            list.sort(&mut slab, |a, b| a.deadline <= b.deadline);
+            assert_eq!(collect(&list, &slab), want, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn unlink_and_pop_keep_links_consistent() {
+        let mut slab = Slab::new();
+        let mut list = List::EMPTY;
+        let idx: Vec<u32> = (0..5).map(|i| slab.insert(entry(i, i)) as u32).collect();
+        for &i in &idx {
+            list.push_back(&mut slab, i);
+        }
+        list.unlink(&mut slab, idx[0]);
+        list.unlink(&mut slab, idx[4]);
+        list.unlink(&mut slab, idx[2]);
+        assert_eq!(collect(&list, &slab), vec![(1, 1), (3, 3)]);
+        assert_eq!(list.pop_front(&mut slab), Some(idx[1]));
+        assert_eq!(list.pop_front(&mut slab), Some(idx[3]));
+        assert_eq!(list.pop_front(&mut slab), None);
+        assert!(list.is_empty());
+        assert_eq!(list.tail, NIL);
     }
 }

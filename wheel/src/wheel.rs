@@ -48,8 +48,13 @@ pub struct Wheel<T> {
     pub(crate) levels: Box<[Level; LEVELS]>,
     /// Bit `L` set iff level `L` has a non-empty slot.
     pub(crate) nonempty: u32,
-    /// Timers armed with `deadline <= now`, sorted by `(deadline, seq)`.
+    /// Timers whose deadline has come and that await delivery: armed with
+    /// `deadline <= now`, or taken from the slot being processed. Delivered
+    /// in `(deadline, seq)` order.
     pub(crate) due: List,
+    /// True if `due` may be out of `(deadline, seq)` order (an entry was
+    /// appended behind a later one); it is then sorted before delivery.
+    pub(crate) due_unsorted: bool,
     /// Lower bound of the deadlines in `due` (`u64::MAX` when it is empty).
     pub(crate) due_min: u64,
     pub(crate) now: u64,
@@ -89,6 +94,7 @@ impl<T> Wheel<T> {
             levels: Box::new([Level::EMPTY; LEVELS]),
             nonempty: 0,
             due: List::EMPTY,
+            due_unsorted: false,
             due_min: u64::MAX,
             now: 0,
             seq: 0,
@@ -181,8 +187,9 @@ impl<T> Wheel<T> {
     /// among equal deadlines this counts as a new insertion. O(1), no
     /// allocation. If the timer's current slot starts no later than the new
     /// firing tick (the usual "push the timeout further out" case) only the
-    /// stored deadline changes and the timer is re-filed when the slot is
-    /// reached ("lazy re-arm"); otherwise it is relinked at once.
+    /// stored deadline changes, touching no other timer, and the timer is
+    /// re-filed when the slot is reached ("lazy re-arm"); otherwise it is
+    /// relinked at once.
     pub fn reset(&mut self, key: TimerKey, deadline: u64) -> Result<(), Error> {
         let idx = self.check(key)?;
         self.stats.resets += 1;
@@ -196,9 +203,8 @@ impl<T> Wheel<T> {
             let (level, slot) = (e.level as usize, e.slot as usize);
             let key = fire_key(deadline, e.slack);
             if key >= slot_start(now, level, slot) {
-                let l = &mut self.levels[level];
-                l.move_to_back(&mut self.slab, slot, idx);
-                l.min_key[slot] = l.min_key[slot].min(key);
+                let min = &mut self.levels[level].min_key[slot];
+                *min = (*min).min(key);
                 return Ok(());
             }
         }
@@ -262,16 +268,11 @@ impl<T> Wheel<T> {
     /// 2^40 ticks over a few timers costs O(levels × timers).
     ///
     /// If `f` panics, the timer being delivered is gone, the others are
-    /// still pending and the wheel is consistent, with `now()` at the tick
-    /// being processed.
+    /// still pending (those already due are delivered by the next `advance`)
+    /// and the wheel is consistent, with `now()` at the tick being processed.
     pub fn advance(&mut self, to: u64, mut f: impl FnMut(Expired<T>)) -> usize {
         let to = to.max(self.now);
-        let mut fired = 0;
-        while let Some(idx) = self.due.pop_front(&mut self.slab) {
-            self.fire(idx, &mut f);
-            fired += 1;
-        }
-        self.due_min = u64::MAX;
+        let mut fired = self.fire_due(&mut f);
         while self.nonempty != 0 {
             let level = self.nonempty.trailing_zeros() as usize;
             let slot = self.levels[level].occupied.trailing_zeros() as usize;
@@ -281,6 +282,8 @@ impl<T> Wheel<T> {
             }
             self.now = t;
             self.stats.slots_visited += 1;
+            // Empty the slot: timers whose deadline has come go to the due
+            // list, the others move on. No user code runs meanwhile.
             while let Some((idx, level_empty)) = self.levels[level].pop_front(&mut self.slab, slot)
             {
                 if level_empty {
@@ -288,8 +291,7 @@ impl<T> Wheel<T> {
                 }
                 let e = &mut self.slab[idx as usize];
                 if e.deadline <= t {
-                    self.fire(idx, &mut f);
-                    fired += 1;
+                    self.push_due(idx);
                 } else {
                     // Cascade (or re-file after a lazy re-arm): the new slot
                     // starts after `t`, so never back into this one.
@@ -301,6 +303,7 @@ impl<T> Wheel<T> {
                     self.file(idx, key);
                 }
             }
+            fired += self.fire_due(&mut f);
         }
         self.now = to;
         fired
@@ -325,14 +328,49 @@ impl<T> Wheel<T> {
         let e = &self.slab[idx as usize];
         let deadline = e.deadline;
         if deadline <= self.now {
-            self.slab[idx as usize].level = DUE;
-            self.due
-                .insert_sorted(&mut self.slab, idx, |e, new| e.deadline > new.deadline);
-            self.due_min = self.due_min.min(deadline);
+            self.push_due(idx);
         } else {
             let key = fire_key(deadline, e.slack);
             self.file(idx, key);
         }
+    }
+
+    /// Appends an unlinked entry whose deadline has come to the due list.
+    #[inline]
+    fn push_due(&mut self, idx: u32) {
+        let tail = self.due.tail;
+        let e = &mut self.slab[idx as usize];
+        e.level = DUE;
+        let order = (e.deadline, e.seq);
+        self.due_min = self.due_min.min(e.deadline);
+        if tail != NIL {
+            let t = &self.slab[tail as usize];
+            if (t.deadline, t.seq) > order {
+                self.due_unsorted = true;
+            }
+        }
+        self.due.push_back(&mut self.slab, idx);
+    }
+
+    /// Delivers the due list in `(deadline, seq)` order.
+    #[inline]
+    fn fire_due(&mut self, f: &mut impl FnMut(Expired<T>)) -> usize {
+        if self.due.is_empty() {
+            return 0;
+        }
+        if self.due_unsorted {
+            self.due.sort(&mut self.slab, |a, b| {
+                (a.deadline, a.seq) <= (b.deadline, b.seq)
+            });
+            self.due_unsorted = false;
+        }
+        let mut fired = 0;
+        while let Some(idx) = self.due.pop_front(&mut self.slab) {
+            self.fire(idx, f);
+            fired += 1;
+        }
+        self.due_min = u64::MAX;
+        fired
     }
 
     /// Files an unlinked entry in the slot for `key > now`.
@@ -356,6 +394,7 @@ impl<T> Wheel<T> {
             self.due.unlink(&mut self.slab, idx);
             if self.due.is_empty() {
                 self.due_min = u64::MAX;
+                self.due_unsorted = false;
             }
         } else {
             let (level, slot) = (e.level as usize, e.slot as usize);

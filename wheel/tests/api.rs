@@ -35,8 +35,13 @@ fn new_wheel_is_empty_at_tick_zero() {
 
 #[test]
 fn fires_exactly_on_the_first_advance_reaching_the_deadline() {
-    for &start in &[0u64, 1, 63, 64, 4095, 4096, 1 << 30, (1 << 36) - 1] {
-        for &d in &boundaries() {
+    let starts: &[u64] = if cfg!(miri) {
+        &[0, 4095, (1 << 36) - 1]
+    } else {
+        &[0, 1, 63, 64, 4095, 4096, 1 << 30, (1 << 36) - 1]
+    };
+    for &start in starts {
+        for &d in boundaries().iter().step_by(if cfg!(miri) { 4 } else { 1 }) {
             if d <= start {
                 continue;
             }
