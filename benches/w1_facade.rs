@@ -1,0 +1,232 @@
+//! W1 churn (../shared/WORKLOADS.md) through the facade versus the bare
+//! wheel: what the pool/timer/timeout API layer costs.
+//!
+//! The same W1 driver (`hrwheel_bench::workloads::w1`: 400,000 timers,
+//! timeouts uniform in [400, 600] ticks, 2,400 resets per tick, expired
+//! timers re-armed at once, 600 warm-up ticks then 2,000 timed ticks) runs
+//! over:
+//! - `wheel (bare)`: `hrwheel_wheel::Wheel` through the bench crate's
+//!   adapter;
+//! - `facade local/wheel`: a `LocalTimerPool` on the wheel (no lock);
+//! - `facade shared/wheel`: a `TimerPool` on the wheel (uncontended mutex);
+//! - `facade local/highres`: a `LocalTimerPool` on the red-black tree.
+//!
+//! Through the facade a reset is `set_abs(timer, tick, None)`; an expiry is
+//! the pool delivering the event to a `TimeoutQueue`, the driver popping it
+//! and re-arming with `set_abs(timer, tick, Some(event))`. Each pool reads a
+//! mock clock (advanced one tick per workload tick), so the clock costs an
+//! atomic load, not a TSC read.
+//!
+//! Before criterion runs, one timed run per variant prints ns per operation
+//! (resets + expiries) and checks that all variants fired exactly the same
+//! `(deadline, id)` multiset (equal digests). `HRWHEEL_BENCH_SCALE=f`
+//! multiplies the timers, resets per tick and timed ticks (e.g. 0.05 for a
+//! quick run).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use hrwheel::{
+    Backend, ClockSource, Local, PoolParams, Shared, Sharing, Timeout, TimeoutPool, TimeoutQueue,
+    Timer, TimerPool,
+};
+use hrwheel_bench::adapters::WheelAdapter;
+use hrwheel_bench::workloads::w1;
+use hrwheel_bench::{Digest, TimerQueue};
+
+const RES_NS: u64 = 1_000_000;
+
+/// A facade pool behind the bench crate's `TimerQueue` trait.
+struct FacadeAdapter<S: Sharing> {
+    name: &'static str,
+    pool: TimerPool<S>,
+    mock: Arc<quanta::Mock>,
+    queue: TimeoutQueue,
+    events: TimeoutPool,
+    /// Timer of workload id `i` (allocated up front, user_ctx = id).
+    timers: Vec<Timer>,
+    /// Events received from the queue, reused on the next insert.
+    spare: Vec<Timeout>,
+    armed: usize,
+    now: u64,
+}
+
+impl<S: Sharing> FacadeAdapter<S> {
+    fn new(name: &'static str, backend: Backend, n: usize) -> Self {
+        let (clock, mock) = ClockSource::mock();
+        let pool = TimerPool::<S>::create(
+            "w1",
+            PoolParams {
+                resolution_ns: RES_NS,
+                min_timeout_ns: 0,
+                max_timeout_ns: 10_000 * RES_NS,
+                num_timers: n,
+                clock,
+                backend,
+            },
+        )
+        .expect("valid W1 pool");
+        let queue = TimeoutQueue::new(n).expect("n > 0");
+        let events = TimeoutPool::new(n).expect("n > 0");
+        let timers = (0..n as u64)
+            .map(|id| pool.alloc(&queue, id).expect("n timers"))
+            .collect();
+        FacadeAdapter {
+            name,
+            pool,
+            mock,
+            queue,
+            events,
+            timers,
+            spare: Vec::with_capacity(n),
+            armed: 0,
+            now: 0,
+        }
+    }
+}
+
+impl<S: Sharing> TimerQueue for FacadeAdapter<S> {
+    type Key = Timer;
+
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn insert(&mut self, deadline: u64, id: u64) -> Timer {
+        let t = self.timers[id as usize];
+        let ev = match self.spare.pop() {
+            Some(ev) => ev,
+            None => self.events.alloc().expect("one event per timer"),
+        };
+        let armed = self.pool.set_abs(t, deadline, Some(ev)).expect("in range");
+        debug_assert!(armed.replaced.is_none());
+        self.armed += 1;
+        t
+    }
+
+    fn cancel(&mut self, key: Timer) -> bool {
+        match self.pool.cancel(key) {
+            Ok(ev) => {
+                self.spare.push(ev);
+                self.armed -= 1;
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn reset(&mut self, key: Timer, deadline: u64) -> Option<Timer> {
+        self.pool.set_abs(key, deadline, None).ok().map(|_| key)
+    }
+
+    fn advance(&mut self, to: u64, out: &mut Vec<(u64, u64)>) {
+        self.mock.increment((to - self.now) * RES_NS);
+        self.now = to;
+        self.pool.expire();
+        while let Some(ev) = self.queue.pop() {
+            out.push((ev.tick(), ev.user_ctx()));
+            self.spare.push(ev);
+            self.armed -= 1;
+        }
+    }
+
+    fn next_deadline(&mut self) -> Option<u64> {
+        // The pool does not expose its next deadline; W1 never asks.
+        None
+    }
+
+    fn len(&self) -> usize {
+        self.armed
+    }
+}
+
+fn params() -> w1::Params {
+    let scale = std::env::var("HRWHEEL_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|f| *f > 0.0)
+        .unwrap_or(1.0);
+    if scale == 1.0 {
+        w1::Params::reference()
+    } else {
+        w1::Params::scaled(scale, scale)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Variant {
+    Bare,
+    LocalWheel,
+    SharedWheel,
+    LocalHighRes,
+}
+
+const VARIANTS: [(Variant, &str); 4] = [
+    (Variant::Bare, "wheel (bare)"),
+    (Variant::LocalWheel, "facade local/wheel"),
+    (Variant::SharedWheel, "facade shared/wheel"),
+    (Variant::LocalHighRes, "facade local/highres"),
+];
+
+/// One W1 run: setup (untimed), timed run. Returns (timed, digest).
+fn one_run(v: Variant, p: w1::Params) -> (Duration, Digest) {
+    fn go<Q: TimerQueue>(mut q: Q, p: w1::Params) -> (Duration, Digest) {
+        let mut st = w1::setup(&mut q, p).expect("W1 setup");
+        let t0 = Instant::now();
+        let d = w1::run(&mut q, &mut st).expect("W1 run");
+        (t0.elapsed(), d)
+    }
+    match v {
+        Variant::Bare => go(WheelAdapter::with_capacity(p.timers), p),
+        Variant::LocalWheel => go(
+            FacadeAdapter::<Local>::new("facade local/wheel", Backend::Wheel, p.timers),
+            p,
+        ),
+        Variant::SharedWheel => go(
+            FacadeAdapter::<Shared>::new("facade shared/wheel", Backend::Wheel, p.timers),
+            p,
+        ),
+        Variant::LocalHighRes => go(
+            FacadeAdapter::<Local>::new("facade local/highres", Backend::HighRes, p.timers),
+            p,
+        ),
+    }
+}
+
+fn w1_facade(c: &mut Criterion) {
+    let p = params();
+    println!(
+        "W1 through the facade: {} timers, {} resets/tick, {} timed ticks",
+        p.timers, p.resets_per_tick, p.ticks
+    );
+    let mut reference: Option<(f64, Digest)> = None;
+    for (v, name) in VARIANTS {
+        let (t, d) = one_run(v, p);
+        let ns_op = t.as_nanos() as f64 / d.ops.max(1) as f64;
+        let (bare_ns, bare_d) = *reference.get_or_insert((ns_op, d));
+        assert_eq!(d, bare_d, "{name} fired something else than the bare wheel");
+        println!(
+            "  {name:<22} {ns_op:>7.1} ns/op  ({:.2}x bare)  ops {} expiries {}",
+            ns_op / bare_ns,
+            d.ops,
+            d.expiries
+        );
+    }
+    let ops = reference.map_or(1, |(_, d)| d.ops);
+
+    let mut g = c.benchmark_group("w1_facade");
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_millis(100));
+    g.measurement_time(Duration::from_secs(1));
+    g.throughput(Throughput::Elements(ops));
+    for (v, name) in VARIANTS {
+        g.bench_function(BenchmarkId::from_parameter(name), |b| {
+            b.iter_custom(|iters| (0..iters).map(|_| one_run(v, p).0).sum());
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, w1_facade);
+criterion_main!(benches);
