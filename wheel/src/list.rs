@@ -195,7 +195,9 @@ mod tests {
             let mut slab = Slab::new();
             let mut list = List::EMPTY;
             for seq in 0..n as u64 {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 let idx = slab.insert(entry((x >> 60) % 5, seq)) as u32;
                 list.push_back(&mut slab, idx);
             }
