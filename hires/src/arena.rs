@@ -1,37 +1,42 @@
-//! Node storage: fixed-size chunks that never move, and a free list.
+//! Timer storage: hot nodes in fixed-size chunks that never move, cold
+//! slots in a `Vec`, and a free list.
 //!
 //! An intrusive tree stores raw pointers to its nodes, so nodes must keep
 //! their address for as long as they are linked: a growing `Vec<Node>`
 //! would move them. The arena allocates nodes `CHUNK` (256) at a time in
-//! boxed slices it keeps as raw pointers until the queue is dropped. A
-//! timer's index is `chunk << 8 | slot`; freed slots go on an intrusive
-//! singly linked free list (through `Node::next`), so once the arena has
-//! grown to the peak number of live timers, insert / cancel / reset /
-//! expire allocate nothing.
+//! boxed slices it keeps as raw pointers until the queue is dropped; a
+//! timer's index is `chunk << 8 | offset`. The cold slots (see
+//! [`node`](crate::node)) are never pointed to, so they live in a plain
+//! `Vec` indexed the same way. Freed indices go on an intrusive singly
+//! linked free list (through `Slot::next`), so once the arena has grown to
+//! the peak number of live timers, insert / cancel / reset / expire
+//! allocate nothing.
 //!
 //! ```text
-//!   chunks: [*c0, *c1, ...]     c0: [n0 n1 ... n255]   c1: [n256 ... n511]
-//!   free -> n7 -> n300 -> n2 -> NIL
+//!   chunks: [*c0, *c1, ...]   c0: [n0 n1 ... n255]  c1: [n256 ... n511]
+//!   slots:  [s0 s1 ... s511]
+//!   free -> 7 -> 300 -> 2 -> NIL
 //! ```
 //!
-//! A slot's generation is bumped every time it is freed; a handle names
+//! A node's generation is bumped every time it is freed; a handle names
 //! `(index, generation)`, so a stale handle never reaches a later timer in
 //! the same slot. A slot whose generation reaches `u32::MAX` is retired
 //! instead of being reused, so generations never wrap.
 
 use core::ptr::NonNull;
 
-use crate::node::{Node, State, NIL};
+use crate::node::{Node, Slot, State, NIL};
 
 const CHUNK_SHIFT: u32 = 8;
 /// Nodes per chunk.
 pub(crate) const CHUNK: usize = 1 << CHUNK_SHIFT;
-const SLOT_MASK: u32 = (CHUNK as u32) - 1;
+const OFFSET_MASK: u32 = (CHUNK as u32) - 1;
 
 pub(crate) struct Arena<T> {
-    /// Each pointer owns a `Box<[Node<T>]>` of length `CHUNK`, leaked with
+    /// Each pointer owns a `Box<[Node]>` of length `CHUNK`, leaked with
     /// `Box::into_raw` and reclaimed in `Drop`.
-    chunks: Vec<NonNull<Node<T>>>,
+    chunks: Vec<NonNull<Node>>,
+    slots: Vec<Slot<T>>,
     free: u32,
 }
 
@@ -39,8 +44,10 @@ impl<T> Arena<T> {
     pub(crate) fn with_capacity(n: usize) -> Self {
         let mut arena = Arena {
             chunks: Vec::new(),
+            slots: Vec::new(),
             free: NIL,
         };
+        arena.slots.reserve_exact(n.div_ceil(CHUNK) * CHUNK);
         while arena.capacity() < n {
             arena.grow();
         }
@@ -48,12 +55,12 @@ impl<T> Arena<T> {
     }
 
     /// Number of slots (live or free).
+    #[inline]
     pub(crate) fn capacity(&self) -> usize {
-        self.chunks.len() * CHUNK
+        self.slots.len()
     }
 
-    /// Adds one chunk and puts its slots on the free list (lowest index
-    /// first).
+    /// Adds one chunk and puts its indices on the free list (lowest first).
     #[cold]
     fn grow(&mut self) {
         let first = self.chunks.len() * CHUNK;
@@ -62,70 +69,81 @@ impl<T> Arena<T> {
             first + CHUNK < NIL as usize,
             "HiresQueue: more than 2^32 - 257 timer slots"
         );
-        let chunk: Box<[Node<T>]> = (0..CHUNK)
-            .map(|i| {
-                let next = if i + 1 < CHUNK {
-                    (first + i + 1) as u32
-                } else {
-                    self.free
-                };
-                Node::vacant((first + i) as u32, next)
-            })
+        let chunk: Box<[Node]> = (0..CHUNK)
+            .map(|i| Node::vacant((first + i) as u32))
             .collect();
-        let raw = Box::into_raw(chunk) as *mut Node<T>;
+        let raw = Box::into_raw(chunk) as *mut Node;
         // SAFETY: `Box::into_raw` never returns null.
         self.chunks.push(unsafe { NonNull::new_unchecked(raw) });
+        let old_free = self.free;
+        self.slots.extend((0..CHUNK).map(|i| {
+            Slot::vacant(if i + 1 < CHUNK {
+                (first + i + 1) as u32
+            } else {
+                old_free
+            })
+        }));
         self.free = first as u32;
     }
 
     /// Pointer to the node at `index`, `None` if out of range.
     #[inline]
-    pub(crate) fn get(&self, index: u32) -> Option<NonNull<Node<T>>> {
+    pub(crate) fn node(&self, index: u32) -> Option<NonNull<Node>> {
         let chunk = *self.chunks.get((index >> CHUNK_SHIFT) as usize)?;
-        // SAFETY: the chunk holds CHUNK nodes and `index & SLOT_MASK < CHUNK`,
-        // so the offset stays inside the allocation.
-        Some(unsafe { chunk.add((index & SLOT_MASK) as usize) })
+        // SAFETY: the chunk holds CHUNK nodes and `index & OFFSET_MASK <
+        // CHUNK`, so the offset stays inside the allocation.
+        Some(unsafe { chunk.add((index & OFFSET_MASK) as usize) })
     }
 
-    /// Takes a free slot (growing if none) and returns its index and node.
-    /// The node is in state `Free` with `value == None`, unlinked.
+    /// The cold slot at `index` (which must be `< capacity()`).
     #[inline]
-    pub(crate) fn alloc(&mut self) -> (u32, NonNull<Node<T>>) {
+    pub(crate) fn slot(&self, index: u32) -> &Slot<T> {
+        &self.slots[index as usize]
+    }
+
+    /// The cold slot at `index` (which must be `< capacity()`).
+    #[inline]
+    pub(crate) fn slot_mut(&mut self, index: u32) -> &mut Slot<T> {
+        &mut self.slots[index as usize]
+    }
+
+    /// Takes a free index (growing if none) and returns it with its node.
+    /// The node is unlinked and its slot is `Free` with `value == None`.
+    #[inline]
+    pub(crate) fn alloc(&mut self) -> (u32, NonNull<Node>) {
         if self.free == NIL {
             self.grow();
         }
         let index = self.free;
-        let ptr = match self.get(index) {
-            Some(p) => p,
+        let Some(ptr) = self.node(index) else {
             // The free list only holds indices of existing slots.
-            None => unreachable!("free list index out of range"),
+            unreachable!("free list index out of range")
         };
-        // SAFETY: `ptr` points into a live chunk; free nodes are not linked
-        // into any tree, so nothing else refers to them.
-        self.free = unsafe { (*ptr.as_ptr()).next };
+        self.free = self.slots[index as usize].next;
         (index, ptr)
     }
 
-    /// Returns the slot to the free list, bumping its generation and
-    /// dropping any value still in it.
+    /// Returns a timer to the free list: bumps its generation and drops
+    /// any value still in its slot.
     ///
     /// # Safety
-    /// `ptr` must be the node at `index`, and that node must not be linked
-    /// into a tree.
+    /// `ptr` must be the node at `index`, and it must not be linked into a
+    /// tree.
     #[inline]
-    pub(crate) unsafe fn release(&mut self, index: u32, ptr: NonNull<Node<T>>) {
+    pub(crate) unsafe fn release(&mut self, index: u32, ptr: NonNull<Node>) {
         // SAFETY: guaranteed by the caller: the node is ours and unlinked,
         // so a unique borrow aliases nothing.
         let node = unsafe { &mut *ptr.as_ptr() };
         debug_assert!(!node.link.is_linked());
-        node.value = None;
-        node.state = State::Free;
+        let slot = &mut self.slots[index as usize];
+        slot.value = None;
+        slot.state = State::Free;
         if node.gen == u32::MAX {
             // Retire the slot: reusing it would wrap the generation.
             return;
         }
         node.gen += 1;
-        node.next = self.free;
+        slot.next = self.free;
         self.free = index;
     }
 }
@@ -140,5 +158,6 @@ impl<T> Drop for Arena<T> {
             // no tree refers to these nodes any more.
             drop(unsafe { Box::from_raw(slice) });
         }
+        // `slots` (and the values in it) drop normally.
     }
 }

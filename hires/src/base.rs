@@ -26,7 +26,8 @@
 
 use core::ptr::NonNull;
 
-use intrusive_collections::{RBTree, UnsafeRef};
+use intrusive_collections::rbtree::{Link, LinkOps, RBTreeOps};
+use intrusive_collections::{Adapter, RBTree, UnsafeRef};
 
 use crate::node::{Node, NodeAdapter};
 
@@ -78,47 +79,104 @@ pub(crate) fn clamp(v: i128) -> u64 {
     v.clamp(0, u64::MAX as i128) as u64
 }
 
-/// One clock's timers: a tree ordered by `(hard, seq)` plus its leftmost.
-pub(crate) struct Base<T> {
-    tree: RBTree<NodeAdapter<T>>,
-    first: Option<NonNull<Node<T>>>,
+/// One clock's timers: a tree ordered by `hard` (ties in insertion order)
+/// plus its leftmost node.
+///
+/// Insertion does its own descent instead of `RBTree::insert` (which needs
+/// a key type and would order equal keys by its own rule): the new node's
+/// deadline is compared with each node on the way down, going left only if
+/// it is strictly smaller, so it lands after every equal deadline. It is
+/// then linked as the found leaf's left or right child with
+/// `CursorMut::insert_before` / `insert_after`, which rebalance as usual.
+/// The descent starts at the root, which `RBTree` does not expose: `root`
+/// caches a node of the tree, and walking up its parent links yields the
+/// root (normally zero steps; a few after a rotation at the top).
+pub(crate) struct Base {
+    tree: RBTree<NodeAdapter>,
+    first: Option<NonNull<Node>>,
+    /// Some node linked into `tree` (usually its root); `None` iff empty.
+    root: Option<NonNull<Link>>,
 }
 
-impl<T> Base<T> {
+#[inline]
+fn hard(ptr: NonNull<Node>) -> u64 {
+    // SAFETY (callers): `ptr` is a live arena node; a plain field is read.
+    unsafe { (*ptr.as_ptr()).hard }
+}
+
+#[inline]
+fn link_of(ptr: NonNull<Node>) -> NonNull<Link> {
+    // SAFETY: field projection of a live node pointer, without creating a
+    // reference, so the pointer keeps the arena's provenance.
+    unsafe { NonNull::new_unchecked(core::ptr::addr_of_mut!((*ptr.as_ptr()).link)) }
+}
+
+impl Base {
     pub(crate) fn new() -> Self {
         Base {
             tree: RBTree::new(NodeAdapter::new()),
             first: None,
+            root: None,
         }
     }
 
     /// The node that expires first, O(1).
     #[inline]
-    pub(crate) fn first(&self) -> Option<NonNull<Node<T>>> {
+    pub(crate) fn first(&self) -> Option<NonNull<Node>> {
         self.first
     }
 
-    /// Links `ptr` into the tree.
+    /// Links `ptr` into the tree, after every node with the same deadline.
     ///
     /// # Safety
     /// `ptr` must point to a live arena node that is not linked into any
     /// tree and that stays at its address until it is removed again.
     #[inline]
-    pub(crate) unsafe fn insert(&mut self, ptr: NonNull<Node<T>>) {
-        // SAFETY: the caller guarantees the node is live and unlinked; only
-        // the key fields are read here.
-        let key = unsafe { ((*ptr.as_ptr()).hard, (*ptr.as_ptr()).seq) };
-        let leftmost = match self.first {
-            None => true,
-            // SAFETY: `first` is always a node linked into this tree, hence
-            // live.
-            Some(f) => unsafe { key < ((*f.as_ptr()).hard, (*f.as_ptr()).seq) },
+    pub(crate) unsafe fn insert(&mut self, ptr: NonNull<Node>) {
+        let k = hard(ptr);
+        // SAFETY: the node is unlinked and stays put (caller's contract);
+        // `UnsafeRef` never frees it.
+        let new = unsafe { UnsafeRef::from_raw(ptr.as_ptr() as *const Node) };
+        let Some(mut root) = self.root else {
+            // Empty tree: a null cursor inserts the root.
+            self.tree.cursor_mut().insert_before(new);
+            self.root = Some(link_of(ptr));
+            self.first = Some(ptr);
+            return;
         };
-        // SAFETY: the node stays put and unaliased by other trees (caller's
-        // contract); `UnsafeRef` does not free it.
-        self.tree
-            .insert(unsafe { UnsafeRef::from_raw(ptr.as_ptr() as *const Node<T>) });
-        if leftmost {
+        let ops = LinkOps;
+        let adapter = NodeAdapter::new();
+        // SAFETY: `root` is a link of a node in this tree (invariant), and
+        // parent/child links of linked nodes point to linked nodes of the
+        // same tree; `get_value` maps a link back to its node (the inverse
+        // of the adapter's `get_link`), keeping the pointer's provenance.
+        let (leaf, go_left) = unsafe {
+            while let Some(p) = ops.parent(root) {
+                root = p;
+            }
+            self.root = Some(root);
+            let mut cur = root;
+            loop {
+                let node = NonNull::new_unchecked(adapter.get_value(cur) as *mut Node);
+                let left = k < hard(node);
+                let next = if left { ops.left(cur) } else { ops.right(cur) };
+                match next {
+                    Some(c) => cur = c,
+                    None => break (node, left),
+                }
+            }
+        };
+        // SAFETY: `leaf` is in this tree. It has no child on the chosen side,
+        // so `insert_before` links `new` as its left child and
+        // `insert_after` as its right child: exactly where the search put
+        // the key, which keeps the tree ordered.
+        let mut cursor = unsafe { self.tree.cursor_mut_from_ptr(leaf.as_ptr()) };
+        if go_left {
+            cursor.insert_before(new);
+        } else {
+            cursor.insert_after(new);
+        }
+        if self.first.map_or(true, |f| k < hard(f)) {
             self.first = Some(ptr);
         }
     }
@@ -128,7 +186,7 @@ impl<T> Base<T> {
     /// # Safety
     /// `ptr` must be linked into this tree.
     #[inline]
-    pub(crate) unsafe fn remove(&mut self, ptr: NonNull<Node<T>>) {
+    pub(crate) unsafe fn remove(&mut self, ptr: NonNull<Node>) {
         // SAFETY: the caller guarantees `ptr` is an element of this tree.
         let mut cursor = unsafe { self.tree.cursor_mut_from_ptr(ptr.as_ptr()) };
         cursor.remove();
@@ -141,11 +199,18 @@ impl<T> Base<T> {
                 .clone_pointer()
                 .and_then(|r| NonNull::new(UnsafeRef::into_raw(r)));
         }
+        if self.root == Some(link_of(ptr)) {
+            // Keep `root` pointing into the tree: any linked node will do
+            // (the next insert walks up from it); `first` is `None` only if
+            // the tree is now empty.
+            self.root = self.first.map(link_of);
+        }
     }
 
     /// Forgets every node without touching them (the arena frees them).
     pub(crate) fn forget_all(&mut self) {
         self.tree.fast_clear();
         self.first = None;
+        self.root = None;
     }
 }

@@ -22,7 +22,7 @@
 use crate::base::ClockBase;
 use crate::error::Error;
 use crate::handle::Handle;
-use crate::node::Node;
+use crate::node::Slot;
 use crate::periodic::forward;
 
 /// What the queue does with the timer when the callback returns.
@@ -42,8 +42,9 @@ pub(crate) enum Action {
 /// period; [`stop`](Fired::stop), [`rearm_at`](Fired::rearm_at) and
 /// [`set_period`](Fired::set_period) change that.
 pub struct Fired<'a, T> {
-    pub(crate) node: &'a mut Node<T>,
+    pub(crate) slot: &'a mut Slot<T>,
     pub(crate) action: &'a mut Action,
+    pub(crate) deadline: u64,
     pub(crate) handle: Handle,
     pub(crate) now: u64,
     pub(crate) overruns: u64,
@@ -59,21 +60,21 @@ impl<'a, T> Fired<'a, T> {
     /// The clock base the deadlines below are measured on.
     #[inline]
     pub fn base(&self) -> ClockBase {
-        self.node.base
+        self.slot.base
     }
 
     /// The scheduled (latest) expiry that fired, in the base's time. For an
     /// exact timer this is its deadline; for a range timer its `latest`.
     #[inline]
     pub fn deadline(&self) -> u64 {
-        self.node.hard
+        self.deadline
     }
 
     /// The earliest allowed expiry (== [`deadline`](Self::deadline) except
     /// for range timers).
     #[inline]
     pub fn earliest(&self) -> u64 {
-        self.node.soft
+        self.slot.soft
     }
 
     /// The base's time at which it fired (the `now` of `expire`, converted to
@@ -94,7 +95,7 @@ impl<'a, T> Fired<'a, T> {
     /// The current period, `None` for a one-shot timer.
     #[inline]
     pub fn period(&self) -> Option<u64> {
-        (self.node.period != 0).then_some(self.node.period)
+        (self.slot.period != 0).then_some(self.slot.period)
     }
 
     /// The earliest expiry the timer will have after the callback, given the
@@ -104,8 +105,8 @@ impl<'a, T> Fired<'a, T> {
         match *self.action {
             Action::Stop => None,
             Action::Rearm(t) => Some(t),
-            Action::Default if self.node.period != 0 => {
-                forward(self.node.soft, self.node.period, self.now)
+            Action::Default if self.slot.period != 0 => {
+                forward(self.slot.soft, self.slot.period, self.now)
             }
             Action::Default => None,
         }
@@ -114,7 +115,7 @@ impl<'a, T> Fired<'a, T> {
     /// The timer's value.
     #[inline]
     pub fn value(&self) -> &T {
-        match &self.node.value {
+        match &self.slot.value {
             Some(v) => v,
             // A `Fired` is only built for a node holding a value, and `take`
             // consumes the `Fired`.
@@ -125,7 +126,7 @@ impl<'a, T> Fired<'a, T> {
     /// The timer's value, mutably (changes persist if it is re-armed).
     #[inline]
     pub fn value_mut(&mut self) -> &mut T {
-        match &mut self.node.value {
+        match &mut self.slot.value {
             Some(v) => v,
             None => unreachable!("fired timer without a value"),
         }
@@ -135,7 +136,7 @@ impl<'a, T> Fired<'a, T> {
     #[inline]
     pub fn take(self) -> T {
         *self.action = Action::Stop;
-        match self.node.value.take() {
+        match self.slot.value.take() {
             Some(v) => v,
             None => unreachable!("fired timer without a value"),
         }
@@ -175,7 +176,7 @@ impl<'a, T> Fired<'a, T> {
         if period == 0 {
             return Err(Error::ZeroPeriod);
         }
-        self.node.period = period;
+        self.slot.period = period;
         Ok(())
     }
 }
@@ -184,13 +185,13 @@ impl<T: core::fmt::Debug> core::fmt::Debug for Fired<'_, T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Fired")
             .field("handle", &self.handle)
-            .field("base", &self.node.base)
-            .field("deadline", &self.node.hard)
-            .field("earliest", &self.node.soft)
+            .field("base", &self.slot.base)
+            .field("deadline", &self.deadline)
+            .field("earliest", &self.slot.soft)
             .field("now", &self.now)
             .field("overruns", &self.overruns)
             .field("period", &self.period())
-            .field("value", &self.node.value)
+            .field("value", &self.slot.value)
             .finish()
     }
 }

@@ -66,7 +66,7 @@ use crate::periodic::{forward, overruns};
 /// assert!(q.is_empty());
 /// ```
 pub struct HiresQueue<T> {
-    bases: [Base<T>; 2],
+    bases: [Base; 2],
     arena: Arena<T>,
     /// realtime = monotonic + offset.
     offset: i64,
@@ -244,14 +244,14 @@ impl<T> HiresQueue<T> {
     /// [`Error::StaleHandle`] or [`Error::ForeignHandle`].
     pub fn try_cancel(&mut self, h: Handle) -> Result<T, Error> {
         let ptr = self.lookup(h)?;
+        let slot = self.arena.slot_mut(h.index);
+        let base = slot.base;
+        let value = slot.value.take();
         // SAFETY: `lookup` only returns armed nodes, which are linked into
         // the tree of their base.
-        let base = unsafe { (*ptr.as_ptr()).base };
         unsafe { self.bases[base.index()].remove(ptr) };
         self.len -= 1;
-        // SAFETY: the node is now unlinked; no other reference to it exists.
-        let value = unsafe { (*ptr.as_ptr()).value.take() };
-        // SAFETY: `ptr` is the node at `h.index` and it is unlinked.
+        // SAFETY: `ptr` is the node at `h.index` and it is unlinked now.
         unsafe { self.arena.release(h.index, ptr) };
         match value {
             Some(v) => Ok(v),
@@ -269,8 +269,8 @@ impl<T> HiresQueue<T> {
     pub fn reset(&mut self, h: Handle, deadline_ns: u64) -> Result<(), Error> {
         let ptr = self.lookup(h)?;
         // SAFETY: armed node (see `lookup`), read only.
-        let slack = unsafe { (*ptr.as_ptr()).slack() };
-        self.move_to(ptr, deadline_ns, deadline_ns.saturating_add(slack));
+        let slack = unsafe { (*ptr.as_ptr()).hard } - self.arena.slot(h.index).soft;
+        self.move_to(h.index, ptr, deadline_ns, deadline_ns.saturating_add(slack));
         Ok(())
     }
 
@@ -289,7 +289,7 @@ impl<T> HiresQueue<T> {
         if earliest_ns > latest_ns {
             return Err(Error::EmptyRange);
         }
-        self.move_to(ptr, earliest_ns, latest_ns);
+        self.move_to(h.index, ptr, earliest_ns, latest_ns);
         Ok(())
     }
 
@@ -300,18 +300,14 @@ impl<T> HiresQueue<T> {
 
     /// The timer's value.
     pub fn get(&self, h: Handle) -> Option<&T> {
-        let ptr = self.lookup(h).ok()?;
-        // SAFETY: armed node; the shared borrow is tied to `&self`, and every
-        // mutation of nodes needs `&mut self`.
-        unsafe { (*ptr.as_ptr()).value.as_ref() }
+        self.lookup(h).ok()?;
+        self.arena.slot(h.index).value.as_ref()
     }
 
     /// The timer's value, mutably.
     pub fn get_mut(&mut self, h: Handle) -> Option<&mut T> {
-        let ptr = self.lookup(h).ok()?;
-        // SAFETY: armed node; the tree only reads the link and key fields,
-        // never `value`, and the unique borrow is tied to `&mut self`.
-        unsafe { (*ptr.as_ptr()).value.as_mut() }
+        self.lookup(h).ok()?;
+        self.arena.slot_mut(h.index).value.as_mut()
     }
 
     /// The timer's (latest) deadline in its base's time.
@@ -323,9 +319,8 @@ impl<T> HiresQueue<T> {
 
     /// The timer's period, `None` for one-shot timers or bad handles.
     pub fn period(&self, h: Handle) -> Option<u64> {
-        let ptr = self.lookup(h).ok()?;
-        // SAFETY: armed node, read only.
-        let p = unsafe { (*ptr.as_ptr()).period };
+        self.lookup(h).ok()?;
+        let p = self.arena.slot(h.index).period;
         (p != 0).then_some(p)
     }
 
@@ -409,7 +404,8 @@ impl<T> HiresQueue<T> {
     {
         let now_rt = ClockBase::Realtime.now(now_ns, self.offset);
         let mut fired = 0;
-        let mut pending = NIL;
+        // FIFO of timers re-armed at an already-due time.
+        let (mut pending_head, mut pending_tail) = (NIL, NIL);
         while let Some((base, ptr)) = self.next_due(now_ns, now_rt) {
             let base_now = match base {
                 ClockBase::Monotonic => now_ns,
@@ -420,74 +416,80 @@ impl<T> HiresQueue<T> {
             unsafe { self.bases[base.index()].remove(ptr) };
             self.len -= 1;
             fired += 1;
+            // SAFETY: the node is unlinked; plain fields are read.
+            let (index, gen, hard) = unsafe {
+                let n = &*ptr.as_ptr();
+                (n.index, n.gen, n.hard)
+            };
+            let handle = Handle {
+                index,
+                gen,
+                queue: self.id,
+            };
             let mut action = Action::Default;
-            {
-                // SAFETY: the node is unlinked, so this is the only
-                // reference to it until the borrow ends with the callback.
-                let node = unsafe { &mut *ptr.as_ptr() };
-                node.state = State::Firing;
-                let handle = Handle {
-                    index: node.index,
-                    gen: node.gen,
-                    queue: self.id,
-                };
-                let overruns = overruns(node.soft, node.period, base_now);
-                f(Fired {
-                    node,
-                    action: &mut action,
-                    handle,
-                    now: base_now,
-                    overruns,
-                });
-            }
-            // SAFETY: still unlinked and unaliased (the callback's borrow
-            // has ended).
-            let node = unsafe { &mut *ptr.as_ptr() };
+            let slot = self.arena.slot_mut(index);
+            slot.state = State::Firing;
+            let overruns = overruns(slot.soft, slot.period, base_now);
+            f(Fired {
+                slot,
+                action: &mut action,
+                deadline: hard,
+                handle,
+                now: base_now,
+                overruns,
+            });
+            let slot = self.arena.slot_mut(index);
             let next = match action {
                 Action::Stop => None,
                 Action::Rearm(t) => Some(t),
-                Action::Default if node.period != 0 => forward(node.soft, node.period, base_now),
+                Action::Default if slot.period != 0 => forward(slot.soft, slot.period, base_now),
                 Action::Default => None,
             };
             match next {
-                Some(soft) if node.value.is_some() => {
-                    let slack = node.slack();
-                    node.soft = soft;
-                    node.hard = soft.saturating_add(slack);
-                    node.seq = self.next_seq();
+                Some(soft) if slot.value.is_some() => {
+                    let slack = hard - slot.soft;
+                    slot.soft = soft;
+                    // SAFETY: unlinked node, no other reference to it.
+                    unsafe { (*ptr.as_ptr()).hard = soft.saturating_add(slack) };
                     if soft <= base_now {
                         // Due already: arm after this pass (no endless loop).
-                        node.state = State::Pending;
-                        node.next = pending;
-                        pending = node.index;
+                        slot.state = State::Pending;
+                        slot.next = NIL;
+                        if pending_tail == NIL {
+                            pending_head = index;
+                        } else {
+                            self.arena.slot_mut(pending_tail).next = index;
+                        }
+                        pending_tail = index;
                     } else {
-                        node.state = State::Armed;
+                        slot.state = State::Armed;
+                        slot.seq = self.seq;
+                        self.seq += 1;
                         // SAFETY: unlinked live node; arena nodes never move.
                         unsafe { self.bases[base.index()].insert(ptr) };
                         self.len += 1;
                     }
                 }
                 _ => {
-                    let index = node.index;
                     // SAFETY: `ptr` is the node at `index`, unlinked.
                     unsafe { self.arena.release(index, ptr) };
                 }
             }
         }
-        while pending != NIL {
-            let Some(ptr) = self.arena.get(pending) else {
+        while pending_head != NIL {
+            let index = pending_head;
+            let Some(ptr) = self.arena.node(index) else {
                 unreachable!("pending index out of range")
             };
-            // SAFETY: pending nodes are live and unlinked; the node is only
-            // borrowed for this statement block.
-            let base = unsafe {
-                let node = &mut *ptr.as_ptr();
-                pending = node.next;
-                node.next = NIL;
-                node.state = State::Armed;
-                node.base
-            };
-            // SAFETY: unlinked live node; arena nodes never move.
+            let seq = self.next_seq();
+            let slot = self.arena.slot_mut(index);
+            pending_head = slot.next;
+            slot.next = NIL;
+            slot.state = State::Armed;
+            slot.seq = seq;
+            let base = slot.base;
+            // SAFETY: pending nodes are live and unlinked; arena nodes never
+            // move.
             unsafe { self.bases[base.index()].insert(ptr) };
             self.len += 1;
         }
@@ -506,17 +508,18 @@ impl<T> HiresQueue<T> {
     fn arm(&mut self, base: ClockBase, soft: u64, hard: u64, period: u64, value: T) -> Handle {
         let seq = self.next_seq();
         let (index, ptr) = self.arena.alloc();
-        let gen = {
-            // SAFETY: a freshly allocated node is unlinked and unaliased.
-            let node = unsafe { &mut *ptr.as_ptr() };
-            node.soft = soft;
+        let slot = self.arena.slot_mut(index);
+        slot.soft = soft;
+        slot.period = period;
+        slot.seq = seq;
+        slot.base = base;
+        slot.state = State::Armed;
+        slot.next = NIL;
+        slot.value = Some(value);
+        // SAFETY: a freshly allocated node is unlinked and unaliased.
+        let gen = unsafe {
+            let node = &mut *ptr.as_ptr();
             node.hard = hard;
-            node.seq = seq;
-            node.period = period;
-            node.base = base;
-            node.state = State::Armed;
-            node.next = NIL;
-            node.value = Some(value);
             node.gen
         };
         // SAFETY: unlinked live node; arena nodes never move.
@@ -530,55 +533,72 @@ impl<T> HiresQueue<T> {
     }
 
     /// Re-keys an armed node.
-    fn move_to(&mut self, ptr: NonNull<Node<T>>, soft: u64, hard: u64) {
+    fn move_to(&mut self, index: u32, ptr: NonNull<Node>, soft: u64, hard: u64) {
         let seq = self.next_seq();
+        let slot = self.arena.slot_mut(index);
+        slot.soft = soft;
+        slot.seq = seq;
+        let base = slot.base;
         // SAFETY: `ptr` is armed (checked by the caller via `lookup`), so it
-        // is linked into its base's tree.
-        let base = unsafe { (*ptr.as_ptr()).base };
-        unsafe { self.bases[base.index()].remove(ptr) };
-        {
-            // SAFETY: unlinked now, no other reference.
-            let node = unsafe { &mut *ptr.as_ptr() };
-            node.soft = soft;
-            node.hard = hard;
-            node.seq = seq;
+        // is linked into its base's tree; after `remove` it is unlinked and
+        // unaliased, so its key may change before it is inserted again.
+        unsafe {
+            self.bases[base.index()].remove(ptr);
+            (*ptr.as_ptr()).hard = hard;
+            self.bases[base.index()].insert(ptr);
         }
-        // SAFETY: unlinked live node; arena nodes never move.
-        unsafe { self.bases[base.index()].insert(ptr) };
     }
 
     /// The armed node `h` names.
     #[inline]
-    fn lookup(&self, h: Handle) -> Result<NonNull<Node<T>>, Error> {
+    fn lookup(&self, h: Handle) -> Result<NonNull<Node>, Error> {
         if h.queue != self.id {
             return Err(Error::ForeignHandle);
         }
-        let ptr = self.arena.get(h.index).ok_or(Error::StaleHandle)?;
+        let ptr = self.arena.node(h.index).ok_or(Error::StaleHandle)?;
         // SAFETY: `ptr` is inside a live chunk; read only.
         let node = unsafe { &*ptr.as_ptr() };
-        if node.gen == h.gen && node.state == State::Armed {
+        // Armed <=> linked into a tree (firing, pending and free nodes are
+        // unlinked).
+        if node.gen == h.gen && node.link.is_linked() {
             Ok(ptr)
         } else {
             Err(Error::StaleHandle)
         }
     }
 
+    /// Monotonic-time merge key of a base's first node: `(deadline, seq)`.
+    #[inline]
+    fn head(&self, base: ClockBase) -> Option<(NonNull<Node>, i128, u32)> {
+        let ptr = self.bases[base.index()].first()?;
+        // SAFETY: a base's first node is armed, read only.
+        let node = unsafe { &*ptr.as_ptr() };
+        Some((
+            ptr,
+            base.to_monotonic_exact(node.hard, self.offset),
+            node.index,
+        ))
+    }
+
+    /// Picks between the two bases' candidates: earlier monotonic deadline,
+    /// then lower insertion seq. `true` = the monotonic one.
+    #[inline]
+    fn mono_first(&self, m: (NonNull<Node>, i128, u32), r: (NonNull<Node>, i128, u32)) -> bool {
+        if m.1 != r.1 {
+            return m.1 < r.1;
+        }
+        self.arena.slot(m.2).seq < self.arena.slot(r.2).seq
+    }
+
     /// The first node across bases and its hard deadline in monotonic time.
     #[inline]
-    fn earliest(&self) -> Option<(NonNull<Node<T>>, u64)> {
-        let head = |base: ClockBase| {
-            let ptr = self.bases[base.index()].first()?;
-            // SAFETY: a base's first node is armed, read only.
-            let node = unsafe { &*ptr.as_ptr() };
-            Some((
-                base.to_monotonic_exact(node.hard, self.offset),
-                node.seq,
-                ptr,
-            ))
-        };
-        let (at, _, ptr) = match (head(ClockBase::Monotonic), head(ClockBase::Realtime)) {
+    fn earliest(&self) -> Option<(NonNull<Node>, u64)> {
+        let (ptr, at, _) = match (
+            self.head(ClockBase::Monotonic),
+            self.head(ClockBase::Realtime),
+        ) {
             (Some(m), Some(r)) => {
-                if (m.0, m.1) <= (r.0, r.1) {
+                if self.mono_first(m, r) {
                     m
                 } else {
                     r
@@ -592,21 +612,13 @@ impl<T> HiresQueue<T> {
 
     /// The next node to fire at monotonic `now` (realtime `now_rt`): the
     /// first node of each base if its earliest expiry has come, the two
-    /// merged by monotonic hard deadline, then seq.
+    /// merged by monotonic deadline, then insertion seq.
     #[inline]
-    fn next_due(&self, now: u64, now_rt: Option<u64>) -> Option<(ClockBase, NonNull<Node<T>>)> {
+    fn next_due(&self, now: u64, now_rt: Option<u64>) -> Option<(ClockBase, NonNull<Node>)> {
         let due = |base: ClockBase, base_now: Option<u64>| {
             let base_now = base_now?;
-            let ptr = self.bases[base.index()].first()?;
-            // SAFETY: a base's first node is armed, read only.
-            let node = unsafe { &*ptr.as_ptr() };
-            (node.soft <= base_now).then(|| {
-                (
-                    ptr,
-                    base.to_monotonic_exact(node.hard, self.offset),
-                    node.seq,
-                )
-            })
+            let head = self.head(base)?;
+            (self.arena.slot(head.2).soft <= base_now).then_some(head)
         };
         match (
             due(ClockBase::Monotonic, Some(now)),
@@ -615,11 +627,11 @@ impl<T> HiresQueue<T> {
             (None, None) => None,
             (Some((p, ..)), None) => Some((ClockBase::Monotonic, p)),
             (None, Some((p, ..))) => Some((ClockBase::Realtime, p)),
-            (Some((pm, am, sm)), Some((pr, ar, sr))) => {
-                if (am, sm) <= (ar, sr) {
-                    Some((ClockBase::Monotonic, pm))
+            (Some(m), Some(r)) => {
+                if self.mono_first(m, r) {
+                    Some((ClockBase::Monotonic, m.0))
                 } else {
-                    Some((ClockBase::Realtime, pr))
+                    Some((ClockBase::Realtime, r.0))
                 }
             }
         }
