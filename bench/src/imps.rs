@@ -51,17 +51,18 @@ impl Imp {
         }
     }
 
-    /// Builds the structure and hands it to `v`. `unit_ns` as in
-    /// [`Imp::label`]; `capacity` is a sizing hint.
+    /// Hands `v` a constructor of fresh, empty structures of this kind.
+    /// `unit_ns` as in [`Imp::label`]; `capacity` is a sizing hint.
     pub fn visit<V: Visitor>(self, unit_ns: u64, capacity: usize, v: V) -> V::Out {
         let per = |granule_ns: u64| (granule_ns / unit_ns.max(1)).max(1);
+        let (us, ms) = (per(1_000), per(1_000_000));
         match self {
-            Imp::Wheel if per(1_000) == 1 => v.visit(WheelAdapter::with_capacity(capacity)),
-            Imp::Wheel => v.visit(CoarseWheelAdapter::with_capacity(per(1_000), capacity)),
-            Imp::Hires => v.visit(HiresAdapter::with_capacity(capacity)),
-            Imp::Heap => v.visit(LazyHeap::with_capacity(capacity)),
-            Imp::Tree => v.visit(TreeQueue::new()),
-            Imp::DelayQueue => v.visit(DelayQueueAdapter::new(per(1_000_000))),
+            Imp::Wheel if us == 1 => v.visit(|| WheelAdapter::with_capacity(capacity)),
+            Imp::Wheel => v.visit(|| CoarseWheelAdapter::with_capacity(us, capacity)),
+            Imp::Hires => v.visit(|| HiresAdapter::with_capacity(capacity)),
+            Imp::Heap => v.visit(|| LazyHeap::with_capacity(capacity)),
+            Imp::Tree => v.visit(TreeQueue::new),
+            Imp::DelayQueue => v.visit(|| DelayQueueAdapter::new(ms)),
         }
     }
 }
@@ -70,6 +71,6 @@ impl Imp {
 pub trait Visitor {
     /// What the visit returns.
     type Out;
-    /// Runs on `q`.
-    fn visit<Q: TimerQueue>(self, q: Q) -> Self::Out;
+    /// Runs with `make`, which builds a fresh empty structure per call.
+    fn visit<Q: TimerQueue, F: FnMut() -> Q>(self, make: F) -> Self::Out;
 }

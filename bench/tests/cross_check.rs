@@ -12,8 +12,8 @@ const MS: u64 = 1_000_000;
 struct W1(w1::Params);
 impl Visitor for W1 {
     type Out = Result<Digest, CheckError>;
-    fn visit<Q: TimerQueue>(self, mut q: Q) -> Self::Out {
-        w1::digest(&mut q, self.0)
+    fn visit<Q: TimerQueue, F: FnMut() -> Q>(self, mut make: F) -> Self::Out {
+        w1::digest(&mut make(), self.0)
     }
 }
 
@@ -21,8 +21,8 @@ impl Visitor for W1 {
 struct W2(w2::Params);
 impl Visitor for W2 {
     type Out = Result<Digest, CheckError>;
-    fn visit<Q: TimerQueue>(self, mut q: Q) -> Self::Out {
-        w2::digest(&mut q, self.0)
+    fn visit<Q: TimerQueue, F: FnMut() -> Q>(self, mut make: F) -> Self::Out {
+        w2::digest(&mut make(), self.0)
     }
 }
 
@@ -30,8 +30,8 @@ impl Visitor for W2 {
 struct W3(w3::Params);
 impl Visitor for W3 {
     type Out = Result<Digest, CheckError>;
-    fn visit<Q: TimerQueue>(self, mut q: Q) -> Self::Out {
-        w3::digest(&mut q, self.0)
+    fn visit<Q: TimerQueue, F: FnMut() -> Q>(self, mut make: F) -> Self::Out {
+        w3::digest(&mut make(), self.0)
     }
 }
 
@@ -39,8 +39,8 @@ impl Visitor for W3 {
 struct W4(w4::Params);
 impl Visitor for W4 {
     type Out = Result<Digest, CheckError>;
-    fn visit<Q: TimerQueue>(self, mut q: Q) -> Self::Out {
-        w4::digest(&mut q, self.0)
+    fn visit<Q: TimerQueue, F: FnMut() -> Q>(self, mut make: F) -> Self::Out {
+        w4::digest(&mut make(), self.0)
     }
 }
 

@@ -70,7 +70,8 @@ impl Work {
         }
     }
 
-    fn capacity(&self) -> usize {
+    /// Sizing hint for the structures.
+    pub fn capacity(&self) -> usize {
         match self {
             Work::W1(p) => p.timers,
             Work::W2(p) => p.outstanding + 1,
@@ -83,7 +84,8 @@ impl Work {
 impl Visitor for Work {
     type Out = Result<Sample, CheckError>;
 
-    fn visit<Q: TimerQueue>(self, mut q: Q) -> Self::Out {
+    fn visit<Q: TimerQueue, F: FnMut() -> Q>(self, mut make: F) -> Self::Out {
+        let mut q = make();
         match self {
             Work::W1(p) => {
                 let mut st = w1::setup(&mut q, p)?;
