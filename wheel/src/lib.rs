@@ -12,7 +12,8 @@
 //!
 //! Timers live in a [`slab::Slab`]; each entry is linked into exactly one
 //! doubly-linked list by `u32` index: a slot of some level, or the *due list*
-//! of timers armed with a past deadline. `insert`, `cancel` and `reset` are
+//! of timers whose deadline has come (armed with a past deadline, or taken
+//! from the slot being processed) and that await delivery. `insert`, `cancel` and `reset` are
 //! O(1) and allocate nothing once the slab has grown (see
 //! [`Wheel::with_capacity`]); `advance` never allocates.
 //!
@@ -71,7 +72,7 @@
 //! list sorted (an in-place merge sort of the timers firing at that tick, no
 //! allocation). Every insert, cancel, reset and move is thus an O(1) append
 //! or unlink.
-
+//!
 //! # Lazy re-arm
 //!
 //! `reset` to a firing tick no earlier than the start of the timer's current
@@ -87,9 +88,13 @@
 //! [`Wheel::insert_with_slack`] arms a timer that may fire anywhere in
 //! `[deadline, deadline + slack]`. The wheel files it by the earliest tick of
 //! that window that is a multiple of the coarsest possible granularity
-//! `64^j`. When a slot of level `j` or above containing that tick is reached,
-//! the slot starts inside the window, so the timer fires from there instead
-//! of cascading down (the Linux 2016 trade-off, per timer). Slack 0 is exact.
+//! `64^j`. Its cascade stops at level `j`: the level-`j` slot holding that
+//! tick starts exactly at it, inside the window, so the timer fires from
+//! that coarse slot instead of cascading further down (the Linux 2016
+//! trade-off, chosen per timer). The general rule when a slot is reached at
+//! tick `t`: a timer whose deadline is `<= t` fires, any other one moves.
+//! A window of 64 ticks or more always holds a multiple of 64, so such a
+//! timer never cascades into level 0. Slack 0 (the default) is exact.
 
 mod check;
 mod entry;
