@@ -9,6 +9,8 @@
 //!   adapter;
 //! - `facade local/wheel`: a `LocalTimerPool` on the wheel (no lock);
 //! - `facade shared/wheel`: a `TimerPool` on the wheel (uncontended mutex);
+//! - `highres (bare)`: `hrwheel_hires::HiresQueue` through the bench
+//!   crate's adapter;
 //! - `facade local/highres`: a `LocalTimerPool` on the red-black tree.
 //!
 //! Through the facade a reset is `set_abs(timer, tick, None)`; an expiry is
@@ -17,7 +19,7 @@
 //! mock clock (advanced one tick per workload tick), so the clock costs an
 //! atomic load, not a TSC read.
 //!
-//! Before criterion runs, one timed run per variant prints ns per operation
+//! Before criterion runs, five timed runs per variant print the median ns per operation
 //! (resets + expiries) and checks that all variants fired exactly the same
 //! `(deadline, id)` multiset (equal digests). `HRWHEEL_BENCH_SCALE=f`
 //! multiplies the timers, resets per tick and timed ticks (e.g. 0.05 for a
@@ -31,7 +33,7 @@ use hrwheel::{
     Backend, ClockSource, Local, PoolParams, Shared, Sharing, Timeout, TimeoutPool, TimeoutQueue,
     Timer, TimerPool,
 };
-use hrwheel_bench::adapters::WheelAdapter;
+use hrwheel_bench::adapters::{HiresAdapter, WheelAdapter};
 use hrwheel_bench::workloads::w1;
 use hrwheel_bench::{Digest, TimerQueue};
 
@@ -159,15 +161,20 @@ enum Variant {
     Bare,
     LocalWheel,
     SharedWheel,
+    BareHighRes,
     LocalHighRes,
 }
 
-const VARIANTS: [(Variant, &str); 4] = [
+const VARIANTS: [(Variant, &str); 5] = [
     (Variant::Bare, "wheel (bare)"),
     (Variant::LocalWheel, "facade local/wheel"),
     (Variant::SharedWheel, "facade shared/wheel"),
+    (Variant::BareHighRes, "highres (bare)"),
     (Variant::LocalHighRes, "facade local/highres"),
 ];
+
+/// Timed runs per variant for the printed table (median taken).
+const RUNS: usize = 5;
 
 /// One W1 run: setup (untimed), timed run. Returns (timed, digest).
 fn one_run(v: Variant, p: w1::Params) -> (Duration, Digest) {
@@ -187,6 +194,7 @@ fn one_run(v: Variant, p: w1::Params) -> (Duration, Digest) {
             FacadeAdapter::<Shared>::new("facade shared/wheel", Backend::Wheel, p.timers),
             p,
         ),
+        Variant::BareHighRes => go(HiresAdapter::with_capacity(p.timers), p),
         Variant::LocalHighRes => go(
             FacadeAdapter::<Local>::new("facade local/highres", Backend::HighRes, p.timers),
             p,
@@ -200,14 +208,33 @@ fn w1_facade(c: &mut Criterion) {
         "W1 through the facade: {} timers, {} resets/tick, {} timed ticks",
         p.timers, p.resets_per_tick, p.ticks
     );
+    println!("median of {RUNS} runs, ns per operation (reset or expiry):");
     let mut reference: Option<(f64, Digest)> = None;
+    let mut bare_hires = 0.0;
     for (v, name) in VARIANTS {
-        let (t, d) = one_run(v, p);
-        let ns_op = t.as_nanos() as f64 / d.ops.max(1) as f64;
+        let mut ns: Vec<f64> = Vec::with_capacity(RUNS);
+        let mut digest = None;
+        for _ in 0..RUNS {
+            let (t, d) = one_run(v, p);
+            ns.push(t.as_nanos() as f64 / d.ops.max(1) as f64);
+            digest = Some(d);
+        }
+        ns.sort_by(f64::total_cmp);
+        let ns_op = ns[RUNS / 2];
+        let Some(d) = digest else { continue };
         let (bare_ns, bare_d) = *reference.get_or_insert((ns_op, d));
         assert_eq!(d, bare_d, "{name} fired something else than the bare wheel");
+        if matches!(v, Variant::BareHighRes) {
+            bare_hires = ns_op;
+        }
+        let vs_engine = match v {
+            Variant::LocalHighRes if bare_hires > 0.0 => {
+                format!(", {:.2}x bare highres", ns_op / bare_hires)
+            }
+            _ => String::new(),
+        };
         println!(
-            "  {name:<22} {ns_op:>7.1} ns/op  ({:.2}x bare)  ops {} expiries {}",
+            "  {name:<22} {ns_op:>7.1} ns/op  ({:.2}x bare wheel{vs_engine})  ops {} expiries {}",
             ns_op / bare_ns,
             d.ops,
             d.expiries

@@ -13,11 +13,18 @@
 //!                                set(new ev) --> Armed
 //! ```
 //!
-//! plus "free" (not allocated), orthogonal to the above. Every set, cancel
-//! and free bumps the slot's *set counter*; `(generation << 32) | counter`
-//! is the slot's stamp, published in a lock-free word per slot so that
-//! `is_fresh` needs no lock. An expired event keeps the stamp it was armed
-//! with, so it is fresh until its timer is touched again.
+//! plus "free" (not allocated), orthogonal to the above.
+//!
+//! Freshness: `(generation << 32) | set counter` is the slot's stamp,
+//! published in a lock-free word per slot so that `is_fresh` needs no lock.
+//! An event gets the slot's stamp (and its timer, tick and context) when it
+//! leaves the pool: delivered on expiry, returned by cancel or free, or
+//! handed back when replaced. The counter is bumped whenever an event that
+//! left may no longer describe the timer: arming an idle or expired timer,
+//! replacing a held event, cancelling; `free` bumps the generation. A reset
+//! that keeps the held event bumps nothing (no event of the timer is
+//! outside the pool with the current stamp), so the churn path writes
+//! neither the event buffer nor the stamp word.
 //!
 //! All memory is allocated when the pool is created: slots and free list
 //! for `num_timers`, the engine `with_capacity(num_timers)`, and the pending
@@ -45,6 +52,8 @@ struct Slot {
     gen: u32,
     seq: u32,
     allocated: bool,
+    /// The tick the timer is (or was last) set for.
+    tick: u64,
     ctx: u64,
     queue: Option<TimeoutQueue>,
     state: State,
@@ -54,6 +63,30 @@ impl Slot {
     #[inline]
     fn stamp(&self) -> u64 {
         (u64::from(self.gen) << 32) | u64::from(self.seq)
+    }
+
+    /// Writes the slot's current setting into `event` as it leaves the
+    /// pool. Events are stamped only when they become visible (delivered,
+    /// cancelled, replaced, freed), not on every set: a reset of an armed
+    /// timer then touches the slot and the engine, not the event buffer.
+    #[inline]
+    fn stamp_event(&self, pool: u32, index: u32, event: &mut Timeout) {
+        event.arm(
+            Timer::new(pool, index, self.gen),
+            self.tick,
+            self.ctx,
+            self.stamp(),
+        );
+    }
+
+    /// Bumps the set counter (making every event handed out so far stale)
+    /// and publishes the new stamp.
+    #[inline]
+    fn bump<W: Word>(&mut self, stamp: Option<&W>) {
+        self.seq = self.seq.wrapping_add(1);
+        if let Some(w) = stamp {
+            w.store(self.stamp());
+        }
     }
 }
 
@@ -94,6 +127,7 @@ impl Core {
                 gen: 0,
                 seq: 0,
                 allocated: false,
+                tick: 0,
                 ctx: 0,
                 queue: None,
                 state: State::Idle,
@@ -163,8 +197,9 @@ impl Core {
     ) -> Result<Option<Timeout>, Error> {
         let slot = Self::slot_of(&mut self.slots, self.pool_id, t)?;
         let event = match std::mem::replace(&mut slot.state, State::Idle) {
-            State::Armed { key, event } => {
+            State::Armed { key, mut event } => {
                 self.engine.cancel(key);
+                slot.stamp_event(t.pool, t.index, &mut event);
                 Some(event)
             }
             State::Idle | State::Expired => None,
@@ -204,31 +239,35 @@ impl Core {
         if tick > now.saturating_add(limits.max_ticks) {
             return Err(SetError::new(Error::TooLate, event));
         }
-        slot.seq = slot.seq.wrapping_add(1);
-        let stamp = slot.stamp();
-        let ctx = slot.ctx;
+        let stamp = stamps.get(t.index as usize);
         let replaced = match &mut slot.state {
             State::Armed { key, event: held } => {
                 *key = self.engine.reset(*key, tick, t.index);
+                // A reset keeping the held event needs no new stamp: every
+                // event handed out before went stale when this one was
+                // armed, and this one is not visible until it leaves.
                 let replaced = event.map(|new| std::mem::replace(held, new));
-                held.arm(t, tick, ctx, stamp);
+                let replaced = replaced.map(|mut old| {
+                    slot.stamp_event(t.pool, t.index, &mut old);
+                    old
+                });
+                if replaced.is_some() {
+                    slot.bump(stamp);
+                }
                 replaced
             }
             State::Idle | State::Expired => {
-                let Some(mut ev) = event else {
-                    // Undo the counter bump: nothing changed.
-                    slot.seq = slot.seq.wrapping_sub(1);
+                let Some(ev) = event else {
                     return Err(SetError::new(Error::NoEvent, None));
                 };
-                ev.arm(t, tick, ctx, stamp);
                 let key = self.engine.insert(tick, t.index);
                 slot.state = State::Armed { key, event: ev };
+                // An event delivered by the previous expiry goes stale.
+                slot.bump(stamp);
                 None
             }
         };
-        if let Some(w) = stamps.get(t.index as usize) {
-            w.store(stamp);
-        }
+        slot.tick = tick;
         if tick < next_due.load() {
             next_due.store(tick);
         }
@@ -238,8 +277,9 @@ impl Core {
     pub(crate) fn cancel<W: Word>(&mut self, t: Timer, stamps: &[W]) -> Result<Timeout, Error> {
         let slot = Self::slot_of(&mut self.slots, self.pool_id, t)?;
         let result = match std::mem::replace(&mut slot.state, State::Idle) {
-            State::Armed { key, event } => {
+            State::Armed { key, mut event } => {
                 self.engine.cancel(key);
+                slot.stamp_event(t.pool, t.index, &mut event);
                 Ok(event)
             }
             State::Expired => Err(Error::AlreadyExpired),
@@ -247,10 +287,7 @@ impl Core {
         };
         // Armed or expired: the outstanding event (returned, or in the
         // queue) goes stale.
-        slot.seq = slot.seq.wrapping_add(1);
-        if let Some(w) = stamps.get(t.index as usize) {
-            w.store(slot.stamp());
-        }
+        slot.bump(stamps.get(t.index as usize));
         result
     }
 
@@ -271,6 +308,7 @@ impl Core {
             }
         }
         let Core {
+            pool_id,
             engine,
             slots,
             pending,
@@ -285,10 +323,11 @@ impl Core {
             if !matches!(slot.state, State::Armed { .. }) {
                 return;
             }
-            let State::Armed { event, .. } = std::mem::replace(&mut slot.state, State::Expired)
+            let State::Armed { mut event, .. } = std::mem::replace(&mut slot.state, State::Expired)
             else {
                 return;
             };
+            slot.stamp_event(*pool_id, index, &mut event);
             counters.expired += 1;
             let Some(q) = slot.queue.as_ref() else {
                 return;

@@ -19,22 +19,35 @@
 //! ## `Backend::Auto`
 //!
 //! Picks [`Backend::HighRes`] when `resolution_ns` is below
-//! [`AUTO_HIGHRES_BELOW_NS`] (10 µs), [`Backend::Wheel`] otherwise. The
-//! wheel's costs grow as ticks get finer: its slots are one tick wide, so
-//! the per-slot batching that makes it cheap (many timers sharing a slot,
-//! one O(1) list operation each) fades once a tick is shorter than the
-//! spacing between deadlines; the number of ticks per second it must walk
-//! through is `1e9 / resolution` (100,000/s at 10 µs, 10^9/s at 1 ns); and
-//! a timer crosses `log64(timeout / resolution)` levels, each a cascade
-//! move (a 1 s timeout: 2 levels at 10 ms, 3 at 10 µs, 5 at 1 ns). The
-//! red-black tree pays `O(log n)` per operation (about 20 comparisons at
-//! 10^6 timers) independent of the resolution and has no per-tick work.
-//! At 10 µs and above (the usual data-plane timeout pools: retransmission,
-//! flow ageing) the wheel stays at <= 2 cascade moves for timeouts up to a
-//! second and ~1,600 level-0 wraps per second, well below the tree's
-//! per-operation cost; below 10 µs the pool is asking for precision, not for
-//! churn, which is the tree's profile (Linux draws the same line between
-//! the timer wheel, jiffy-grained, and hrtimers).
+//! [`AUTO_HIGHRES_BELOW_NS`] (10 µs), [`Backend::Wheel`] otherwise.
+//!
+//! The wheel (64 slots per level, bitmaps to skip empty slots) costs O(1)
+//! per set, reset and cancel, but its expiry work grows as ticks get finer:
+//! - a timer descends one level per cascade move, and the level it starts
+//!   at is `log64(timeout / resolution)`: a 1 s timeout starts at level 1
+//!   (1 move) with 10 ms ticks, level 2 with 10 µs ticks, level 3 with 1 µs,
+//!   level 4-5 with 1 ns;
+//! - expiry pays per occupied slot reached; with coarse ticks many timers
+//!   share a slot and the slot cost is shared (W1: 400,000 timers over
+//!   ~200 one-ms slots), with fine ticks nearly every timer has a slot of
+//!   its own;
+//! - its lazy re-arm (a reset only rewrites the deadline while the timer
+//!   stays in the slot it sits in) is what makes churn cheap, and it only
+//!   helps when slots are wide compared with how far resets move deadlines.
+//!
+//! The red-black tree costs O(log n) per operation (about 20 node visits at
+//! 10^6 timers) independent of the resolution, knows its exact next
+//! deadline, and never moves a timer after insertion.
+//!
+//! Data-plane timeout pools (retransmission, flow ageing, ARP/ND) use 10 µs
+//! to 10 ms ticks and cancel most timers: that is the wheel's profile (W1
+//! through the facade, `benches/w1_facade.rs`: the wheel is several times
+//! cheaper per operation than the tree at 1 ms ticks). A resolution below
+//! 10 µs asks for precision rather than churn, where the wheel would do 3+
+//! cascade moves per long timer and lose its slot batching; that is the
+//! tree's profile. Linux draws the same line between its timer wheel
+//! (jiffy-grained timeouts) and hrtimers. The choice only affects cost:
+//! both engines fire a timer on the first expiry pass at or after its tick.
 
 use crate::capability::{MAX_NAME_LEN, MAX_TIMEOUT_NS, MAX_TIMERS};
 use crate::clock::ClockSource;

@@ -19,24 +19,58 @@
 //!   is `x` rounded down to a multiple of `r`.
 //! - Timeout limits: `min_timeout` rounds *up* to whole ticks (a timeout is
 //!   never shorter than asked), `max_timeout` rounds *down* (never longer).
+//!
+//! `ns_to_tick` runs on every set and expiry pass (the current tick), so it
+//! avoids the hardware divide (20-90 cycles for 64 bits, depending on the
+//! CPU): with `m = floor(2^64 / r)` precomputed, `q = (ns * m) >> 64` (one
+//! 64x64->128 multiply) is `floor(ns / r)` or one less, and one compare of
+//! the remainder fixes it. Proof: `m <= 2^64/r` gives `q <= ns/r`, and
+//! `m > 2^64/r - 1` gives `ns*m/2^64 > ns/r - 1`; the property test below
+//! checks it against `/` over the whole range.
 
 /// Tick arithmetic for one resolution. `resolution_ns` is never 0 (checked
 /// by parameter validation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TickMath {
     resolution_ns: u64,
+    /// `floor(2^64 / resolution_ns)`; unused (0) for a resolution of 1.
+    magic: u64,
 }
 
 impl TickMath {
     /// `None` for a zero resolution.
     pub(crate) fn new(resolution_ns: u64) -> Option<Self> {
-        (resolution_ns != 0).then_some(TickMath { resolution_ns })
+        if resolution_ns == 0 {
+            return None;
+        }
+        let magic = if resolution_ns == 1 {
+            0
+        } else {
+            // < 2^64 for any divisor >= 2.
+            u64::try_from((1u128 << 64) / u128::from(resolution_ns)).unwrap_or(u64::MAX)
+        };
+        Some(TickMath {
+            resolution_ns,
+            magic,
+        })
     }
 
-    /// The tick containing `ns` (rounds down).
+    /// The tick containing `ns` (rounds down): `ns / resolution_ns` by
+    /// multiplication (see the module docs).
     #[inline]
     pub(crate) fn ns_to_tick(self, ns: u64) -> u64 {
-        ns / self.resolution_ns
+        let d = self.resolution_ns;
+        if d == 1 {
+            return ns;
+        }
+        let q = ((u128::from(ns) * u128::from(self.magic)) >> 64) as u64;
+        // q <= ns / d, so q * d <= ns: no overflow, no underflow.
+        let rem = ns - q * d;
+        if rem >= d {
+            q + 1
+        } else {
+            q
+        }
     }
 
     /// Whole ticks needed to cover `ns` (rounds up).
@@ -61,6 +95,18 @@ mod tests {
     #[test]
     fn zero_resolution_is_refused() {
         assert!(TickMath::new(0).is_none());
+    }
+
+    #[test]
+    fn powers_of_two_and_neighbours_divide_exactly() {
+        for shift in 1..64 {
+            for r in [(1u64 << shift) - 1, 1u64 << shift, (1u64 << shift) + 1] {
+                let m = TickMath::new(r).unwrap();
+                for ns in [0, 1, r - 1, r, r + 1, u64::MAX, u64::MAX - 1, u64::MAX / 2] {
+                    assert_eq!(m.ns_to_tick(ns), ns / r, "r={r} ns={ns}");
+                }
+            }
+        }
     }
 
     #[test]
@@ -91,6 +137,23 @@ mod tests {
             prop_assert_eq!(u128::from(start), u128::from(t) * u128::from(r));
             prop_assert!(u128::from(ns) < u128::from(start) + u128::from(r));
             prop_assert_eq!(m.ns_to_tick(start), t);
+        }
+
+        #[test]
+        fn multiply_divide_matches_division(r in 1u64.., ns in any::<u64>()) {
+            let m = TickMath::new(r).unwrap();
+            prop_assert_eq!(m.ns_to_tick(ns), ns / r);
+        }
+
+        #[test]
+        fn multiply_divide_small_divisors_and_edges(r in 1u64..5_000_000, k in any::<u64>(), d in 0u64..3) {
+            // Values at and around multiples of r, where the correction
+            // step matters.
+            let m = TickMath::new(r).unwrap();
+            let base = (k % (u64::MAX / r)) * r;
+            for ns in [base.saturating_sub(d), base, base.saturating_add(d), u64::MAX - d] {
+                prop_assert_eq!(m.ns_to_tick(ns), ns / r);
+            }
         }
 
         #[test]
