@@ -23,6 +23,9 @@
 pub(crate) fn overruns(expires: u64, period: u64, now: u64) -> u64 {
     if period == 0 || now <= expires {
         0
+    } else if now - expires < period {
+        // The common on-time case, without a 64-bit division.
+        0
     } else {
         (now - expires) / period
     }
@@ -37,7 +40,12 @@ pub(crate) fn forward(expires: u64, period: u64, now: u64) -> Option<u64> {
     if now < expires {
         return Some(expires);
     }
-    let k = ((now - expires) / period).checked_add(1)?;
+    let late = now - expires;
+    if late < period {
+        // On time (the common case): the next point, without a division.
+        return expires.checked_add(period);
+    }
+    let k = (late / period).checked_add(1)?;
     k.checked_mul(period)?.checked_add(expires)
 }
 
