@@ -32,19 +32,35 @@
 //!
 //! ```text
 //!   HiresQueue
-//!   ├── bases[Monotonic]: RBTree keyed (latest, seq) + cached leftmost
-//!   ├── bases[Realtime]:  RBTree keyed (latest, seq) + cached leftmost
-//!   │                     compared against now + offset (clock_was_set)
-//!   └── arena: 256-node chunks that never move + free list
+//!   ├── bases[Monotonic]: RBTree keyed by latest deadline (ties FIFO)
+//!   │                     + cached leftmost + cached root
+//!   ├── bases[Realtime]:  the same, compared against now + offset
+//!   │                     (clock_was_set changes only the offset)
+//!   └── arena: hot 40-byte tree nodes in 256-node chunks that never move,
+//!              cold slots (schedule, value) in a Vec, one free list
 //! ```
 //!
-//! * `node` — the 72-byte node header (intrusive link, key, schedule);
+//! * `node` — the hot node (link, deadline, index, generation) and the
+//!   cold slot (earliest, period, seq, state, value);
 //! * `arena` — stable node storage, free list, generations;
-//! * `base` — [`ClockBase`], per-clock tree with cached leftmost, offsets;
+//! * `base` — [`ClockBase`], per-clock tree with cached leftmost, offsets,
+//!   the insertion descent;
 //! * `periodic` — drift-free re-arm and overrun count (`hrtimer_forward`);
 //! * `fired` — [`Fired`], the callback's view with stop / re-arm / period;
-//! * `queue` — [`HiresQueue`] operations, range-timer batching rules;
+//! * `queue` — [`HiresQueue`] operations, costs, range-timer rules;
+//!   `queue/expire` — `expire` and the merge of the two bases;
 //! * `handle`, `error` — [`Handle`] (index, generation, queue id), [`Error`].
+//!
+//! # Performance (W4: 10,000 periodic timers, periods 10 µs – 10 ms)
+//!
+//! Every expiry is an unlink of the leftmost node (O(1) amortised) and a
+//! re-insert (O(log n), ~14 levels). Profiles show the re-insert's descent
+//! is bound by one dependent cache access per level, which is why nodes are
+//! split hot/cold: the descent only touches 40-byte nodes (400 KB for 10,000
+//! timers, inside L2). A `BinaryHeap` remains faster on this workload (a
+//! periodic push rarely sifts up), but cannot cancel in place; the tree
+//! gives exact cancel, reset and stable handles. Measured figures are in the
+//! W4 criterion bench, not here.
 //!
 //! Ties fire in insertion order (a reset is a new insertion). After the
 //! arena has grown to the peak number of live timers, no operation

@@ -1,0 +1,200 @@
+//! `HiresQueue::expire` and the merge of the two clock bases.
+//!
+//! Each base's tree yields its leftmost timer; a timer may fire when its
+//! earliest expiry has come on its base (`soft <= now` on the monotonic
+//! base, `soft <= now + offset` on the realtime one). Of the two candidates
+//! the one with the earlier deadline in monotonic time fires first (exact
+//! `i128` conversion, ties by the queue-wide insertion seq). The timer is
+//! unlinked, the callback runs, and then the timer is freed or re-armed
+//! (see [`Fired`]); a timer re-armed at an already-due time is kept on a
+//! FIFO and linked after the pass, so one `expire` call always ends.
+
+use core::ptr::NonNull;
+
+use super::HiresQueue;
+use crate::base::{clamp, ClockBase};
+use crate::fired::{Action, Fired};
+use crate::handle::Handle;
+use crate::node::{Node, State, NIL};
+use crate::periodic::{forward, overruns};
+
+impl<T> HiresQueue<T> {
+    /// Fires every timer due at monotonic time `now_ns` — exact timers with
+    /// deadline `<= now`, range timers with `earliest <= now` (see the
+    /// module docs), realtime timers against `now_ns + offset` — in
+    /// deadline order, calling `f` once per expiry with a [`Fired`] view.
+    /// Periodic timers are re-armed after their callback unless it stops
+    /// them. Returns the number of callbacks made.
+    ///
+    /// If `f` panics, the timer being fired (and any timer re-armed from a
+    /// callback at an already-due time during this call) is lost: its
+    /// handle reads as stale and its value is dropped with the queue. The
+    /// queue stays consistent.
+    pub fn expire<F>(&mut self, now_ns: u64, mut f: F) -> usize
+    where
+        F: FnMut(Fired<'_, T>),
+    {
+        let now_rt = ClockBase::Realtime.now(now_ns, self.offset);
+        let mut fired = 0;
+        // FIFO of timers re-armed at an already-due time.
+        let (mut pending_head, mut pending_tail) = (NIL, NIL);
+        while let Some((base, ptr)) = self.next_due(now_ns, now_rt) {
+            let base_now = match base {
+                ClockBase::Monotonic => now_ns,
+                // `next_due` only picks realtime timers when `now_rt` is Some.
+                ClockBase::Realtime => now_rt.unwrap_or(0),
+            };
+            // SAFETY: `next_due` returns the first node of `base`'s tree.
+            unsafe { self.bases[base.index()].remove(ptr) };
+            self.len -= 1;
+            fired += 1;
+            // SAFETY: the node is unlinked; plain fields are read.
+            let (index, gen, hard) = unsafe {
+                let n = &*ptr.as_ptr();
+                (n.index, n.gen, n.hard)
+            };
+            let handle = Handle {
+                index,
+                gen,
+                queue: self.id,
+            };
+            let mut action = Action::Default;
+            let slot = self.arena.slot_mut(index);
+            slot.state = State::Firing;
+            let overruns = overruns(slot.soft, slot.period, base_now);
+            f(Fired {
+                slot,
+                action: &mut action,
+                deadline: hard,
+                handle,
+                now: base_now,
+                overruns,
+            });
+            let slot = self.arena.slot_mut(index);
+            let next = match action {
+                Action::Stop => None,
+                Action::Rearm(t) => Some(t),
+                Action::Default if slot.period != 0 => forward(slot.soft, slot.period, base_now),
+                Action::Default => None,
+            };
+            match next {
+                Some(soft) if slot.value.is_some() => {
+                    let slack = hard - slot.soft;
+                    slot.soft = soft;
+                    // SAFETY: unlinked node, no other reference to it.
+                    unsafe { (*ptr.as_ptr()).hard = soft.saturating_add(slack) };
+                    if soft <= base_now {
+                        // Due already: arm after this pass (no endless loop).
+                        slot.state = State::Pending;
+                        slot.next = NIL;
+                        if pending_tail == NIL {
+                            pending_head = index;
+                        } else {
+                            self.arena.slot_mut(pending_tail).next = index;
+                        }
+                        pending_tail = index;
+                    } else {
+                        slot.state = State::Armed;
+                        slot.seq = self.seq;
+                        self.seq += 1;
+                        // SAFETY: unlinked live node; arena nodes never move.
+                        unsafe { self.bases[base.index()].insert(ptr) };
+                        self.len += 1;
+                    }
+                }
+                _ => {
+                    // SAFETY: `ptr` is the node at `index`, unlinked.
+                    unsafe { self.arena.release(index, ptr) };
+                }
+            }
+        }
+        while pending_head != NIL {
+            let index = pending_head;
+            let Some(ptr) = self.arena.node(index) else {
+                unreachable!("pending index out of range")
+            };
+            let seq = self.next_seq();
+            let slot = self.arena.slot_mut(index);
+            pending_head = slot.next;
+            slot.next = NIL;
+            slot.state = State::Armed;
+            slot.seq = seq;
+            let base = slot.base;
+            // SAFETY: pending nodes are live and unlinked; arena nodes never
+            // move.
+            unsafe { self.bases[base.index()].insert(ptr) };
+            self.len += 1;
+        }
+        fired
+    }
+
+    /// Monotonic-time merge key of a base's first node: `(deadline, seq)`.
+    #[inline]
+    fn head(&self, base: ClockBase) -> Option<(NonNull<Node>, i128, u32)> {
+        let ptr = self.bases[base.index()].first()?;
+        // SAFETY: a base's first node is armed, read only.
+        let node = unsafe { &*ptr.as_ptr() };
+        Some((
+            ptr,
+            base.to_monotonic_exact(node.hard, self.offset),
+            node.index,
+        ))
+    }
+
+    /// Picks between the two bases' candidates: earlier monotonic deadline,
+    /// then lower insertion seq. `true` = the monotonic one.
+    #[inline]
+    fn mono_first(&self, m: (NonNull<Node>, i128, u32), r: (NonNull<Node>, i128, u32)) -> bool {
+        if m.1 != r.1 {
+            return m.1 < r.1;
+        }
+        self.arena.slot(m.2).seq < self.arena.slot(r.2).seq
+    }
+
+    /// The first node across bases and its hard deadline in monotonic time.
+    #[inline]
+    pub(super) fn earliest(&self) -> Option<(NonNull<Node>, u64)> {
+        let (ptr, at, _) = match (
+            self.head(ClockBase::Monotonic),
+            self.head(ClockBase::Realtime),
+        ) {
+            (Some(m), Some(r)) => {
+                if self.mono_first(m, r) {
+                    m
+                } else {
+                    r
+                }
+            }
+            (Some(x), None) | (None, Some(x)) => x,
+            (None, None) => return None,
+        };
+        Some((ptr, clamp(at)))
+    }
+
+    /// The next node to fire at monotonic `now` (realtime `now_rt`): the
+    /// first node of each base if its earliest expiry has come, the two
+    /// merged by monotonic deadline, then insertion seq.
+    #[inline]
+    fn next_due(&self, now: u64, now_rt: Option<u64>) -> Option<(ClockBase, NonNull<Node>)> {
+        let due = |base: ClockBase, base_now: Option<u64>| {
+            let base_now = base_now?;
+            let head = self.head(base)?;
+            (self.arena.slot(head.2).soft <= base_now).then_some(head)
+        };
+        match (
+            due(ClockBase::Monotonic, Some(now)),
+            due(ClockBase::Realtime, now_rt),
+        ) {
+            (None, None) => None,
+            (Some((p, ..)), None) => Some((ClockBase::Monotonic, p)),
+            (None, Some((p, ..))) => Some((ClockBase::Realtime, p)),
+            (Some(m), Some(r)) => {
+                if self.mono_first(m, r) {
+                    Some((ClockBase::Monotonic, m.0))
+                } else {
+                    Some((ClockBase::Realtime, r.0))
+                }
+            }
+        }
+    }
+}
