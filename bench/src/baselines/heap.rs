@@ -71,10 +71,12 @@ impl LazyHeap {
         Self::default()
     }
 
-    /// An empty heap with room for `n` timers.
+    /// An empty heap with room for `n` live timers: the heap vector gets
+    /// `2n + 1024` entries, the most it holds before compaction, so it
+    /// never reallocates in a timed loop (as a user sizing it would do).
     pub fn with_capacity(n: usize) -> Self {
         LazyHeap {
-            heap: BinaryHeap::with_capacity(n),
+            heap: BinaryHeap::with_capacity(2 * n + 1025),
             slots: Vec::with_capacity(n),
             ..Self::default()
         }

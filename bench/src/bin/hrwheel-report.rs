@@ -18,8 +18,11 @@ use hrwheel_bench::report::{
 };
 use hrwheel_bench::scale::{Mode, Sizes};
 use hrwheel_bench::workloads::{crossover, w2, w5};
-use hrwheel_bench::{cross_check, Imp};
+use hrwheel_bench::Imp;
 use indicatif::{ProgressBar, ProgressStyle};
+
+/// W1–W3 workload unit: 1 ms ticks.
+const MS: u64 = 1_000_000;
 
 const USAGE: &str = "usage: hrwheel-report [--quick | --full]
   (default)  scaled to about 2 minutes on 2 cores
@@ -145,27 +148,35 @@ fn run(mode: Mode) -> Result<(), Box<dyn Error>> {
         sections.push(section);
     }
 
-    // The ktimers crossover.
+    // The ktimers crossover: each point's runs interleaved too.
     let mut cross: Vec<CrossRow> = Vec::new();
     for &(target, p) in &fractions {
-        let mut row = Vec::new();
-        let mut digests = Vec::new();
+        let mut section = Section::new(
+            format!("crossover at {:.0} % cancelled", target * 100.0),
+            "reset or expiry",
+        );
         let mut measured = 0.0;
-        for imp in Imp::ALL {
-            bar.set_message(format!(
-                "crossover {:.0} % cancelled · {}",
-                target * 100.0,
-                imp.label(1_000_000)
-            ));
-            let s = measure(imp, Work::W1(p)).map_err(|e| format!("crossover: {e}"))?;
-            let expired = s.digest.ops - s.resets;
-            measured = s.resets as f64 / (s.resets + expired).max(1) as f64;
-            row.push((imp, s.ns_per_op()));
-            digests.push((imp.label(1_000_000), s.digest));
-            bar.inc(1);
+        for run in 0..sizes.runs {
+            for imp in Imp::ALL {
+                bar.set_message(format!(
+                    "crossover {:.0} % cancelled · {} · run {}",
+                    target * 100.0,
+                    imp.label(MS),
+                    run + 1
+                ));
+                let s = measure(imp, Work::W1(p)).map_err(|e| format!("crossover: {e}"))?;
+                let expired = s.digest.ops - s.resets;
+                measured = s.resets as f64 / (s.resets + expired).max(1) as f64;
+                section.push(&imp.label(MS), imp.is_baseline(), s);
+                bar.inc(1);
+            }
         }
-        let named: Vec<(&str, _)> = digests.iter().map(|(l, d)| (l.as_str(), *d)).collect();
-        cross_check(&format!("crossover at {:.0} %", target * 100.0), &named)?;
+        section.check()?;
+        let row = Imp::ALL
+            .iter()
+            .zip(&section.rows)
+            .map(|(&imp, r)| (imp, r.median_ns()))
+            .collect();
         cross.push((target, measured, p.resets_per_tick, row));
     }
 
@@ -214,7 +225,7 @@ fn run(mode: Mode) -> Result<(), Box<dyn Error>> {
                     (t * 100.0, ns)
                 })
                 .collect();
-            (imp.label(1_000_000), pts)
+            (imp.label(MS), pts)
         })
         .collect();
     let cross_svg = out_dir.join("crossover.svg");
@@ -279,13 +290,13 @@ fn crossover_markdown(cross: &[CrossRow], sizes: &Sizes) -> String {
     let _ = writeln!(
         s,
         "### The ktimers crossover: W1 swept over the cancelled fraction\n\n\
-         ns per operation (reset or expiry), one run per point; {} timers, {} timed ticks; \
-         the reset rate is solved for each target fraction.\n",
-        sizes.crossover.timers, sizes.crossover.ticks
+         ns per operation (reset or expiry), median of {} runs per point; {} timers, {} timed \
+         ticks; the reset rate is solved for each target fraction.\n",
+        sizes.runs, sizes.crossover.timers, sizes.crossover.ticks
     );
     let _ = write!(s, "| cancelled (target) | measured | resets/tick |");
     for imp in Imp::ALL {
-        let _ = write!(s, " {} |", imp.label(1_000_000));
+        let _ = write!(s, " {} |", imp.label(MS));
     }
     let _ = writeln!(s, " wheel vs best other |");
     let _ = write!(s, "|---:|---:|---:|");
@@ -321,7 +332,7 @@ fn crossover_markdown(cross: &[CrossRow], sizes: &Sizes) -> String {
             s,
             " {} ({}) |",
             hrwheel_bench::report::fmt_ratio(ratio),
-            best_imp.label(1_000_000)
+            best_imp.label(MS)
         );
     }
     let _ = writeln!(
@@ -339,7 +350,7 @@ fn crossover_markdown(cross: &[CrossRow], sizes: &Sizes) -> String {
                     .iter()
                     .filter_map(|(_, _, _, r)| r.iter().find(|(i, _)| *i == imp).map(|x| x.1))
                     .collect();
-                format!("{} {:.1} ns", imp.label(1_000_000), median(&v))
+                format!("{} {:.1} ns", imp.label(MS), median(&v))
             })
             .collect::<Vec<_>>()
             .join(", ")

@@ -23,9 +23,18 @@ fn err<E: std::fmt::Display>(e: E) -> ChartError {
 /// The crossover chart: one line per implementation, x = % of timers
 /// cancelled before expiry, y = ns per operation (log scale).
 pub fn crossover(path: &Path, series: &[(String, Vec<(f64, f64)>)]) -> Result<(), ChartError> {
-    let ys = series.iter().flat_map(|(_, p)| p.iter().map(|&(_, y)| y));
-    let ymax = ys.clone().fold(1.0f64, f64::max) * 1.5;
-    let ymin = ys.fold(f64::INFINITY, f64::min).clamp(0.1, 1.0) / 1.5;
+    let ys: Vec<f64> = series
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|&(_, y)| y))
+        .filter(|y| y.is_finite() && *y > 0.0)
+        .collect();
+    let ymax = ys.iter().copied().fold(1.0f64, f64::max) * 4.0;
+    let ymin = ys
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min)
+        .min(ymax / 8.0)
+        / 1.5;
     let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let mut chart = ChartBuilder::on(&root)
@@ -59,7 +68,7 @@ pub fn crossover(path: &Path, series: &[(String, Vec<(f64, f64)>)]) -> Result<()
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(SeriesLabelPosition::UpperMiddle)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .draw()
@@ -67,54 +76,56 @@ pub fn crossover(path: &Path, series: &[(String, Vec<(f64, f64)>)]) -> Result<()
     root.present().map_err(err)
 }
 
-/// Histogram of W5 lateness (sorted ns values), µs buckets up to the
-/// 99.9th percentile, log-scale counts; the caption gives the tail.
+/// Histogram of W5 lateness (sorted ns values) in log-spaced buckets from
+/// 10 ns to the maximum, log-scale counts.
 pub fn lateness(path: &Path, sorted_ns: &[u64], title: &str) -> Result<(), ChartError> {
+    const BUCKETS: usize = 60;
+    const LO_NS: f64 = 10.0;
     let n = sorted_ns.len();
-    let q = |f: f64| {
-        if n == 0 {
+    let max_ns = sorted_ns.last().copied().unwrap_or(1_000).max(1_000) as f64;
+    let ratio = (max_ns * 1.0001 / LO_NS).ln() / BUCKETS as f64;
+    let edge = |i: usize| LO_NS * (ratio * i as f64).exp();
+    let mut counts = [0u64; BUCKETS];
+    for &l in sorted_ns {
+        let b = if (l as f64) < LO_NS {
             0
         } else {
-            sorted_ns[((n - 1) as f64 * f).round() as usize]
+            (((l as f64 / LO_NS).ln() / ratio) as usize).min(BUCKETS - 1)
+        };
+        counts[b] += 1;
+    }
+    let q = |f: f64| {
+        if n == 0 {
+            0.0
+        } else {
+            sorted_ns[((n - 1) as f64 * f).round() as usize] as f64 / 1_000.0
         }
     };
-    let hi_ns = q(0.999).max(1_000);
-    const BUCKETS: usize = 60;
-    let width = (hi_ns as f64 / BUCKETS as f64).max(1.0);
-    let mut counts = [0u64; BUCKETS];
-    let mut beyond = 0u64;
-    for &l in sorted_ns {
-        let b = (l as f64 / width) as usize;
-        if b < BUCKETS {
-            counts[b] += 1;
-        } else {
-            beyond += 1;
-        }
-    }
     let ymax = counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 2.0;
-    let xmax = hi_ns as f64 / 1_000.0;
     let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let caption = format!(
-        "{title}: {} expiries, {} beyond the axis (max {:.1} µs)",
-        n,
-        beyond,
-        q(1.0) as f64 / 1_000.0
+        "{title}: {n} expiries; p50 {:.2} µs, p99 {:.1} µs, max {:.1} µs",
+        q(0.5),
+        q(0.99),
+        q(1.0)
     );
     let mut chart = ChartBuilder::on(&root)
         .caption(caption, ("sans-serif", 18))
         .margin(15)
         .x_label_area_size(45)
         .y_label_area_size(70)
-        .build_cartesian_2d(0f64..xmax, (0.8f64..ymax).log_scale())
+        .build_cartesian_2d(
+            (LO_NS / 1_000.0..edge(BUCKETS) / 1_000.0).log_scale(),
+            (0.8f64..ymax).log_scale(),
+        )
         .map_err(err)?;
     chart
         .configure_mesh()
-        .x_desc("lateness (delivery − deadline), µs; axis ends at p99.9")
+        .x_desc("lateness (delivery − deadline), µs, log scale; the first bar includes 0–10 ns")
         .y_desc("expiries (log scale)")
         .draw()
         .map_err(err)?;
-    let w_us = width / 1_000.0;
     chart
         .draw_series(
             counts
@@ -122,11 +133,8 @@ pub fn lateness(path: &Path, sorted_ns: &[u64], title: &str) -> Result<(), Chart
                 .enumerate()
                 .filter(|(_, &c)| c > 0)
                 .map(|(i, &c)| {
-                    let x0 = i as f64 * w_us;
-                    Rectangle::new(
-                        [(x0, 0.8), (x0 + w_us * 0.9, c as f64)],
-                        BLUE.mix(0.7).filled(),
-                    )
+                    let (x0, x1) = (edge(i) / 1_000.0, edge(i + 1) / 1_000.0);
+                    Rectangle::new([(x0, 0.8), (x1, c as f64)], BLUE.mix(0.7).filled())
                 }),
         )
         .map_err(err)?;
@@ -158,7 +166,10 @@ mod tests {
         lat.sort_unstable();
         lateness(&b, &lat, "W5").unwrap();
         let svg = std::fs::read_to_string(&b).unwrap();
-        assert!(svg.contains("<rect") && svg.contains("10000 expiries"));
+        assert!(
+            svg.contains("<rect") && svg.contains("10000 expiries"),
+            "{svg}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
