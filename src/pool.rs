@@ -339,6 +339,55 @@ mod tests {
     fn assert_send_sync<T: Send + Sync>() {}
     fn assert_send<T: Send>() {}
 
+    /// `expire` with nothing due returns without touching the lock: it
+    /// completes while another thread holds the pool's mutex. Once a timer
+    /// is due, the same call has to wait for the lock.
+    #[test]
+    fn expire_fast_path_takes_no_lock() {
+        use std::sync::mpsc;
+        use std::sync::Arc;
+        use std::time::Duration;
+
+        let (clock, mock) = crate::ClockSource::mock();
+        let pool = Arc::new(
+            TimerPool::new(
+                "fast",
+                PoolParams {
+                    resolution_ns: 1_000,
+                    clock,
+                    ..PoolParams::default()
+                },
+            )
+            .unwrap(),
+        );
+        let events = crate::TimeoutPool::new(1).unwrap();
+        let q = TimeoutQueue::new(1).unwrap();
+        let t = pool.alloc(&q, 0).unwrap();
+        pool.set_rel(t, 10, Some(events.alloc().unwrap())).unwrap();
+        mock.increment(5_000u64); // tick 5: nothing due
+
+        let guard = pool.core.lock();
+        let (tx, rx) = mpsc::channel();
+        let p2 = pool.clone();
+        let h = std::thread::spawn(move || {
+            tx.send(p2.expire()).unwrap();
+            mock.increment(5_000u64); // tick 10: due
+            tx.send(p2.expire()).unwrap();
+        });
+        assert_eq!(
+            rx.recv_timeout(Duration::from_secs(10)),
+            Ok(0),
+            "no lock taken"
+        );
+        assert!(
+            rx.recv_timeout(Duration::from_millis(100)).is_err(),
+            "a due timer needs the lock"
+        );
+        drop(guard);
+        assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok(1));
+        h.join().unwrap();
+    }
+
     #[test]
     fn shared_pool_is_send_sync_and_local_is_send() {
         assert_send_sync::<TimerPool>();
