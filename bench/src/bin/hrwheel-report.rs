@@ -13,6 +13,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use hrwheel::Local;
+use hrwheel_bench::adapters::FacadeAdapter;
 use hrwheel_bench::report::{
     charts, measure, measure_hires_periodic, median, utc_now, Section, Work,
 };
@@ -130,6 +132,15 @@ fn run(mode: Mode) -> Result<(), Box<dyn Error>> {
                 bar.set_message(format!("{} · {label} · run {}", section.title, run + 1));
                 let s = measure(imp, w).map_err(|e| format!("{}: {e}", section.title))?;
                 section.push(&label, imp.is_baseline(), s);
+                bar.inc(1);
+            }
+            if let Work::W1(p) = w {
+                let label = "hrwheel facade (LocalTimerPool, wheel backend)";
+                bar.set_message(format!("{} · {label} · run {}", section.title, run + 1));
+                let q = FacadeAdapter::<Local>::new(p.timers)
+                    .map_err(|e| format!("creating the facade pool: {e}"))?;
+                let s = w.run_on(q).map_err(|e| format!("{}: {e}", section.title))?;
+                section.push(label, false, s);
                 bar.inc(1);
             }
             if let Work::W4(p) = w {
@@ -253,7 +264,9 @@ fn annotate(section: &mut Section, w: &Work) {
     let note = match w {
         Work::W1(p) => format!(
             "{} timers always armed, timeouts {}–{} ticks (1 tick = 1 ms), {} random resets \
-             per tick, {} timed ticks after a {}-tick warm-up.",
+             per tick, {} timed ticks after a {}-tick warm-up. The facade row is the same \
+             wheel behind the ODP-style pool API (timer handles, timeout events delivered to \
+             a queue, mock clock): the API layer's cost.",
             p.timers, p.min_timeout, p.max_timeout, p.resets_per_tick, p.ticks, p.warmup_ticks
         ),
         Work::W2(p) => format!(

@@ -85,7 +85,13 @@ impl Visitor for Work {
     type Out = Result<Sample, CheckError>;
 
     fn visit<Q: TimerQueue, F: FnMut() -> Q>(self, mut make: F) -> Self::Out {
-        let mut q = make();
+        self.run_on(make())
+    }
+}
+
+impl Work {
+    /// Sets the workload up on `q` (untimed) and times its run.
+    pub fn run_on<Q: TimerQueue>(self, mut q: Q) -> Result<Sample, CheckError> {
         match self {
             Work::W1(p) => {
                 let mut st = w1::setup(&mut q, p)?;
