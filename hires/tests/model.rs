@@ -36,10 +36,11 @@ enum Op {
     },
     Cancel(usize),
     Reset(usize, u64),
-    /// Advance monotonic time by `dt` and expire.
-    Expire(u64),
+    /// Advance monotonic time by `dt` and expire; callbacks act per
+    /// [`act_for`].
+    Expire(u64, u8),
     /// Jump close to `u64::MAX` (overflow paths) and expire.
-    ExpireNearMax(u64),
+    ExpireNearMax(u64, u8),
     ClockWasSet(i64),
 }
 
@@ -52,10 +53,41 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(rt, delta, width)| Op::Range { rt, delta, width }),
         2 => any::<usize>().prop_map(Op::Cancel),
         2 => (any::<usize>(), 0..200u64).prop_map(|(i, d)| Op::Reset(i, d)),
-        4 => (0..120u64).prop_map(Op::Expire),
-        1 => (0..100u64).prop_map(|k| Op::ExpireNearMax(u64::MAX - k)),
+        4 => (0..120u64, 0..4u8).prop_map(|(dt, a)| Op::Expire(dt, a)),
+        1 => (0..100u64, 0..4u8).prop_map(|(k, a)| Op::ExpireNearMax(u64::MAX - k, a)),
         1 => (-300..300i64).prop_map(Op::ClockWasSet),
     ]
+}
+
+/// What an expire callback does with an exact timer (IPRT-style control).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Act {
+    Nothing,
+    Stop,
+    RearmAfter(u64),
+    SetPeriod(u64),
+}
+
+/// Deterministic per-timer choice, so the model can mirror it. `act == 0`
+/// leaves every timer alone.
+fn act_for(id: u32, act: u8) -> Act {
+    if act == 0 {
+        return Act::Nothing;
+    }
+    let h = (id as u64)
+        .wrapping_mul(0x9E37_79B9)
+        .wrapping_add(act as u64 * 7);
+    match h % 6 {
+        0 => Act::Stop,
+        1 => Act::RearmAfter(h / 6 % 40), // 0 = re-armed already due
+        2 => Act::SetPeriod(1 + h / 6 % 50),
+        _ => Act::Nothing,
+    }
+}
+
+/// `expires + k * period`, the first such point after `now`, in u128.
+fn forward(expires: u64, period: u64, now: u64) -> u128 {
+    expires as u128 + ((now - expires) / period + 1) as u128 * period as u128
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,8 +146,8 @@ impl Model {
     }
 
     /// The exact-timer expiries of `expire(now)`: `(id, deadline, overruns)`
-    /// in firing order; updates the model (re-arms, removals).
-    fn expire_exact(&mut self, now: u64) -> Vec<(u32, u64, u64)> {
+    /// in firing order; applies the callbacks' actions and the re-arms.
+    fn expire_exact(&mut self, now: u64, act: u8) -> Vec<(u32, u64, u64)> {
         let mut due: Vec<(i128, u64, u32)> = self
             .timers
             .iter()
@@ -125,30 +157,47 @@ impl Model {
             .collect();
         due.sort();
         let mut out = Vec::new();
+        let mut pending = Vec::new();
         for (_, _, id) in due {
             let t = self.timers[&id];
             let bn = self.base_now(t.base, now).unwrap();
-            match t.kind {
-                Kind::Periodic(p) => {
-                    let overruns = (bn - t.hard) / p;
-                    out.push((id, t.hard, overruns));
-                    // next point strictly after now, computed in u128
-                    let next = t.hard as u128 + (overruns as u128 + 1) * p as u128;
-                    if next > u64::MAX as u128 {
-                        self.timers.remove(&id);
+            let mut period = match t.kind {
+                Kind::Periodic(p) => Some(p),
+                _ => None,
+            };
+            out.push((id, t.hard, period.map_or(0, |p| (bn - t.soft) / p)));
+            let next = match act_for(id, act) {
+                Act::Stop => None,
+                Act::RearmAfter(d) => Some(bn.saturating_add(d) as u128),
+                Act::SetPeriod(p) => {
+                    period = Some(p);
+                    Some(forward(t.soft, p, bn))
+                }
+                Act::Nothing => period.map(|p| forward(t.soft, p, bn)),
+            };
+            match next {
+                Some(n) if n <= u64::MAX as u128 => {
+                    let n = n as u64;
+                    let m = self.timers.get_mut(&id).unwrap();
+                    m.soft = n;
+                    m.hard = n;
+                    m.kind = period.map_or(Kind::Exact, Kind::Periodic);
+                    if n <= bn {
+                        // due already: linked after the pass
+                        pending.push(id);
                     } else {
                         let seq = self.next_seq();
-                        let m = self.timers.get_mut(&id).unwrap();
-                        m.soft = next as u64;
-                        m.hard = next as u64;
-                        m.seq = seq;
+                        self.timers.get_mut(&id).unwrap().seq = seq;
                     }
                 }
                 _ => {
-                    out.push((id, t.hard, 0));
                     self.timers.remove(&id);
                 }
             }
+        }
+        for id in pending {
+            let seq = self.next_seq();
+            self.timers.get_mut(&id).unwrap().seq = seq;
         }
         out
     }
@@ -265,22 +314,38 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     None => prop_assert_eq!(q.reset(h, at), Err(Error::StaleHandle)),
                 }
             }
-            Op::Expire(_) | Op::ExpireNearMax(_) => {
+            Op::Expire(_, act) | Op::ExpireNearMax(_, act) => {
                 now = match op {
-                    Op::Expire(dt) => now.saturating_add(dt),
-                    Op::ExpireNearMax(t) => t.max(now),
+                    Op::Expire(dt, _) => now.saturating_add(dt),
+                    Op::ExpireNearMax(t, _) => t.max(now),
                     _ => unreachable!(),
                 };
+                let ranges: Vec<u32> = m
+                    .timers
+                    .iter()
+                    .filter(|(_, t)| t.kind == Kind::Range)
+                    .map(|(&id, _)| id)
+                    .collect();
                 let mut actual = Vec::new();
-                let n = q.expire(now, |f| {
+                let n = q.expire(now, |mut f| {
+                    let id = *f.value();
                     actual.push(Actual {
-                        id: *f.value(),
+                        id,
                         base: f.base(),
                         soft: f.earliest(),
                         hard: f.deadline(),
                         overruns: f.overruns(),
                         now: f.now(),
                     });
+                    if ranges.contains(&id) {
+                        return;
+                    }
+                    match act_for(id, act) {
+                        Act::Nothing => {}
+                        Act::Stop => f.stop(),
+                        Act::RearmAfter(d) => f.rearm_after(d),
+                        Act::SetPeriod(p) => f.set_period(p).unwrap(),
+                    }
                 });
                 prop_assert_eq!(n, actual.len());
                 // classify before touching the model
@@ -314,7 +379,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 }
                 // everything else: exactly the model's exact-timer sequence
                 // (a spurious or unknown expiry shows up here too)
-                let expected = m.expire_exact(now);
+                let expected = m.expire_exact(now, act);
                 let got: Vec<(u32, u64, u64)> = actual
                     .iter()
                     .zip(&is_range)
