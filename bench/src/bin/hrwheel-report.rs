@@ -205,9 +205,11 @@ fn run(mode: Mode) -> Result<(), Box<dyn Error>> {
          ns per operation are medians of {} runs, timed in one process; \"vs best \
          baseline\" divides by the fastest of BinaryHeap (lazy cancel), BTreeMap and \
          tokio DelayQueue in the same table (below 1 = faster). Cascade moves per \
-         timer: how often the wheel moved a timer between levels, per expired timer \
-         (W1, W4) or per armed timer (W3). Every implementation's result digest was \
-         cross-checked; a mismatch aborts the report.\n",
+         timer: how often the wheel moved a timer between levels (cascades, and re-filings \
+         of lazily reset timers), per expired timer (W1, W4) or per armed timer (W3). \
+         Every implementation's result digest was cross-checked; a mismatch aborts the \
+         report. The machine may be shared: compare rows within a table, and read the \
+         min–max column as the noise.\n",
         utc_now(),
         match mode {
             Mode::Quick => "--quick",

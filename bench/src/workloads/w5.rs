@@ -180,9 +180,10 @@ mod tests {
         };
         let out = run(p).unwrap();
         assert_eq!(out.early, 0);
-        // 50 timers with periods <= 5 ms over 20 ms: at least 4 each,
-        // counting skipped periods as overruns.
-        assert!(out.expiries() + out.overruns >= 200, "{out:?}");
+        // 50 timers with periods <= 5 ms, first deadline within one period
+        // of the 1 ms lead: at least 3 deadlines each fall before the end
+        // of the 20 ms run, and each is delivered or counted as skipped.
+        assert!(out.expiries() + out.overruns >= 150, "{out:?}");
         assert!(out.quantile(0.5) <= out.quantile(0.99));
         assert!(out.quantile(0.99) <= out.quantile(1.0));
     }
