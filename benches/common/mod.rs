@@ -120,13 +120,7 @@ pub type Extra = (&'static str, fn(Work) -> Result<Sample, CheckError>);
 
 /// One criterion group timing whole runs of `work` on every
 /// implementation, plus `extras` (label, timed run) in the same group.
-pub fn whole_runs(
-    c: &mut Criterion,
-    name: &str,
-    op: &'static str,
-    work: Work,
-    extras: &[Extra],
-) {
+pub fn whole_runs(c: &mut Criterion, name: &str, op: &'static str, work: Work, extras: &[Extra]) {
     let reference = measure(Imp::Heap, work).unwrap_or_else(|e| panic!("reference run: {e}"));
     let mut g = c.benchmark_group(name);
     g.sample_size(10)
