@@ -13,7 +13,7 @@
 //!                                set(new ev) --> Armed
 //! ```
 //!
-//! plus "free" (not allocated), orthogonal to the above.
+//! plus `Free` (not allocated), which only `alloc` leaves.
 //!
 //! Freshness: `(generation << 32) | set counter` is the slot's stamp,
 //! published in a lock-free word per slot so that `is_fresh` needs no lock.
@@ -43,15 +43,22 @@ use crate::timeout::Timeout;
 use crate::timer::Timer;
 
 enum State {
+    /// Not allocated.
+    Free,
     Idle,
-    Armed { key: Key, event: Timeout },
+    Armed {
+        key: Key,
+        event: Timeout,
+    },
     Expired,
 }
 
+/// One timer. 64 bytes, aligned to a cache line: a set or cancel touches
+/// one line of the slot table (plus the engine's entry).
+#[repr(align(64))]
 struct Slot {
     gen: u32,
     seq: u32,
-    allocated: bool,
     /// The tick the timer is (or was last) set for.
     tick: u64,
     ctx: u64,
@@ -126,11 +133,10 @@ impl Core {
             .map(|_| Slot {
                 gen: 0,
                 seq: 0,
-                allocated: false,
                 tick: 0,
                 ctx: 0,
                 queue: None,
-                state: State::Idle,
+                state: State::Free,
             })
             .collect();
         // Reversed so that the first `alloc` gets slot 0.
@@ -159,7 +165,7 @@ impl Core {
             return Err(Error::ForeignTimer);
         }
         let slot = slots.get_mut(t.index as usize).ok_or(Error::ForeignTimer)?;
-        if !slot.allocated {
+        if matches!(slot.state, State::Free) {
             return Err(Error::Freed);
         }
         if slot.gen != t.gen {
@@ -178,7 +184,6 @@ impl Core {
         let Some(slot) = self.slots.get_mut(index as usize) else {
             return Err(Error::PoolExhausted);
         };
-        slot.allocated = true;
         slot.ctx = ctx;
         slot.queue = Some(queue.clone());
         slot.state = State::Idle;
@@ -196,15 +201,14 @@ impl Core {
         stamps: &[W],
     ) -> Result<Option<Timeout>, Error> {
         let slot = Self::slot_of(&mut self.slots, self.pool_id, t)?;
-        let event = match std::mem::replace(&mut slot.state, State::Idle) {
+        let event = match std::mem::replace(&mut slot.state, State::Free) {
             State::Armed { key, mut event } => {
                 self.engine.cancel(key);
                 slot.stamp_event(t.pool, t.index, &mut event);
                 Some(event)
             }
-            State::Idle | State::Expired => None,
+            State::Free | State::Idle | State::Expired => None,
         };
-        slot.allocated = false;
         slot.gen = slot.gen.wrapping_add(1);
         slot.seq = 0;
         slot.queue = None;
@@ -256,7 +260,7 @@ impl Core {
                 }
                 replaced
             }
-            State::Idle | State::Expired => {
+            State::Free | State::Idle | State::Expired => {
                 let Some(ev) = event else {
                     return Err(SetError::new(Error::NoEvent, None));
                 };
@@ -283,7 +287,7 @@ impl Core {
                 Ok(event)
             }
             State::Expired => Err(Error::AlreadyExpired),
-            State::Idle => return Err(Error::NotArmed),
+            State::Free | State::Idle => return Err(Error::NotArmed),
         };
         // Armed or expired: the outstanding event (returned, or in the
         // queue) goes stale.
@@ -348,5 +352,15 @@ impl Core {
         };
         next_due.store(next);
         delivered
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn slot_is_one_cache_line() {
+        assert_eq!(std::mem::size_of::<super::Slot>(), 64);
+        assert_eq!(std::mem::align_of::<super::Slot>(), 64);
     }
 }
