@@ -311,6 +311,15 @@ fn advance(
     Ok(())
 }
 
+/// Sequence lengths: 50-200 operations natively, 10-30 under miri.
+fn ops_len() -> std::ops::Range<usize> {
+    if cfg!(miri) {
+        10..30
+    } else {
+        50..200
+    }
+}
+
 /// 10,000 cases natively, 8 under miri, where proptest's failure file
 /// (which needs `getcwd`, unavailable under miri's isolation) is off.
 fn config() -> ProptestConfig {
@@ -325,7 +334,7 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn wheel_matches_model(ops in prop::collection::vec(op(), 50..200)) {
+    fn wheel_matches_model(ops in prop::collection::vec(op(), ops_len())) {
         run(ops)?;
     }
 }
