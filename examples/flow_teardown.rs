@@ -11,7 +11,7 @@ use hrwheel::{ClockSource, Error, PoolParams, TimeoutPool, TimeoutQueue, TimerPo
 
 const MS: u64 = 1_000_000;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (clock, mock) = ClockSource::mock();
     let pool = TimerPool::new(
         "flows",

@@ -11,7 +11,7 @@ use hrwheel::{Backend, ClockSource, Error, PoolParams, TimeoutPool, TimeoutQueue
 const MS: u64 = 1_000_000;
 const RTO_MS: u64 = 200;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (clock, mock) = ClockSource::mock();
     let pool = TimerPool::new(
         "tcp-rto",
