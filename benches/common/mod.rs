@@ -104,8 +104,8 @@ impl Visitor for Timed<'_, '_> {
                         s.digest, reference,
                         "RESULT MISMATCH: {label} disagrees with the BinaryHeap reference"
                     );
-                    total += Duration::from_secs_f64(s.secs);
-                    ns.push(s.ns_per_op());
+                    total += Duration::from_secs_f64(s.wall_secs);
+                    ns.push(s.wall_ns_per_op());
                     moves = s.moves_per_timer().or(moves);
                 }
                 total
@@ -152,8 +152,8 @@ pub fn whole_runs(c: &mut Criterion, name: &str, op: &'static str, work: Work, e
                         s.digest, reference.digest,
                         "RESULT MISMATCH: {label} disagrees with the BinaryHeap reference"
                     );
-                    total += Duration::from_secs_f64(s.secs);
-                    ns.push(s.ns_per_op());
+                    total += Duration::from_secs_f64(s.wall_secs);
+                    ns.push(s.wall_ns_per_op());
                 }
                 total
             })

@@ -202,7 +202,8 @@ fn run(mode: Mode) -> Result<(), Box<dyn Error>> {
     let _ = writeln!(
         md,
         "# hrwheel report\n\n{} · mode `{}` · {}\n\n\
-         ns per operation are medians of {} runs, timed in one process; \"vs best \
+         ns per operation are medians of {} runs of the timed phase, in thread CPU time \
+         (time descheduled left out), all in one process; \"vs best \
          baseline\" divides by the fastest of BinaryHeap (lazy cancel), BTreeMap and \
          tokio DelayQueue in the same table (below 1 = faster). Cascade moves per \
          timer: how often the wheel moved a timer between levels (cascades, and re-filings \
@@ -305,7 +306,7 @@ fn crossover_markdown(cross: &[CrossRow], sizes: &Sizes) -> String {
     let _ = writeln!(
         s,
         "### The ktimers crossover: W1 swept over the cancelled fraction\n\n\
-         ns per operation (reset or expiry), median of {} runs per point; {} timers, {} timed \
+         ns per operation (reset or expiry, thread CPU time), median of {} runs per point; {} timers, {} timed \
          ticks; the reset rate is solved for each target fraction.\n",
         sizes.runs, sizes.crossover.timers, sizes.crossover.ticks
     );

@@ -1,7 +1,12 @@
 //! Timing and presentation for `hrwheel-report`.
 //!
 //! [`measure`] runs one workload on one implementation and times only the
-//! workload's `run` phase (setup and drop are outside the clock);
+//! workload's `run` phase (setup and drop are outside the clock). It reads
+//! two clocks: wall time, and the thread's CPU time
+//! (`CLOCK_THREAD_CPUTIME_ID`, via `cpu-time`). The report ranks by CPU
+//! time, which leaves out the time the thread spent descheduled — on a
+//! shared 2-core machine that is most of the noise; cache pollution by
+//! other processes stays in. The criterion benches use wall time.
 //! [`Section`] holds the rows of one workload, computes medians and the
 //! ratio to the best baseline, and renders a markdown table; [`charts`]
 //! draws the SVGs.
@@ -10,6 +15,8 @@ pub mod charts;
 mod table;
 
 use std::time::Instant;
+
+use cpu_time::ThreadTime;
 
 use crate::adapters::HiresPeriodic;
 use crate::check::{CheckError, Digest};
@@ -22,8 +29,10 @@ pub use table::{fmt_ratio, utc_now, Row, Section};
 /// One timed run.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sample {
-    /// Wall time of the timed phase, seconds.
+    /// Thread CPU time of the timed phase, seconds.
     pub secs: f64,
+    /// Wall time of the timed phase, seconds.
+    pub wall_secs: f64,
     /// What the run produced (ops is the ns/op denominator).
     pub digest: Digest,
     /// Wheel levels crossed during the timed phase (wheels only).
@@ -36,9 +45,14 @@ pub struct Sample {
 }
 
 impl Sample {
-    /// Nanoseconds per operation.
+    /// Nanoseconds of thread CPU time per operation.
     pub fn ns_per_op(&self) -> f64 {
         self.secs * 1e9 / self.digest.ops.max(1) as f64
+    }
+
+    /// Nanoseconds of wall time per operation.
+    pub fn wall_ns_per_op(&self) -> f64 {
+        self.wall_secs * 1e9 / self.digest.ops.max(1) as f64
     }
 
     /// Cascade moves per timer (see [`Sample::cascade_per`]).
@@ -96,11 +110,12 @@ impl Work {
             Work::W1(p) => {
                 let mut st = w1::setup(&mut q, p)?;
                 let c0 = q.cascade_moves();
-                let t = Instant::now();
+                let t = Stopwatch::start();
                 let digest = w1::run(&mut q, &mut st)?;
-                let secs = t.elapsed().as_secs_f64();
+                let (secs, wall_secs) = t.stop();
                 Ok(Sample {
                     secs,
+                    wall_secs,
                     digest,
                     cascade_moves: delta(q.cascade_moves(), c0),
                     cascade_per: digest.ops - st.resets(),
@@ -109,12 +124,13 @@ impl Work {
             }
             Work::W2(p) => {
                 let mut st = w2::setup(&mut q, p);
-                let t = Instant::now();
+                let t = Stopwatch::start();
                 w2::run(&mut q, &mut st)?;
-                let secs = t.elapsed().as_secs_f64();
+                let (secs, wall_secs) = t.stop();
                 let digest = w2::finish(&mut q, &st)?;
                 Ok(Sample {
                     secs,
+                    wall_secs,
                     digest,
                     cascade_moves: None,
                     cascade_per: 0,
@@ -124,11 +140,12 @@ impl Work {
             Work::W3(p) => {
                 w3::setup(&mut q, p);
                 let c0 = q.cascade_moves();
-                let t = Instant::now();
+                let t = Stopwatch::start();
                 let digest = w3::run(&mut q)?;
-                let secs = t.elapsed().as_secs_f64();
+                let (secs, wall_secs) = t.stop();
                 Ok(Sample {
                     secs,
+                    wall_secs,
                     digest,
                     cascade_moves: delta(q.cascade_moves(), c0),
                     cascade_per: p.timers as u64,
@@ -138,11 +155,12 @@ impl Work {
             Work::W4(p) => {
                 let periods = w4::setup(&mut q, p);
                 let c0 = q.cascade_moves();
-                let t = Instant::now();
+                let t = Stopwatch::start();
                 let digest = w4::run(&mut q, p, &periods)?;
-                let secs = t.elapsed().as_secs_f64();
+                let (secs, wall_secs) = t.stop();
                 Ok(Sample {
                     secs,
+                    wall_secs,
                     digest,
                     cascade_moves: delta(q.cascade_moves(), c0),
                     cascade_per: digest.expiries,
@@ -150,6 +168,27 @@ impl Work {
                 })
             }
         }
+    }
+}
+
+/// Wall and thread-CPU clocks started together.
+struct Stopwatch {
+    wall: Instant,
+    cpu: ThreadTime,
+}
+
+impl Stopwatch {
+    fn start() -> Self {
+        Stopwatch {
+            wall: Instant::now(),
+            cpu: ThreadTime::now(),
+        }
+    }
+
+    /// (thread CPU seconds, wall seconds) since `start`.
+    fn stop(self) -> (f64, f64) {
+        let cpu = self.cpu.elapsed().as_secs_f64();
+        (cpu, self.wall.elapsed().as_secs_f64())
     }
 }
 
@@ -166,11 +205,12 @@ pub fn measure(imp: Imp, work: Work) -> Result<Sample, CheckError> {
 pub fn measure_hires_periodic(p: w4::Params) -> Result<Sample, CheckError> {
     let mut q = HiresPeriodic::new();
     q.setup(p)?;
-    let t = Instant::now();
+    let t = Stopwatch::start();
     let digest = q.run(p)?;
-    let secs = t.elapsed().as_secs_f64();
+    let (secs, wall_secs) = t.stop();
     Ok(Sample {
         secs,
+        wall_secs,
         digest,
         cascade_moves: None,
         cascade_per: 0,
