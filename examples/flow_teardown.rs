@@ -29,10 +29,8 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Two flows with 30 s idle timeouts.
     let flow_a = pool.alloc(&worker_q, 0xA)?;
     let flow_b = pool.alloc(&worker_q, 0xB)?;
-    pool.set_rel(flow_a, 30_000, Some(events.alloc()?))
-        .map_err(|e| e.error)?;
-    pool.set_rel(flow_b, 45_000, Some(events.alloc()?))
-        .map_err(|e| e.error)?;
+    pool.set_rel(flow_a, 30_000, Some(events.alloc()?))?;
+    pool.set_rel(flow_b, 45_000, Some(events.alloc()?))?;
     println!("flows A and B armed: idle timeouts at 30 s and 45 s");
 
     // 30 s pass: A's idle timeout fires, its event is in the worker's queue.

@@ -42,9 +42,7 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
             // First ack arms with a fresh event; later acks push the
             // deadline back reusing the event the timer holds.
             let ev = if first { Some(events.alloc()?) } else { None };
-            let armed = pool
-                .set_rel(rto, ns_ticks(RTO_MS), ev)
-                .map_err(|e| e.error)?;
+            let armed = pool.set_rel(rto, ns_ticks(RTO_MS), ev)?;
             last_ack_tick = Some(pool.current_tick());
             resets += 1;
             assert_eq!(armed.tick, pool.current_tick() + RTO_MS);
@@ -67,8 +65,7 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
             assert_eq!(ev.tick(), last + RTO_MS);
             assert!(fired > 1_000, "no retransmission while acks flow");
             // Retransmit, back off: re-arm with the event we just received.
-            pool.set_rel(rto, 2 * RTO_MS, Some(ev))
-                .map_err(|e| e.error)?;
+            pool.set_rel(rto, 2 * RTO_MS, Some(ev))?;
         }
         mock.increment(MS);
     }

@@ -127,6 +127,15 @@ impl std::error::Error for SetError {
     }
 }
 
+/// Keeps the reason, drops the event (it goes back to its
+/// [`TimeoutPool`](crate::TimeoutPool)): lets `?` turn a failed set into an
+/// [`Error`] when the caller has no use for the event.
+impl From<SetError> for Error {
+    fn from(e: SetError) -> Self {
+        e.error
+    }
+}
+
 impl PartialEq<Error> for SetError {
     fn eq(&self, other: &Error) -> bool {
         self.error == *other

@@ -48,9 +48,9 @@
 //! let queue = TimeoutQueue::new(16)?;
 //! let timer = pool.alloc(&queue, 7)?;
 //!
-//! pool.set_rel(timer, 200, Some(events.alloc()?)).map_err(|e| e.error)?;
+//! pool.set_rel(timer, 200, Some(events.alloc()?))?;
 //! let ev = pool.cancel(timer)?;             // acked in time: the event comes back
-//! pool.set_rel(timer, 200, Some(ev)).map_err(|e| e.error)?;
+//! pool.set_rel(timer, 200, Some(ev))?;
 //! mock.increment(200_000_000u64);           // 200 ms later: lost
 //! pool.expire();
 //! let ev = queue.pop().expect("retransmit");

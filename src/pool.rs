@@ -72,7 +72,7 @@ pub type LocalTimerPool = TimerPool<Local>;
 /// let queue = TimeoutQueue::new(4)?;
 ///
 /// let timer = pool.alloc(&queue, 42)?;
-/// let armed = pool.set_rel(timer, 10, Some(events.alloc()?)).map_err(|e| e.error)?;
+/// let armed = pool.set_rel(timer, 10, Some(events.alloc()?))?;
 /// assert_eq!(armed.tick, 10);
 ///
 /// mock.increment(9_999u64);           // tick 9: not yet
