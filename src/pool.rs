@@ -392,6 +392,15 @@ mod tests {
     fn shared_pool_is_send_sync_and_local_is_send() {
         assert_send_sync::<TimerPool>();
         assert_send::<LocalTimerPool>();
+        // `LocalTimerPool: !Sync`, checked at compile time: if it were
+        // `Sync`, both impls would apply and the path below would be
+        // ambiguous.
+        trait AmbiguousIfSync<A> {
+            fn item() {}
+        }
+        impl<T: ?Sized> AmbiguousIfSync<()> for T {}
+        impl<T: ?Sized + Sync> AmbiguousIfSync<u8> for T {}
+        <LocalTimerPool as AmbiguousIfSync<_>>::item();
         assert_send_sync::<Timeout>();
         assert_send_sync::<TimeoutQueue>();
     }
