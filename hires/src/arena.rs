@@ -47,7 +47,9 @@ impl<T> Arena<T> {
             slots: Vec::new(),
             free: NIL,
         };
-        arena.slots.reserve_exact(n.div_ceil(CHUNK) * CHUNK);
+        arena
+            .slots
+            .reserve_exact(n.div_ceil(CHUNK).saturating_mul(CHUNK));
         while arena.capacity() < n {
             arena.grow();
         }

@@ -26,8 +26,10 @@
 
 use core::ptr::NonNull;
 
-use intrusive_collections::rbtree::{Link, LinkOps, RBTreeOps};
+use intrusive_collections::rbtree::RBTreeOps;
 use intrusive_collections::{Adapter, RBTree, UnsafeRef};
+
+use crate::link::{Link, TreeOps};
 
 use crate::node::{Node, NodeAdapter};
 
@@ -144,7 +146,7 @@ impl Base {
             self.first = Some(ptr);
             return;
         };
-        let ops = LinkOps;
+        let ops = TreeOps;
         let adapter = NodeAdapter::new();
         // SAFETY: `root` is a link of a node in this tree (invariant), and
         // parent/child links of linked nodes point to linked nodes of the
@@ -205,6 +207,25 @@ impl Base {
             // the tree is now empty.
             self.root = self.first.map(link_of);
         }
+    }
+
+    /// The tree's nodes in order (tests only).
+    #[cfg(test)]
+    pub(crate) fn in_order(&self) -> Vec<(u64, u32)> {
+        self.tree.iter().map(|n| (n.hard, n.index)).collect()
+    }
+
+    /// `first` and `root` agree with the tree (tests only).
+    #[cfg(test)]
+    pub(crate) fn caches_ok(&self) -> bool {
+        let front = self.tree.front().get().map(|n| n as *const Node);
+        let first = self.first.map(|p| p.as_ptr() as *const Node);
+        let root_ok = match self.root {
+            None => self.tree.is_empty(),
+            // SAFETY: the invariant under test: `root` is a linked node.
+            Some(r) => unsafe { r.as_ref().is_linked() },
+        };
+        front == first && root_ok
     }
 
     /// Forgets every node without touching them (the arena frees them).

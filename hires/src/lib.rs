@@ -36,12 +36,13 @@
 //!   │                     + cached leftmost + cached root
 //!   ├── bases[Realtime]:  the same, compared against now + offset
 //!   │                     (clock_was_set changes only the offset)
-//!   └── arena: hot 40-byte tree nodes in 256-node chunks that never move,
+//!   └── arena: hot 48-byte tree nodes in 256-node chunks that never move,
 //!              cold slots (schedule, value) in a Vec, one free list
 //! ```
 //!
 //! * `node` — the hot node (link, deadline, index, generation) and the
 //!   cold slot (earliest, period, seq, state, value);
+//! * `link` — the red-black link (strict-provenance: no pointer tagging);
 //! * `arena` — stable node storage, free list, generations;
 //! * `base` — [`ClockBase`], per-clock tree with cached leftmost, offsets,
 //!   the insertion descent;
@@ -56,7 +57,7 @@
 //! Every expiry is an unlink of the leftmost node (O(1) amortised) and a
 //! re-insert (O(log n), ~14 levels). Profiles show the re-insert's descent
 //! is bound by one dependent cache access per level, which is why nodes are
-//! split hot/cold: the descent only touches 40-byte nodes (400 KB for 10,000
+//! split hot/cold: the descent only touches 48-byte nodes (480 KB for 10,000
 //! timers, inside L2). A `BinaryHeap` remains faster on this workload (a
 //! periodic push rarely sifts up), but cannot cancel in place; the tree
 //! gives exact cancel, reset and stable handles. Measured figures are in the
@@ -71,6 +72,7 @@ mod base;
 mod error;
 mod fired;
 mod handle;
+mod link;
 mod node;
 mod periodic;
 mod queue;

@@ -4,17 +4,17 @@
 //! A tree descent touches one node per level, ~14 levels for 10,000
 //! timers, each a dependent load; W4 profiles showed the descent is bound
 //! by those loads missing the cache. So the node the tree walks holds only
-//! what the walk needs, and the nodes of 10,000 timers take 400 KB instead
+//! what the walk needs, and the nodes of 10,000 timers take 480 KB instead
 //! of ~880 KB with everything inline:
 //!
 //! ```text
-//!   Node (hot, 40 bytes, never moves)      Slot<T> (cold, Vec by index)
+//!   Node (hot, 48 bytes, never moves)      Slot<T> (cold, Vec by index)
 //!   offset field  bytes                    soft    earliest expiry (range)
-//!        0 link      24  parent+colour,    period  0 = one-shot
-//!                        left, right       seq     insertion order
-//!       24 hard       8  tree key          next    free / pending list
-//!       32 index      4  -> Slot           state, base
-//!       36 gen        4  handle check      value   Option<T>
+//!        0 link      32  left, right,      period  0 = one-shot
+//!                        parent, colour    seq     insertion order
+//!       32 hard       8  tree key          next    free / pending list
+//!       40 index      4  -> Slot           state, base
+//!       44 gen        4  handle check      value   Option<T>
 //! ```
 //!
 //! The tree is ordered by `hard` alone: the descent sends equal keys to the
@@ -23,7 +23,9 @@
 //! (global to the queue) is kept in the slot only to merge the two clock
 //! bases in insertion order when their deadlines tie.
 
-use intrusive_collections::{intrusive_adapter, RBTreeLink, UnsafeRef};
+use intrusive_collections::{intrusive_adapter, UnsafeRef};
+
+use crate::link::Link;
 
 use crate::base::ClockBase;
 
@@ -47,7 +49,7 @@ pub(crate) enum State {
 
 /// The part of a timer the tree links and compares.
 pub(crate) struct Node {
-    pub(crate) link: RBTreeLink,
+    pub(crate) link: Link,
     /// Latest allowed expiry in the base's time: the tree key.
     pub(crate) hard: u64,
     /// This timer's slot index.
@@ -59,7 +61,7 @@ pub(crate) struct Node {
 impl Node {
     pub(crate) fn vacant(index: u32) -> Self {
         Node {
-            link: RBTreeLink::new(),
+            link: Link::new(),
             hard: 0,
             index,
             gen: 0,
@@ -96,4 +98,4 @@ impl<T> Slot<T> {
     }
 }
 
-intrusive_adapter!(pub(crate) NodeAdapter = UnsafeRef<Node>: Node { link: RBTreeLink });
+intrusive_adapter!(pub(crate) NodeAdapter = UnsafeRef<Node>: Node { link: Link });

@@ -116,6 +116,11 @@ impl<T> HiresQueue<T> {
     }
 
     /// An empty queue with room for `n` timers before it allocates.
+    ///
+    /// # Panics
+    /// Like `Vec::with_capacity`, if the memory for `n` timers cannot be
+    /// reserved. (Inserting past 2^32 - 257 live timers panics too: handles
+    /// index timers with a `u32`.)
     pub fn with_capacity(n: usize) -> Self {
         HiresQueue {
             bases: [Base::new(), Base::new()],
@@ -456,5 +461,92 @@ impl<T> HiresQueue<T> {
         } else {
             Err(Error::StaleHandle)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    impl<T> HiresQueue<T> {
+        /// Every base: in-order `(deadline, seq)` strictly increasing (so
+        /// ties are in insertion order), caches exact, states and `len`
+        /// consistent.
+        fn check(&self) {
+            let mut total = 0;
+            for base in [ClockBase::Monotonic, ClockBase::Realtime] {
+                let b = &self.bases[base.index()];
+                assert!(b.caches_ok());
+                let keys: Vec<(u64, u64)> = b
+                    .in_order()
+                    .into_iter()
+                    .map(|(hard, index)| {
+                        let slot = self.arena.slot(index);
+                        assert_eq!(slot.state, State::Armed);
+                        assert_eq!(slot.base, base);
+                        assert!(slot.soft <= hard);
+                        (hard, slot.seq)
+                    })
+                    .collect();
+                assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+                total += keys.len();
+            }
+            assert_eq!(total, self.len);
+        }
+    }
+
+    #[test]
+    fn random_ops_keep_trees_ordered_and_caches_exact() {
+        let rounds = if cfg!(miri) { 300 } else { 20_000 };
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut rnd = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let mut q = HiresQueue::new();
+        let mut hs = Vec::new();
+        let mut now = 0;
+        for i in 0..rounds {
+            let base = if rnd(2) == 0 {
+                ClockBase::Monotonic
+            } else {
+                ClockBase::Realtime
+            };
+            match rnd(7) {
+                0 | 1 => hs.push(q.insert_on(base, now + rnd(20), i)),
+                2 => hs.push(
+                    q.insert_periodic_on(base, now + rnd(20), 1 + rnd(9), i)
+                        .unwrap(),
+                ),
+                3 => hs.push(
+                    q.insert_range_on(base, now + rnd(20), now + 20 + rnd(5), i)
+                        .unwrap(),
+                ),
+                4 if !hs.is_empty() => {
+                    let h = hs[rnd(hs.len() as u64) as usize];
+                    q.cancel(h);
+                }
+                5 if !hs.is_empty() => {
+                    let h = hs[rnd(hs.len() as u64) as usize];
+                    let _ = q.reset(h, now + rnd(20));
+                }
+                _ => {
+                    now += rnd(6);
+                    if rnd(8) == 0 {
+                        q.clock_was_set(rnd(40) as i64 - 20);
+                    }
+                    let mode = rnd(4);
+                    q.expire(now, |mut f| match mode {
+                        0 => f.rearm_after(0),
+                        1 => f.rearm_after(3),
+                        _ => {}
+                    });
+                }
+            }
+            q.check();
+        }
+        assert!(!q.is_empty());
     }
 }
