@@ -27,8 +27,9 @@
 //! takes one `parking_lot` mutex around the slot table and engine, except
 //! `expire`'s fast path, `current_tick` and `is_fresh`, which are lock-free.
 //! [`LocalTimerPool`] (= `TimerPool<Local>`) has the same methods over a
-//! `RefCell` and is not `Sync`: one thread at a time, no locks, no atomic
-//! read-modify-writes.
+//! `RefCell` and is not `Sync`: one thread at a time, no locks; its own
+//! state uses plain `Cell`s, and the only atomics left are those of the
+//! lock-free destination queue it pushes expired events to.
 //!
 //! ## Time
 //!
