@@ -4,7 +4,7 @@
 //! |---|---|---|---|---|---|---|
 //! | `full` (WORKLOADS.md) | 400,000 / 2,400 / 2,000 | 1,000,000 | 1,000,000 | 1 s | 400,000 / 2,000 | 2 s |
 //! | default (report) | 400,000 / 2,400 / 250 | 200,000 | 250,000 | 100 ms | 100,000 / 250 | 2 s |
-//! | `quick` | 40,000 / 240 / 100 | 20,000 | 25,000 | 10 ms | 20,000 / 100 | 0.3 s |
+//! | `quick` | 40,000 / 240 / 250 | 20,000 | 25,000 | 10 ms | 20,000 / 125 | 0.3 s |
 //!
 //! The default mode keeps W1's population (cache behaviour is the point of
 //! W1) and shortens the run; W2 keeps both P values (1,000 and 1,000,000
@@ -71,12 +71,12 @@ impl Sizes {
                 runs: 3,
             },
             Mode::Quick => Sizes {
-                w1: w1::Params::scaled(0.1, 0.05),
+                w1: w1::Params::scaled(0.1, 0.125),
                 w2_outstanding: [1_000, 1_000_000],
                 w2_pairs: 20_000,
                 w3: w3::Params::new(25_000),
                 w4: w4::Params::scaled(0.01),
-                crossover: w1::Params::scaled(0.05, 0.05),
+                crossover: w1::Params::scaled(0.05, 0.0625),
                 w5_ms: 300,
                 runs: 3,
             },
