@@ -47,6 +47,14 @@ impl<T> HiresQueue<T> {
             // SAFETY: `next_due` returns the first node of `base`'s tree.
             unsafe { self.bases[base.index()].remove(ptr) };
             self.len -= 1;
+            // Touch the new leftmost's cold slot now, so that its likely
+            // cache miss overlaps this expiry's work instead of stalling
+            // the next `next_due`.
+            if let Some(next) = self.bases[base.index()].first() {
+                // SAFETY: a base's first node is armed, read only.
+                let i = unsafe { (*next.as_ptr()).index };
+                core::hint::black_box(self.arena.slot(i).soft);
+            }
             fired += 1;
             // SAFETY: the node is unlinked; plain fields are read.
             let (index, gen, hard) = unsafe {
