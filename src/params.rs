@@ -114,6 +114,7 @@ pub struct PoolParams {
 
 impl Default for PoolParams {
     /// 1 ms resolution, timeouts 0..=10 s, 1,024 timers, TSC clock, `Auto`.
+    /// (The TSC clock is calibrated once per process, on first use.)
     fn default() -> Self {
         PoolParams {
             resolution_ns: 1_000_000,
