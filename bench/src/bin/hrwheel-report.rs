@@ -244,18 +244,41 @@ fn run(mode: Mode) -> Result<(), Box<dyn Error>> {
         .collect();
     let cross_svg = out_dir.join("crossover.svg");
     charts::crossover(&cross_svg, &series)?;
+    let ratio_rows: Vec<(String, Vec<(String, f64)>)> = sections
+        .iter()
+        .map(|sec| {
+            let r = Imp::ALL
+                .iter()
+                .map(|imp| {
+                    let label = sec
+                        .rows
+                        .iter()
+                        .find(|r| r.label.starts_with(&imp.label(MS)))
+                        .map(|r| r.label.clone())
+                        .unwrap_or_default();
+                    let ratio = sec.ratio(&label).unwrap_or(f64::NAN);
+                    (imp.label(MS), ratio)
+                })
+                .collect();
+            (sec.title.clone(), r)
+        })
+        .collect();
+    let ratios_svg = out_dir.join("ratios.svg");
+    charts::ratios(&ratios_svg, &ratio_rows)?;
     let w5_svg = out_dir.join("w5_lateness.svg");
     charts::lateness(&w5_svg, &lat.lateness, "W5 lateness of HiresQueue timers")?;
     let _ = writeln!(
         md,
-        "## Charts\n\n![crossover](crossover.svg)\n\n![W5 lateness](w5_lateness.svg)\n"
+        "## Charts\n\n![ratios to the best baseline](ratios.svg)\n\n\
+         ![crossover](crossover.svg)\n\n![W5 lateness](w5_lateness.svg)\n"
     );
     let md_path = out_dir.join("report.md");
     std::fs::write(&md_path, &md)?;
     println!("{md}");
     println!(
-        "report: {}\ncharts: {}, {}\n(total {:.1} s)",
+        "report: {}\ncharts: {}, {}, {}\n(total {:.1} s)",
         md_path.display(),
+        ratios_svg.display(),
         cross_svg.display(),
         w5_svg.display(),
         t0.elapsed().as_secs_f64()

@@ -141,6 +141,82 @@ pub fn lateness(path: &Path, sorted_ns: &[u64], title: &str) -> Result<(), Chart
     root.present().map_err(err)
 }
 
+/// One bar per (workload, implementation): median ns/op divided by the
+/// best baseline's in that workload, log scale, 1 = best baseline.
+/// `workloads` holds (workload, [(implementation, ratio)]); every
+/// workload should list the implementations in the same order.
+pub fn ratios(path: &Path, workloads: &[(String, Vec<(String, f64)>)]) -> Result<(), ChartError> {
+    let imps: Vec<&str> = workloads
+        .first()
+        .map(|(_, r)| r.iter().map(|(n, _)| n.as_str()).collect())
+        .unwrap_or_default();
+    let per = imps.len().max(1) + 1;
+    let rows = workloads.len() * per;
+    let vals = workloads
+        .iter()
+        .flat_map(|(_, r)| r.iter().map(|&(_, v)| v))
+        .filter(|v| v.is_finite() && *v > 0.0);
+    let xmax = vals.clone().fold(1.0f64, f64::max) * 1.5;
+    let xmin = vals.fold(1.0f64, f64::min) / 1.5;
+    let root = SVGBackend::new(path, (900, 120 + 22 * rows as u32)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "ns per operation relative to the best baseline (log scale; left of 1 = faster)",
+            ("sans-serif", 20),
+        )
+        .margin(15)
+        .x_label_area_size(40)
+        .y_label_area_size(10)
+        .build_cartesian_2d((xmin..xmax).log_scale(), 0f64..rows as f64)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .disable_y_axis()
+        .x_desc("ratio to the best baseline")
+        .draw()
+        .map_err(err)?;
+    // Workload names in the gap above each band.
+    chart
+        .draw_series(workloads.iter().enumerate().map(|(w, (name, _))| {
+            let top = ((workloads.len() - w) * per) as f64 - 0.1;
+            Text::new(name.clone(), (xmin * 1.03, top), ("sans-serif", 15))
+        }))
+        .map_err(err)?;
+    for (i, imp) in imps.iter().enumerate() {
+        let color = Palette99::pick(i).to_rgba();
+        chart
+            .draw_series(workloads.iter().enumerate().filter_map(|(w, (_, r))| {
+                let v = r.get(i)?.1;
+                if !(v.is_finite() && v > 0.0) {
+                    return None;
+                }
+                // Workloads top to bottom, implementations top to bottom.
+                let band = (workloads.len() - 1 - w) * per;
+                let y0 = (band + per - 1 - i) as f64 - 0.9;
+                Some(Rectangle::new([(xmin, y0), (v, y0 + 0.8)], color.filled()))
+            }))
+            .map_err(err)?
+            .label(*imp)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled()));
+    }
+    chart
+        .draw_series(LineSeries::new(
+            vec![(1.0, 0.0), (1.0, rows as f64)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(err)?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
