@@ -11,7 +11,7 @@
 //! | [`queue`] | the [`TimerQueue`] trait every structure is driven through |
 //! | [`check`] | digests and the early/late check; tie order is explained there |
 //! | [`baselines`] | `BinaryHeap` (lazy cancel), `BTreeMap`, tokio `DelayQueue` |
-//! | [`adapters`] | hrwheel's `Wheel` and `HiresQueue` behind the trait |
+//! | [`adapters`] | hrwheel's `Wheel`, `HiresQueue` and the facade's wheel pool behind the trait |
 //! | [`workloads`] | W1–W5 and the ktimers crossover sweep |
 //! | [`imps`] | the list of implementations and a visitor over them |
 //! | [`scale`] | workload sizes per mode and `HRWHEEL_BENCH_SCALE` |
@@ -19,6 +19,18 @@
 //!
 //! Every workload returns a [`Digest`]; implementations must agree on it,
 //! so a fast wrong answer cannot win.
+//!
+//! # Running
+//! - `cargo run --release --bin hrwheel-report` (about 1–2 minutes on 2
+//!   cores; `--quick` about 10× smaller, `--full` the WORKLOADS.md sizes):
+//!   every workload on every implementation in one process, ranked by
+//!   thread CPU time, cross-checked; writes `target/report/report.md` and
+//!   SVG charts (`$CARGO_TARGET_DIR/report` if that is set).
+//! - `cargo bench --bench w1_churn` (and `w2_insert_cancel`,
+//!   `w3_expire_all`, `w4_periodic`): the criterion versions, wall time,
+//!   WORKLOADS.md sizes times `HRWHEEL_BENCH_SCALE` (default 1).
+//! - `cargo test -p hrwheel-bench`: every workload at a tiny size on every
+//!   implementation, digests compared (`tests/cross_check.rs`).
 
 pub mod adapters;
 pub mod baselines;

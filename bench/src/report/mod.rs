@@ -13,6 +13,7 @@
 
 pub mod charts;
 mod table;
+pub mod text;
 
 use std::time::Instant;
 

@@ -1,0 +1,146 @@
+//! The prose and tables of `hrwheel-report` that are not a plain
+//! [`Section`]: workload notes, the crossover table, the W5 table.
+
+use std::fmt::Write as _;
+
+use super::{fmt_ratio, median, Section, Work};
+use crate::imps::Imp;
+use crate::scale::Sizes;
+use crate::workloads::{w2, w5};
+
+/// W1–W3 workload unit: 1 ms ticks.
+const MS: u64 = 1_000_000;
+
+/// Adds the workload's parameters as a note under its table.
+pub fn annotate(section: &mut Section, w: &Work) {
+    let note = match w {
+        Work::W1(p) => format!(
+            "{} timers always armed, timeouts {}–{} ticks (1 tick = 1 ms), {} random resets \
+             per tick, {} timed ticks after a {}-tick warm-up. The facade row is the same \
+             wheel behind the ODP-style pool API (timer handles, timeout events delivered to \
+             a queue, mock clock): the API layer's cost.",
+            p.timers, p.min_timeout, p.max_timeout, p.resets_per_tick, p.ticks, p.warmup_ticks
+        ),
+        Work::W2(p) => format!(
+            "{} timers outstanding at deadlines in [1, {}]; {} timed insert+cancel pairs. \
+             The lazy heap compacts when stale entries outnumber live ones.",
+            p.outstanding,
+            w2::MAX_AHEAD,
+            p.pairs
+        ),
+        Work::W3(p) => format!(
+            "{} timers at deadlines in [1, 2^20] ticks; timed: advancing to next_deadline() \
+             until empty (arming is untimed).",
+            p.timers
+        ),
+        Work::W4(p) => format!(
+            "{} periodic timers, periods {}–{} µs, {} ms of virtual time. The wheel runs at \
+             1 µs ticks and DelayQueue at its 1 ms granularity: both fire up to one granule \
+             late (never early) and re-arm from the exact deadline, so their expiries match \
+             the exact structures'. HiresQueue appears twice: driven like the baselines \
+             (one-shot re-arm) and with its native insert_periodic.",
+            p.timers,
+            p.min_period / 1_000,
+            p.max_period / 1_000,
+            p.duration / 1_000_000
+        ),
+    };
+    section.notes.push(note);
+}
+
+/// One crossover point: (target fraction, measured fraction, resets per
+/// tick, median ns/op per implementation).
+pub type CrossRow = (f64, f64, usize, Vec<(Imp, f64)>);
+
+/// The crossover table and its one-line conclusion.
+pub fn crossover_markdown(cross: &[CrossRow], sizes: &Sizes) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "### The ktimers crossover: W1 swept over the cancelled fraction\n\n\
+         ns per operation (reset or expiry, thread CPU time), median of {} runs per point; {} timers, {} timed \
+         ticks; the reset rate is solved for each target fraction.\n",
+        sizes.runs, sizes.crossover.timers, sizes.crossover.ticks
+    );
+    let _ = write!(s, "| cancelled (target) | measured | resets/tick |");
+    for imp in Imp::ALL {
+        let _ = write!(s, " {} |", imp.label(MS));
+    }
+    let _ = writeln!(s, " wheel vs best other |");
+    let _ = write!(s, "|---:|---:|---:|");
+    for _ in Imp::ALL {
+        let _ = write!(s, "---:|");
+    }
+    let _ = writeln!(s, "---:|");
+    let mut wins = Vec::new();
+    for (target, measured, k, row) in cross {
+        let _ = write!(
+            s,
+            "| {:.0} % | {:.1} % | {k} |",
+            target * 100.0,
+            measured * 100.0
+        );
+        for (_, ns) in row {
+            let _ = write!(s, " {ns:.1} |");
+        }
+        let wheel = row
+            .iter()
+            .find(|(i, _)| *i == Imp::Wheel)
+            .map_or(f64::NAN, |r| r.1);
+        let (best_imp, best) = row
+            .iter()
+            .filter(|(i, _)| *i != Imp::Wheel)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or((Imp::Tree, f64::NAN), |r| *r);
+        let ratio = wheel / best;
+        if ratio < 1.0 {
+            wins.push(format!("{:.0} %", target * 100.0));
+        }
+        let _ = writeln!(s, " {} ({}) |", fmt_ratio(ratio), best_imp.label(MS));
+    }
+    let _ = writeln!(
+        s,
+        "\nThe wheel is the fastest structure at: {}. Medians across the sweep: {}.",
+        if wins.is_empty() {
+            "none of the swept fractions".to_string()
+        } else {
+            wins.join(", ")
+        },
+        Imp::ALL
+            .iter()
+            .map(|&imp| {
+                let v: Vec<f64> = cross
+                    .iter()
+                    .filter_map(|(_, _, _, r)| r.iter().find(|(i, _)| *i == imp).map(|x| x.1))
+                    .collect();
+                format!("{} {:.1} ns", imp.label(MS), median(&v))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    s
+}
+
+/// The W5 lateness table.
+pub fn w5_markdown(o: &w5::Outcome, p: &w5::Params) -> String {
+    let us = |ns: u64| ns as f64 / 1_000.0;
+    format!(
+        "### W5 real-time lateness (HiresQueue, driver thread, quanta TSC clock)\n\n\
+         {} periodic timers, periods {}–{} µs, {} ms of real time. Lateness = clock read in \
+         the callback − deadline. The driver sleeps until 200 µs before the next deadline, \
+         then spins; on a shared machine the tail is the OS scheduler's.\n\n\
+         | expiries | p50 | p99 | max | early (must be 0) | overruns (skipped periods) |\n\
+         |---:|---:|---:|---:|---:|---:|\n\
+         | {} | {:.2} µs | {:.2} µs | {:.1} µs | {} | {} |\n",
+        p.timers,
+        p.min_period / 1_000,
+        p.max_period / 1_000,
+        p.duration / 1_000_000,
+        o.expiries(),
+        us(o.quantile(0.5)),
+        us(o.quantile(0.99)),
+        us(o.quantile(1.0)),
+        o.early,
+        o.overruns
+    )
+}
