@@ -28,7 +28,7 @@ const MS: u64 = 1_000_000;
 const USAGE: &str = "usage: hrwheel-report [--quick | --full]
   (default)  scaled to about 2 minutes on 2 cores
   --quick    about 10x smaller (under 30 s)
-  --full     the exact WORKLOADS.md sizes (several minutes)";
+  --full     the exact WORKLOADS.md sizes (about 10 minutes on 2 cores)";
 
 fn main() -> ExitCode {
     let mut mode = Mode::Default;
