@@ -72,7 +72,8 @@ pub fn crossover_markdown(cross: &[CrossRow], sizes: &Sizes) -> String {
         let _ = write!(s, "---:|");
     }
     let _ = writeln!(s, "---:|");
-    let mut wins = Vec::new();
+    // [faster by > 5 %, within ±5 %, slower by > 5 %] than the best other.
+    let mut verdict: [Vec<String>; 3] = Default::default();
     for (target, measured, k, row) in cross {
         let _ = write!(
             s,
@@ -93,19 +94,31 @@ pub fn crossover_markdown(cross: &[CrossRow], sizes: &Sizes) -> String {
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .map_or((Imp::Tree, f64::NAN), |r| *r);
         let ratio = wheel / best;
-        if ratio < 1.0 {
-            wins.push(format!("{:.0} %", target * 100.0));
-        }
+        let bucket = if ratio < 0.95 {
+            0
+        } else if ratio <= 1.05 {
+            1
+        } else {
+            2
+        };
+        verdict[bucket].push(format!("{:.0} %", target * 100.0));
         let _ = writeln!(s, " {} ({}) |", fmt_ratio(ratio), best_imp.label(MS));
     }
+    let list = |v: &Vec<String>| {
+        if v.is_empty() {
+            "—".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
     let _ = writeln!(
         s,
-        "\nThe wheel is the fastest structure at: {}. Medians across the sweep: {}.",
-        if wins.is_empty() {
-            "none of the swept fractions".to_string()
-        } else {
-            wins.join(", ")
-        },
+        "\nAgainst the fastest other structure at each point, the wheel is faster by more \
+         than 5 % at: {}; within ±5 % at: {}; slower by more than 5 % at: {}. Medians \
+         across the sweep: {}.",
+        list(&verdict[0]),
+        list(&verdict[1]),
+        list(&verdict[2]),
         Imp::ALL
             .iter()
             .map(|&imp| {
@@ -143,4 +156,34 @@ pub fn w5_markdown(o: &w5::Outcome, p: &w5::Params) -> String {
         o.early,
         o.overruns
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scale::Mode;
+
+    #[test]
+    fn crossover_verdict_uses_a_five_percent_band() {
+        let row = |wheel: f64| {
+            vec![
+                (Imp::Wheel, wheel),
+                (Imp::Hires, 500.0),
+                (Imp::Heap, 100.0),
+                (Imp::Tree, 200.0),
+                (Imp::DelayQueue, 300.0),
+            ]
+        };
+        let cross = vec![
+            (0.0, 0.0, 0, row(150.0)),
+            (0.5, 0.5, 10, row(102.0)),
+            (0.99, 0.99, 20, row(50.0)),
+        ];
+        let md = crossover_markdown(&cross, &Sizes::of(Mode::Quick));
+        assert!(
+            md.contains("faster by more than 5 % at: 99 %; within ±5 % at: 50 %; slower by more than 5 % at: 0 %"),
+            "{md}"
+        );
+        assert!(md.contains("0.50× (2.0× faster)"), "{md}");
+    }
 }
