@@ -39,124 +39,14 @@
 //! 1,310 (2.3x), facade shared 1,289 (2.3x), bare tree 2,497, facade on
 //! the tree 4,059 (1.6x the bare tree).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use hrwheel::{
-    Backend, ClockSource, Local, PoolParams, Shared, Sharing, Timeout, TimeoutPool, TimeoutQueue,
-    Timer, TimerPool,
-};
-use hrwheel_bench::adapters::{HiresAdapter, WheelAdapter};
+use hrwheel::{Backend, Local, Shared};
+use hrwheel_bench::adapters::{FacadeAdapter, HiresAdapter, WheelAdapter};
 use hrwheel_bench::report::{Sample, Work};
 use hrwheel_bench::workloads::w1;
 use hrwheel_bench::{Digest, TimerQueue};
-
-const RES_NS: u64 = 1_000_000;
-
-/// A facade pool behind the bench crate's `TimerQueue` trait.
-struct FacadeAdapter<S: Sharing> {
-    name: &'static str,
-    pool: TimerPool<S>,
-    mock: Arc<quanta::Mock>,
-    queue: TimeoutQueue,
-    events: TimeoutPool,
-    /// Timer of workload id `i` (allocated up front, user_ctx = id).
-    timers: Vec<Timer>,
-    /// Events received from the queue, reused on the next insert.
-    spare: Vec<Timeout>,
-    armed: usize,
-    now: u64,
-}
-
-impl<S: Sharing> FacadeAdapter<S> {
-    fn new(name: &'static str, backend: Backend, n: usize) -> Self {
-        let (clock, mock) = ClockSource::mock();
-        let pool = TimerPool::<S>::create(
-            "w1",
-            PoolParams {
-                resolution_ns: RES_NS,
-                min_timeout_ns: 0,
-                max_timeout_ns: 10_000 * RES_NS,
-                num_timers: n,
-                clock,
-                backend,
-            },
-        )
-        .expect("valid W1 pool");
-        let queue = TimeoutQueue::new(n).expect("n > 0");
-        let events = TimeoutPool::new(n).expect("n > 0");
-        let timers = (0..n as u64)
-            .map(|id| pool.alloc(&queue, id).expect("n timers"))
-            .collect();
-        FacadeAdapter {
-            name,
-            pool,
-            mock,
-            queue,
-            events,
-            timers,
-            spare: Vec::with_capacity(n),
-            armed: 0,
-            now: 0,
-        }
-    }
-}
-
-impl<S: Sharing> TimerQueue for FacadeAdapter<S> {
-    type Key = Timer;
-
-    fn name(&self) -> &'static str {
-        self.name
-    }
-
-    fn insert(&mut self, deadline: u64, id: u64) -> Timer {
-        let t = self.timers[id as usize];
-        let ev = match self.spare.pop() {
-            Some(ev) => ev,
-            None => self.events.alloc().expect("one event per timer"),
-        };
-        let armed = self.pool.set_abs(t, deadline, Some(ev)).expect("in range");
-        debug_assert!(armed.replaced.is_none());
-        self.armed += 1;
-        t
-    }
-
-    fn cancel(&mut self, key: Timer) -> bool {
-        match self.pool.cancel(key) {
-            Ok(ev) => {
-                self.spare.push(ev);
-                self.armed -= 1;
-                true
-            }
-            Err(_) => false,
-        }
-    }
-
-    fn reset(&mut self, key: Timer, deadline: u64) -> Option<Timer> {
-        self.pool.set_abs(key, deadline, None).ok().map(|_| key)
-    }
-
-    fn advance(&mut self, to: u64, out: &mut Vec<(u64, u64)>) {
-        self.mock.increment((to - self.now) * RES_NS);
-        self.now = to;
-        self.pool.expire();
-        while let Some(ev) = self.queue.pop() {
-            out.push((ev.tick(), ev.user_ctx()));
-            self.spare.push(ev);
-            self.armed -= 1;
-        }
-    }
-
-    fn next_deadline(&mut self) -> Option<u64> {
-        // The pool does not expose its next deadline; W1 never asks.
-        None
-    }
-
-    fn len(&self) -> usize {
-        self.armed
-    }
-}
 
 fn params() -> w1::Params {
     let scale = std::env::var("HRWHEEL_BENCH_SCALE")
@@ -200,16 +90,23 @@ fn one_run(v: Variant, p: w1::Params) -> Sample {
     match v {
         Variant::Bare => go(WheelAdapter::with_capacity(p.timers), p),
         Variant::LocalWheel => go(
-            FacadeAdapter::<Local>::new("facade local/wheel", Backend::Wheel, p.timers),
+            FacadeAdapter::<Local>::with_backend("facade local/wheel", Backend::Wheel, p.timers)
+                .expect("valid W1 pool"),
             p,
         ),
         Variant::SharedWheel => go(
-            FacadeAdapter::<Shared>::new("facade shared/wheel", Backend::Wheel, p.timers),
+            FacadeAdapter::<Shared>::with_backend("facade shared/wheel", Backend::Wheel, p.timers)
+                .expect("valid W1 pool"),
             p,
         ),
         Variant::BareHighRes => go(HiresAdapter::with_capacity(p.timers), p),
         Variant::LocalHighRes => go(
-            FacadeAdapter::<Local>::new("facade local/highres", Backend::HighRes, p.timers),
+            FacadeAdapter::<Local>::with_backend(
+                "facade local/highres",
+                Backend::HighRes,
+                p.timers,
+            )
+            .expect("valid W1 pool"),
             p,
         ),
     }

@@ -1,7 +1,7 @@
 //! The `hrwheel` facade (ODP-style pool/timer/timeout API) behind
-//! [`TimerQueue`], for the W1 "facade (wheel backend)" row: what the API
-//! layer costs over the bare wheel. Same approach as the facade owner's
-//! `benches/w1_facade.rs`.
+//! [`TimerQueue`], for the W1 "facade (wheel backend)" row of the report and
+//! the variants of `benches/w1_facade.rs`: what the API layer costs over the
+//! bare engines.
 //!
 //! One `Timer` per workload id is allocated up front (`user_ctx = id`).
 //! Insert = `set_abs(timer, tick, Some(event))`; reset =
@@ -25,6 +25,7 @@ const RES_NS: u64 = 1_000_000;
 
 /// A facade pool on the wheel backend.
 pub struct FacadeAdapter<S: Sharing = Local> {
+    name: &'static str,
     pool: TimerPool<S>,
     mock: Arc<quanta::Mock>,
     queue: TimeoutQueue,
@@ -47,6 +48,15 @@ impl<S: Sharing> std::fmt::Debug for FacadeAdapter<S> {
 impl<S: Sharing> FacadeAdapter<S> {
     /// A wheel-backed pool for ids `0..n`.
     pub fn new(n: usize) -> Result<Self, hrwheel::Error> {
+        Self::with_backend("hrwheel facade (wheel backend)", Backend::Wheel, n)
+    }
+
+    /// A pool on `backend` for ids `0..n`, reported as `name`.
+    pub fn with_backend(
+        name: &'static str,
+        backend: Backend,
+        n: usize,
+    ) -> Result<Self, hrwheel::Error> {
         let (clock, mock) = ClockSource::mock();
         let pool = TimerPool::<S>::create(
             "hrwheel-bench",
@@ -56,7 +66,7 @@ impl<S: Sharing> FacadeAdapter<S> {
                 max_timeout_ns: 10_000 * RES_NS,
                 num_timers: n,
                 clock,
-                backend: Backend::Wheel,
+                backend,
             },
         )?;
         let queue = TimeoutQueue::new(n)?;
@@ -65,6 +75,7 @@ impl<S: Sharing> FacadeAdapter<S> {
             .map(|id| pool.alloc(&queue, id))
             .collect::<Result<_, _>>()?;
         Ok(FacadeAdapter {
+            name,
             pool,
             mock,
             queue,
@@ -81,7 +92,7 @@ impl<S: Sharing> TimerQueue for FacadeAdapter<S> {
     type Key = Timer;
 
     fn name(&self) -> &'static str {
-        "hrwheel facade (wheel backend)"
+        self.name
     }
 
     /// # Panics
