@@ -15,7 +15,12 @@ impl<T> Wheel<T> {
     pub fn check_invariants(&self) -> Result<(), String> {
         let now = self.now;
         let mut seen = 0usize;
-        let walk = |head: u32, tail: u32, level: u8, slot: usize| -> Result<usize, String> {
+        let walk = |head: u32,
+                    tail: u32,
+                    level: u8,
+                    slot: usize,
+                    way: Option<usize>|
+         -> Result<usize, String> {
             let (mut prev, mut cur, mut n) = (NIL, head, 0usize);
             let mut last: Option<(u64, u64)> = None;
             while cur != NIL {
@@ -23,6 +28,9 @@ impl<T> Wheel<T> {
                     .slab
                     .get(cur as usize)
                     .ok_or_else(|| format!("list {level}/{slot} links vacant entry {cur}"))?;
+                if way.is_some_and(|w| usize::from(e.way) != w) {
+                    return Err(format!("entry {cur} in way {way:?} of {level}/{slot}"));
+                }
                 if e.prev != prev {
                     return Err(format!("entry {cur}: prev {} != {prev}", e.prev));
                 }
@@ -67,13 +75,15 @@ impl<T> Wheel<T> {
             }
             Ok(n)
         };
-        seen += walk(self.due.head, self.due.tail, DUE, 0)?;
+        seen += walk(self.due.head, self.due.tail, DUE, 0, None)?;
         for (l, level) in self.levels.iter().enumerate() {
             for s in 0..SLOTS {
-                let list = level.slots[s];
-                let n = walk(list.head, list.tail, l as u8, s)?;
+                let mut n = 0;
+                for (w, list) in level.slots[s].iter().enumerate() {
+                    n += walk(list.head, list.tail, l as u8, s, Some(w))?;
+                }
                 if (n > 0) != (level.occupied >> s & 1 == 1)
-                    || (n == 0 && level.min_key[s] != u64::MAX)
+                    || (n == 0 && (level.min_key[s] != u64::MAX || level.next_way[s] != 0))
                 {
                     return Err(format!("bitmap of level {l} wrong at slot {s}"));
                 }

@@ -32,6 +32,8 @@ pub(crate) struct Entry<T> {
     pub(crate) slot: u8,
     /// Moves since it was last armed (saturating).
     pub(crate) moves: u8,
+    /// Way (list) of its slot it is linked into (unused for [`DUE`]).
+    pub(crate) way: u8,
 }
 
 #[cfg(test)]
@@ -41,7 +43,7 @@ mod tests {
 
     #[test]
     fn entry_is_small_and_has_a_niche() {
-        // value + deadline + slack + seq + 3 links/gen + 3 bytes, padded.
+        // value + deadline + slack + seq + 3 links/gen + 4 bytes.
         assert_eq!(size_of::<Entry<u64>>(), 48);
         // slab's `enum Entry { Vacant(usize), Occupied(T) }` reuses the niche
         // of `gen` (layout is not guaranteed, so this checks the

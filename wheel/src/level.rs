@@ -1,4 +1,4 @@
-//! One level of the wheel (64 slot lists and their occupancy bitmap), and the
+//! One level of the wheel (64 slots of [`WAYS`] lists each, and their occupancy bitmap), and the
 //! arithmetic that maps a firing key to a level, a slot, and a slot's start.
 //!
 //! # Placement
@@ -31,6 +31,15 @@ pub const SLOTS: usize = 1 << SLOT_BITS;
 /// Number of levels: `ceil(64 / 6) = 11`, enough for any `u64` deadline
 /// (level 10 uses only its first 16 slots).
 pub const LEVELS: usize = 11;
+
+/// Lists per slot ("ways"). The `k`-th timer filed in a slot since it was
+/// last empty goes into way `k % WAYS`, so a slot is `WAYS` independent
+/// chains that [`Wheel::advance`](crate::Wheel::advance) walks round-robin
+/// from way 0: up to `WAYS` cache misses in flight instead of one pointer
+/// chase, and (if none was unlinked meanwhile) exactly in filing order, as
+/// a single list would be, so the timers due at one tick rarely need
+/// sorting.
+pub(crate) const WAYS: usize = 8;
 
 /// The level at which a key `k > now` is filed.
 #[inline]
@@ -86,11 +95,13 @@ pub(crate) fn fire_key(deadline: u64, slack: u64) -> u64 {
     (((deadline - 1) >> shift) + 1) << shift
 }
 
-/// One level: 64 slot lists (in no particular order), a bitmap of the
-/// non-empty ones, and for each slot a lower bound of its timers' firing ticks.
+/// One level: 64 slots of [`WAYS`] lists each (in no particular order), a
+/// bitmap of the non-empty slots, and for each slot a lower bound of its timers' firing ticks.
 pub(crate) struct Level {
     pub(crate) occupied: u64,
-    pub(crate) slots: [List; SLOTS],
+    pub(crate) slots: [[List; WAYS]; SLOTS],
+    /// Way that each slot's next filed timer goes into.
+    pub(crate) next_way: [u8; SLOTS],
     /// Smallest firing key filed in each slot since it was last empty
     /// (`u64::MAX` when empty). Cancels and lazy re-arms leave it as it is,
     /// so it is a lower bound of the keys in the slot, exact unless the
@@ -101,55 +112,71 @@ pub(crate) struct Level {
 impl Level {
     pub(crate) const EMPTY: Level = Level {
         occupied: 0,
-        slots: [List::EMPTY; SLOTS],
+        slots: [[List::EMPTY; WAYS]; SLOTS],
+        next_way: [0; SLOTS],
         min_key: [u64::MAX; SLOTS],
     };
 
-    /// Files `idx`, whose firing key is `key`, at the tail of `slot`.
-    /// Returns true if the level was empty before.
+    /// The way the next timer filed in `slot` goes into (the caller stores
+    /// it in the entry and passes it to [`insert`](Self::insert)).
+    #[inline]
+    pub(crate) fn take_way(&mut self, slot: usize) -> u8 {
+        let way = self.next_way[slot];
+        self.next_way[slot] = (way + 1) & (WAYS as u8 - 1);
+        way
+    }
+
+    /// Files `idx`, whose firing key is `key`, at the tail of `way` of
+    /// `slot`. Returns true if the level was empty before.
     #[inline]
     pub(crate) fn insert<T>(
         &mut self,
         slab: &mut Slab<Entry<T>>,
         slot: usize,
+        way: u8,
         idx: u32,
         key: u64,
     ) -> bool {
         let was_empty = self.occupied == 0;
-        self.slots[slot].push_back(slab, idx);
+        self.slots[slot][way as usize].push_back(slab, idx);
         self.occupied |= 1 << slot;
         let min = &mut self.min_key[slot];
         *min = (*min).min(key);
         was_empty
     }
 
-    /// Unlinks `idx` from `slot`. Returns true if the level is now empty.
+    /// Unlinks `idx` from `way` of `slot`. Returns true if the level is
+    /// now empty.
     #[inline]
-    pub(crate) fn unlink<T>(&mut self, slab: &mut Slab<Entry<T>>, slot: usize, idx: u32) -> bool {
-        let list = &mut self.slots[slot];
+    pub(crate) fn unlink<T>(
+        &mut self,
+        slab: &mut Slab<Entry<T>>,
+        slot: usize,
+        way: u8,
+        idx: u32,
+    ) -> bool {
+        let ways = &mut self.slots[slot];
+        let list = &mut ways[way as usize];
         list.unlink(slab, idx);
-        if list.is_empty() {
+        if list.is_empty() && ways.iter().all(List::is_empty) {
             self.occupied &= !(1 << slot);
             self.min_key[slot] = u64::MAX;
+            self.next_way[slot] = 0;
         }
         self.occupied == 0
     }
 
-    /// Unlinks the head of `slot`. The second value is true if the level is
-    /// now empty.
+    /// Detaches all of `slot`'s lists at once and marks it empty, leaving
+    /// the entries' links as they were (the caller walks the chains through
+    /// `next` and must relink every entry). Returns the heads of the ways
+    /// and true if the level is now empty.
     #[inline]
-    pub(crate) fn pop_front<T>(
-        &mut self,
-        slab: &mut Slab<Entry<T>>,
-        slot: usize,
-    ) -> Option<(u32, bool)> {
-        let list = &mut self.slots[slot];
-        let idx = list.pop_front(slab)?;
-        if list.is_empty() {
-            self.occupied &= !(1 << slot);
-            self.min_key[slot] = u64::MAX;
-        }
-        Some((idx, self.occupied == 0))
+    pub(crate) fn take(&mut self, slot: usize) -> ([u32; WAYS], bool) {
+        let ways = std::mem::replace(&mut self.slots[slot], [List::EMPTY; WAYS]);
+        self.occupied &= !(1 << slot);
+        self.min_key[slot] = u64::MAX;
+        self.next_way[slot] = 0;
+        (ways.map(|l| l.head), self.occupied == 0)
     }
 }
 

@@ -11,11 +11,24 @@
 //! # Storage
 //!
 //! Timers live in a [`slab::Slab`]; each entry is linked into exactly one
-//! doubly-linked list by `u32` index: a slot of some level, or the *due list*
-//! of timers whose deadline has come (armed with a past deadline, or taken
-//! from the slot being processed) and that await delivery. `insert`, `cancel` and `reset` are
-//! O(1) and allocate nothing once the slab has grown (see
-//! [`Wheel::with_capacity`]); `advance` never allocates.
+//! doubly-linked list by `u32` index: one of the lists of a slot of some
+//! level, or the *due list* of timers whose deadline has come (armed with a
+//! past deadline, or taken from the slot being processed) and that await
+//! delivery. `insert`, `cancel` and `reset` are O(1) and allocate nothing
+//! once the slab has grown (see [`Wheel::with_capacity`]); `advance` never
+//! allocates.
+//!
+//! Each slot is 8 lists ("ways"): the `k`-th timer filed in a slot since it
+//! was last empty goes into way `k % 8`. Emptying a slot walks its ways
+//! round-robin from way 0, which is filing order unless timers were unlinked
+//! meanwhile, and prefetches each way's next entry as soon as its index is
+//! read, so up to 8 cache misses are in flight instead of one dependent
+//! pointer chase. This matters when a
+//! coarse slot is cascaded: under W3 (1,000,000 timers at random deadlines in
+//! `[1, 2^20]`, 48 MB of entries) a level-2 slot holds ~4,000 timers
+//! scattered over the slab, and the single-list walk cost one DRAM miss per
+//! timer moved; with 8 ways W3 went from ~250 to ~100 ns per expired timer
+//! (CPU time, AMD EPYC, 2 cores).
 //!
 //! # Levels
 //!
@@ -53,7 +66,7 @@
 //!
 //! `advance(to)` repeatedly takes the next non-empty slot; if it starts after
 //! `to` it stops, otherwise time jumps to the slot's start and the slot is
-//! emptied: each timer whose deadline has come fires, every other one is
+//! detached whole and emptied: each timer whose deadline has come fires, every other one is
 //! *moved* (re-filed relative to the new `now`, which puts it in a finer
 //! level). A slot of level `>= 1` is thus redistributed only when time
 //! reaches it, empty stretches cost nothing, and a timer cancelled before its
@@ -101,6 +114,7 @@ mod entry;
 mod key;
 mod level;
 mod list;
+mod prefetch;
 mod stats;
 mod wheel;
 

@@ -43,6 +43,32 @@ impl List {
         self.tail = idx;
     }
 
+    /// Links the unlinked `idx` right after `after`, which must be in this
+    /// list, or at the head if `after` is [`NIL`].
+    #[inline]
+    pub(crate) fn insert_after<T>(&mut self, slab: &mut Slab<Entry<T>>, after: u32, idx: u32) {
+        let next = if after == NIL {
+            self.head
+        } else {
+            slab[after as usize].next
+        };
+        {
+            let e = &mut slab[idx as usize];
+            e.prev = after;
+            e.next = next;
+        }
+        if after == NIL {
+            self.head = idx;
+        } else {
+            slab[after as usize].next = idx;
+        }
+        if next == NIL {
+            self.tail = idx;
+        } else {
+            slab[next as usize].prev = idx;
+        }
+    }
+
     /// Unlinks `idx`, which must be in this list.
     #[inline]
     pub(crate) fn unlink<T>(&mut self, slab: &mut Slab<Entry<T>>, idx: u32) {
@@ -172,6 +198,7 @@ mod tests {
             level: 0,
             slot: 0,
             moves: 0,
+            way: 0,
         }
     }
 
@@ -216,6 +243,23 @@ mod tests {
         for &i in &idx {
             list.push_back(&mut slab, i);
         }
+        let extra = slab.insert(entry(9, 9)) as u32;
+        list.insert_after(&mut slab, idx[1], extra);
+        assert_eq!(
+            collect(&list, &slab),
+            vec![(0, 0), (1, 1), (9, 9), (2, 2), (3, 3), (4, 4)]
+        );
+        list.unlink(&mut slab, extra);
+        let first = slab.insert(entry(8, 8)) as u32;
+        list.insert_after(&mut slab, NIL, first);
+        let last = slab.insert(entry(7, 7)) as u32;
+        list.insert_after(&mut slab, idx[4], last);
+        assert_eq!(
+            collect(&list, &slab),
+            vec![(8, 8), (0, 0), (1, 1), (2, 2), (3, 3), (4, 4), (7, 7)]
+        );
+        list.unlink(&mut slab, first);
+        list.unlink(&mut slab, last);
         list.unlink(&mut slab, idx[0]);
         list.unlink(&mut slab, idx[4]);
         list.unlink(&mut slab, idx[2]);
