@@ -42,6 +42,10 @@ use crate::sharing::Word;
 use crate::timeout::Timeout;
 use crate::timer::Timer;
 
+/// Distinct full queues an `expire` pass can meet before its blocked list
+/// grows (once; the list is reused by later passes).
+const BLOCKED_CAPACITY: usize = 16;
+
 enum State {
     /// Not allocated.
     Free,
@@ -123,6 +127,9 @@ pub(crate) struct Core {
     slots: Vec<Slot>,
     free: Vec<u32>,
     pending: VecDeque<(Timeout, TimeoutQueue)>,
+    /// Queues a push failed to in the current `expire` pass (see there),
+    /// by [`TimeoutQueue::identity`]. Empty between passes.
+    blocked: Vec<usize>,
     counters: Counters,
 }
 
@@ -147,6 +154,7 @@ impl Core {
             slots,
             free,
             pending: VecDeque::with_capacity(n),
+            blocked: Vec::with_capacity(BLOCKED_CAPACITY),
             counters: Counters::default(),
         }
     }
@@ -298,17 +306,47 @@ impl Core {
     /// Delivers events waiting for queue room, then fires every timer due
     /// at `now`. Returns the events delivered to queues by this call and
     /// publishes the next tick worth locking for in `next_due`.
+    ///
+    /// Order per queue: the deferred events are retried oldest first, and
+    /// once a push to a queue fails in this pass, that queue is *blocked*
+    /// for the rest of the pass: every later event for it (deferred or
+    /// newly expired) goes to the back of the pending list, in order,
+    /// without a push attempt. Otherwise a consumer popping on another
+    /// thread could make room between two pushes and let a newer event
+    /// overtake an older deferred one. After the retry loop the blocked
+    /// queues are exactly those with events still pending, so a new expiry
+    /// for a queue with older pending events is appended to them too.
+    ///
+    /// ```text
+    ///   pending: [a1(q) a2(q) b1(r)]   q full, r has room, consumer pops q
+    ///   retry a1 -> fails, q blocked   pending: [a2 b1 a1]
+    ///   retry a2 -> q blocked, no push pending: [b1 a1 a2]
+    ///   retry b1 -> pushed to r        pending: [a1 a2]
+    ///   new a3(q) -> q blocked         pending: [a1 a2 a3]
+    /// ```
+    ///
+    /// The blocked queues are kept in a small list of queue identities
+    /// reused across passes (cleared, not freed), so a pass allocates
+    /// nothing once it has seen as many blocked queues at once as it will.
     pub(crate) fn expire<W: Word>(&mut self, now: u64, next_due: &W) -> usize {
         let mut delivered = 0;
-        // Retry the deferred events first, oldest first, so a queue keeps
-        // expiry order once it has room again.
+        let blocked = &mut self.blocked;
+        blocked.clear();
         for _ in 0..self.pending.len() {
             let Some((ev, q)) = self.pending.pop_front() else {
                 break;
             };
+            let id = q.identity();
+            if blocked.contains(&id) {
+                self.pending.push_back((ev, q));
+                continue;
+            }
             match q.push(ev) {
                 Ok(()) => delivered += 1,
-                Err(ev) => self.pending.push_back((ev, q)),
+                Err(ev) => {
+                    blocked.push(id);
+                    self.pending.push_back((ev, q));
+                }
             }
         }
         let Core {
@@ -317,6 +355,7 @@ impl Core {
             slots,
             pending,
             counters,
+            blocked,
             ..
         } = self;
         engine.expire(now, |index, _deadline| {
@@ -336,14 +375,23 @@ impl Core {
             let Some(q) = slot.queue.as_ref() else {
                 return;
             };
+            let id = q.identity();
+            if blocked.contains(&id) {
+                counters.deferred += 1;
+                pending.push_back((event, q.clone()));
+                return;
+            }
             match q.push(event) {
                 Ok(()) => delivered += 1,
                 Err(event) => {
                     counters.deferred += 1;
+                    blocked.push(id);
                     pending.push_back((event, q.clone()));
                 }
             }
         });
+        // Drop the identities: they are only meaningful within one pass.
+        self.blocked.clear();
         let next = if self.pending.is_empty() {
             self.engine.next_deadline().unwrap_or(u64::MAX)
         } else {
