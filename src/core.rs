@@ -26,6 +26,17 @@
 //! outside the pool with the current stamp), so the churn path writes
 //! neither the event buffer nor the stamp word.
 //!
+//! Generations: `free` bumps the slot's `u32` generation, which every
+//! [`Timer`] handle carries, so a handle kept after `free` is refused
+//! (`Freed`, or `StaleTimer` once the slot is reused). The free list is LIFO,
+//! so one slot can be freed and reused over and over; rather than let its
+//! generation wrap to 0 after 2^32 frees (when a handle from that long ago
+//! would name the new timer again), the slot is *retired*: it stays `Free`
+//! and never goes back on the free list. A pool thus loses one slot per
+//! 2^32 frees of that slot (at 10^8 alloc/free pairs a second on a single
+//! slot, one slot every 43 s; spread over `n` slots, `n` times slower),
+//! and `alloc` moves on to the next free slot.
+//!
 //! All memory is allocated when the pool is created: slots and free list
 //! for `num_timers`, the engine `with_capacity(num_timers)`, and the pending
 //! list for `num_timers` events (it only grows past that if more events are
@@ -217,14 +228,23 @@ impl Core {
             }
             State::Free | State::Idle | State::Expired => None,
         };
-        slot.gen = slot.gen.wrapping_add(1);
-        slot.seq = 0;
         slot.queue = None;
         slot.ctx = 0;
+        // A generation that would wrap retires the slot: its next handle
+        // would repeat one handed out 2^32 frees ago, and a stale copy of
+        // that handle would reach the new timer. The slot stays `Free`
+        // (every handle to it reads `Freed`) and off the free list.
+        let retire = slot.gen == u32::MAX;
+        if !retire {
+            slot.gen += 1;
+        }
+        slot.seq = 0;
         if let Some(w) = stamps.get(t.index as usize) {
             w.store(slot.stamp());
         }
-        self.free.push(t.index);
+        if !retire {
+            self.free.push(t.index);
+        }
         self.counters.allocated -= 1;
         Ok(event)
     }
@@ -405,6 +425,76 @@ impl Core {
 
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+    use crate::params::Backend;
+    use crate::timeout::TimeoutPool;
+
+    fn core(n: usize, backend: Backend) -> (Core, Vec<Cell<u64>>) {
+        let limits = Limits {
+            resolution_ns: 1,
+            min_ticks: 0,
+            max_ticks: 1 << 20,
+            num_timers: n,
+            backend,
+        };
+        let stamps = (0..n).map(|_| Cell::new(0)).collect();
+        (Core::new(7, &limits), stamps)
+    }
+
+    #[test]
+    fn slot_whose_generation_would_wrap_is_retired() {
+        for backend in [Backend::Wheel, Backend::HighRes] {
+            let (mut c, stamps) = core(2, backend);
+            let q = TimeoutQueue::new(4).unwrap();
+            // Slot 0 is next on the free list; make its generation the
+            // second last one.
+            c.slots[0].gen = u32::MAX - 1;
+            let a = c.alloc(&q, 1, &stamps).unwrap();
+            assert_eq!((a.index, a.gen), (0, u32::MAX - 1));
+            c.free(a, &stamps).unwrap();
+            // The last generation is still handed out...
+            let b = c.alloc(&q, 2, &stamps).unwrap();
+            assert_eq!((b.index, b.gen), (0, u32::MAX));
+            assert_eq!(c.cancel(a, &stamps).err(), Some(Error::StaleTimer));
+            c.free(b, &stamps).unwrap();
+            // ...but freeing it retires the slot: no generation 0 handle.
+            let next = c.alloc(&q, 3, &stamps).unwrap();
+            assert_eq!(next.index, 1, "the retired slot is not reused");
+            assert_eq!(c.alloc(&q, 4, &stamps).err(), Some(Error::PoolExhausted));
+            for stale in [a, b] {
+                assert_eq!(c.free(stale, &stamps).err(), Some(Error::Freed));
+                assert_eq!(c.cancel(stale, &stamps).err(), Some(Error::Freed));
+            }
+            let wrapped = Timer::new(7, 0, 0);
+            assert_eq!(c.cancel(wrapped, &stamps).err(), Some(Error::Freed));
+            assert_eq!(c.counters().allocated, 1);
+            // The other slot still works normally.
+            let evs = TimeoutPool::new(1).unwrap();
+            let next_due = Cell::new(u64::MAX);
+            let limits = Limits {
+                resolution_ns: 1,
+                min_ticks: 0,
+                max_ticks: 1 << 20,
+                num_timers: 2,
+                backend,
+            };
+            c.set(
+                next,
+                5,
+                0,
+                &limits,
+                Some(evs.alloc().unwrap()),
+                &stamps,
+                &next_due,
+            )
+            .unwrap();
+            assert_eq!(c.expire(5, &next_due), 1);
+            assert_eq!(q.pop().and_then(|e| e.timer()), Some(next));
+        }
+    }
+
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn slot_is_one_cache_line() {
