@@ -15,16 +15,19 @@
 //!
 //! plus `Free` (not allocated), which only `alloc` leaves.
 //!
-//! Freshness: `(generation << 32) | set counter` is the slot's stamp,
-//! published in a lock-free word per slot so that `is_fresh` needs no lock.
-//! An event gets the slot's stamp (and its timer, tick and context) when it
+//! Freshness: each slot has a `u64` *stamp*, a counter published in a
+//! lock-free word per slot so that `is_fresh` needs no lock. An event gets
+//! the slot's current stamp (and its timer, tick and context) when it
 //! leaves the pool: delivered on expiry, returned by cancel or free, or
-//! handed back when replaced. The counter is bumped whenever an event that
-//! left may no longer describe the timer: arming an idle or expired timer,
-//! replacing a held event, cancelling; `free` bumps the generation. A reset
-//! that keeps the held event bumps nothing (no event of the timer is
-//! outside the pool with the current stamp), so the churn path writes
-//! neither the event buffer nor the stamp word.
+//! handed back when replaced; `is_fresh` compares the two. The stamp is
+//! bumped whenever an event that left may no longer describe the timer:
+//! arming an idle or expired timer, replacing a held event, cancelling,
+//! and freeing. It is never reset (not on free, not on alloc), so a value
+//! is never repeated over the slot's whole life, whatever timers it serves
+//! (a `u64` bumped once a nanosecond lasts 584 years). A reset that keeps
+//! the held event bumps nothing (no event of the timer is outside the pool
+//! with the current stamp), so the churn path writes neither the event
+//! buffer nor the stamp word.
 //!
 //! Generations: `free` bumps the slot's `u32` generation, which every
 //! [`Timer`] handle carries, so a handle kept after `free` is refused
@@ -73,7 +76,6 @@ enum State {
 #[repr(align(64))]
 struct Slot {
     gen: u32,
-    seq: u32,
     /// The tick the timer is (or was last) set for.
     tick: u64,
     ctx: u64,
@@ -82,35 +84,34 @@ struct Slot {
 }
 
 impl Slot {
-    #[inline]
-    fn stamp(&self) -> u64 {
-        (u64::from(self.gen) << 32) | u64::from(self.seq)
-    }
-
     /// Writes the slot's current setting into `event` as it leaves the
     /// pool. Events are stamped only when they become visible (delivered,
     /// cancelled, replaced, freed), not on every set: a reset of an armed
     /// timer then touches the slot and the engine, not the event buffer.
     #[inline]
-    fn stamp_event(&self, pool: u32, index: u32, event: &mut Timeout) {
+    fn stamp_event<W: Word>(&self, pool: u32, index: u32, stamp: Option<&W>, event: &mut Timeout) {
         event.arm(
             Timer::new(pool, index, self.gen),
             self.tick,
             self.ctx,
-            self.stamp(),
+            stamp.map_or(0, W::load),
         );
     }
+}
 
-    /// Bumps the set counter (making every event handed out so far stale)
-    /// and publishes the new stamp.
-    #[inline]
-    fn bump<W: Word>(&mut self, stamp: Option<&W>) {
-        self.seq = self.seq.wrapping_add(1);
-        if let Some(w) = stamp {
-            w.store(self.stamp());
-        }
+/// Bumps a slot's stamp (making every event of the slot handed out so far
+/// stale). The published word *is* the counter: only the lock holder
+/// writes it, so a load and a store suffice. Never reset, so a stamp is
+/// never repeated over the slot's life (2^64 bumps: 584 years at one per
+/// nanosecond).
+#[inline]
+fn bump<W: Word>(stamp: Option<&W>) {
+    if let Some(w) = stamp {
+        w.store(w.load().wrapping_add(1));
     }
 }
+
+impl Slot {}
 
 /// What a successful `set_abs`/`set_rel` returns.
 #[derive(Debug)]
@@ -150,7 +151,6 @@ impl Core {
         let slots = (0..n)
             .map(|_| Slot {
                 gen: 0,
-                seq: 0,
                 tick: 0,
                 ctx: 0,
                 queue: None,
@@ -193,12 +193,9 @@ impl Core {
         Ok(slot)
     }
 
-    pub(crate) fn alloc<W: Word>(
-        &mut self,
-        queue: &TimeoutQueue,
-        ctx: u64,
-        stamps: &[W],
-    ) -> Result<Timer, Error> {
+    /// Takes a free slot. Its stamp is left as it is: `free` bumped it, so
+    /// no event of the slot's previous timers matches it.
+    pub(crate) fn alloc(&mut self, queue: &TimeoutQueue, ctx: u64) -> Result<Timer, Error> {
         let index = self.free.pop().ok_or(Error::PoolExhausted)?;
         let Some(slot) = self.slots.get_mut(index as usize) else {
             return Err(Error::PoolExhausted);
@@ -206,9 +203,6 @@ impl Core {
         slot.ctx = ctx;
         slot.queue = Some(queue.clone());
         slot.state = State::Idle;
-        if let Some(w) = stamps.get(index as usize) {
-            w.store(slot.stamp());
-        }
         self.counters.allocated += 1;
         self.counters.hwm = self.counters.hwm.max(self.counters.allocated);
         Ok(Timer::new(self.pool_id, index, slot.gen))
@@ -223,7 +217,7 @@ impl Core {
         let event = match std::mem::replace(&mut slot.state, State::Free) {
             State::Armed { key, mut event } => {
                 self.engine.cancel(key);
-                slot.stamp_event(t.pool, t.index, &mut event);
+                slot.stamp_event(t.pool, t.index, stamps.get(t.index as usize), &mut event);
                 Some(event)
             }
             State::Free | State::Idle | State::Expired => None,
@@ -238,10 +232,8 @@ impl Core {
         if !retire {
             slot.gen += 1;
         }
-        slot.seq = 0;
-        if let Some(w) = stamps.get(t.index as usize) {
-            w.store(slot.stamp());
-        }
+        // Every event of the freed timer goes stale.
+        bump(stamps.get(t.index as usize));
         if !retire {
             self.free.push(t.index);
         }
@@ -280,11 +272,11 @@ impl Core {
                 // armed, and this one is not visible until it leaves.
                 let replaced = event.map(|new| std::mem::replace(held, new));
                 let replaced = replaced.map(|mut old| {
-                    slot.stamp_event(t.pool, t.index, &mut old);
+                    slot.stamp_event(t.pool, t.index, stamp, &mut old);
                     old
                 });
                 if replaced.is_some() {
-                    slot.bump(stamp);
+                    bump(stamp);
                 }
                 replaced
             }
@@ -295,7 +287,7 @@ impl Core {
                 let key = self.engine.insert(tick, t.index);
                 slot.state = State::Armed { key, event: ev };
                 // An event delivered by the previous expiry goes stale.
-                slot.bump(stamp);
+                bump(stamp);
                 None
             }
         };
@@ -311,7 +303,7 @@ impl Core {
         let result = match std::mem::replace(&mut slot.state, State::Idle) {
             State::Armed { key, mut event } => {
                 self.engine.cancel(key);
-                slot.stamp_event(t.pool, t.index, &mut event);
+                slot.stamp_event(t.pool, t.index, stamps.get(t.index as usize), &mut event);
                 Ok(event)
             }
             State::Expired => Err(Error::AlreadyExpired),
@@ -319,7 +311,7 @@ impl Core {
         };
         // Armed or expired: the outstanding event (returned, or in the
         // queue) goes stale.
-        slot.bump(stamps.get(t.index as usize));
+        bump(stamps.get(t.index as usize));
         result
     }
 
@@ -348,7 +340,7 @@ impl Core {
     /// The blocked queues are kept in a small list of queue identities
     /// reused across passes (cleared, not freed), so a pass allocates
     /// nothing once it has seen as many blocked queues at once as it will.
-    pub(crate) fn expire<W: Word>(&mut self, now: u64, next_due: &W) -> usize {
+    pub(crate) fn expire<W: Word>(&mut self, now: u64, stamps: &[W], next_due: &W) -> usize {
         let mut delivered = 0;
         let blocked = &mut self.blocked;
         blocked.clear();
@@ -390,7 +382,7 @@ impl Core {
             else {
                 return;
             };
-            slot.stamp_event(*pool_id, index, &mut event);
+            slot.stamp_event(*pool_id, index, stamps.get(index as usize), &mut event);
             counters.expired += 1;
             let Some(q) = slot.queue.as_ref() else {
                 return;
@@ -451,18 +443,18 @@ mod tests {
             // Slot 0 is next on the free list; make its generation the
             // second last one.
             c.slots[0].gen = u32::MAX - 1;
-            let a = c.alloc(&q, 1, &stamps).unwrap();
+            let a = c.alloc(&q, 1).unwrap();
             assert_eq!((a.index, a.gen), (0, u32::MAX - 1));
             c.free(a, &stamps).unwrap();
             // The last generation is still handed out...
-            let b = c.alloc(&q, 2, &stamps).unwrap();
+            let b = c.alloc(&q, 2).unwrap();
             assert_eq!((b.index, b.gen), (0, u32::MAX));
             assert_eq!(c.cancel(a, &stamps).err(), Some(Error::StaleTimer));
             c.free(b, &stamps).unwrap();
             // ...but freeing it retires the slot: no generation 0 handle.
-            let next = c.alloc(&q, 3, &stamps).unwrap();
+            let next = c.alloc(&q, 3).unwrap();
             assert_eq!(next.index, 1, "the retired slot is not reused");
-            assert_eq!(c.alloc(&q, 4, &stamps).err(), Some(Error::PoolExhausted));
+            assert_eq!(c.alloc(&q, 4).err(), Some(Error::PoolExhausted));
             for stale in [a, b] {
                 assert_eq!(c.free(stale, &stamps).err(), Some(Error::Freed));
                 assert_eq!(c.cancel(stale, &stamps).err(), Some(Error::Freed));
@@ -490,7 +482,7 @@ mod tests {
                 &next_due,
             )
             .unwrap();
-            assert_eq!(c.expire(5, &next_due), 1);
+            assert_eq!(c.expire(5, &stamps, &next_due), 1);
             assert_eq!(q.pop().and_then(|e| e.timer()), Some(next));
         }
     }

@@ -94,7 +94,8 @@ pub struct TimerPool<S: Sharing = Shared> {
     clock: PoolClock<S::Word>,
     /// Earliest tick at which `expire` may have work; read without the lock.
     next_due: S::Word,
-    /// Per-slot stamp `(generation << 32) | set counter`, for `is_fresh`.
+    /// Per-slot stamp, a counter bumped whenever the slot's outstanding
+    /// events go stale and never reset (see `core`), for `is_fresh`.
     stamps: Box<[S::Word]>,
     core: S::Lock<Core>,
 }
@@ -224,7 +225,7 @@ impl<S: Sharing> TimerPool<S> {
     /// carried by its events. [`Error::PoolExhausted`] when all
     /// `num_timers` are allocated.
     pub fn alloc(&self, queue: &TimeoutQueue, user_ctx: u64) -> Result<Timer, Error> {
-        S::with(&self.core, |c| c.alloc(queue, user_ctx, &self.stamps))
+        S::with(&self.core, |c| c.alloc(queue, user_ctx))
     }
 
     /// Frees a timer, cancelling it if set; returns the event it held.
@@ -319,7 +320,7 @@ impl<S: Sharing> TimerPool<S> {
         if now < self.next_due.load() {
             return 0;
         }
-        S::with(&self.core, |c| c.expire(now, &self.next_due))
+        S::with(&self.core, |c| c.expire(now, &self.stamps, &self.next_due))
     }
 }
 

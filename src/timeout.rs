@@ -19,12 +19,19 @@
 //! free list is a `crossbeam_queue::ArrayQueue`, so `alloc` and drop are
 //! lock-free and may happen on any thread.
 //!
-//! When armed, the event records its timer, the expiration tick and the
-//! timer's user context, plus a *stamp* (the timer's allocation generation
-//! and its set counter). The pool bumps a timer's stamp on every set, cancel
-//! and free; [`TimerPool::is_fresh`](crate::TimerPool::is_fresh) compares
-//! the two, which is how an event in a queue is known to be stale after its
-//! timer was reset or cancelled (ODP's `odp_timeout_fresh`).
+//! When an event leaves the pool (delivered, cancelled, replaced or freed)
+//! it records its timer, the expiration tick and the timer's user context,
+//! plus a *stamp*: the value of the timer slot's `u64` counter, which is
+//! never reset and is bumped whenever events handed out so far may no
+//! longer describe the timer: arming an idle or expired timer, setting it
+//! with a new event (the replaced one is handed back stale), cancelling
+//! and freeing. A reset that keeps the held event bumps nothing: that event
+//! has not left the pool, and any event that did went stale when the held
+//! one was armed. [`TimerPool::is_fresh`](crate::TimerPool::is_fresh)
+//! compares the event's stamp with the slot's, which is how an event in a
+//! queue is known to be stale after its timer was set again, cancelled or
+//! freed, even if the slot now serves another timer (ODP's
+//! `odp_timeout_fresh`).
 
 use std::fmt;
 use std::sync::Arc;
