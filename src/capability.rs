@@ -5,6 +5,7 @@
 //! |-------------------------|--------------|------------------------------------------------------------|
 //! | [`MAX_POOLS`]           | 64           | pools are few and long-lived (one per resolution class)    |
 //! | [`MAX_TIMERS`]          | 4,194,304    | 2^22: slot table ~64 B/timer = 256 MiB at most, index fits `u32` |
+//! | [`MAX_CAPACITY`]        | 16,777,216   | 2^24: most events a [`TimeoutPool`](crate::TimeoutPool) or [`TimeoutQueue`](crate::TimeoutQueue) holds; 4 pools' worth of timers, ~0.8 GiB of event buffers, ids fit `u32` |
 //! | [`FINEST_RESOLUTION_NS`]| 1 ns         | tick math is in whole nanoseconds                          |
 //! | [`MAX_TIMEOUT_NS`]      | 2^62 ns      | ~146 years: `now + max` cannot overflow `u64` ticks for the next ~438 years of pool uptime |
 //! | [`MAX_NAME_LEN`]        | 63 bytes     | ODP's `ODP_TIMER_POOL_NAME_LEN` is 32; names are for logs  |
@@ -22,6 +23,10 @@ use crate::error::Error;
 pub const MAX_POOLS: usize = 64;
 /// The most timers one pool may have.
 pub const MAX_TIMERS: usize = 1 << 22;
+/// The most events a [`TimeoutPool`](crate::TimeoutPool) or a
+/// [`TimeoutQueue`](crate::TimeoutQueue) may be created for; above it they
+/// return [`Error::CapacityTooLarge`] instead of failing to allocate.
+pub const MAX_CAPACITY: usize = 1 << 24;
 /// The finest pool resolution.
 pub const FINEST_RESOLUTION_NS: u64 = 1;
 /// The longest timeout a pool may be created for.

@@ -34,6 +34,9 @@ pub enum Error {
     NameTooLong,
     /// A queue or timeout pool was asked for zero capacity.
     ZeroCapacity,
+    /// A queue or timeout pool was asked for more than
+    /// [`MAX_CAPACITY`](crate::MAX_CAPACITY) events.
+    CapacityTooLarge,
 
     // ---- pools ------------------------------------------------------------
     /// Every timer of the pool is allocated.
@@ -77,6 +80,7 @@ impl fmt::Display for Error {
             Error::TooManyPools => "too many timer pools exist",
             Error::NameTooLong => "pool name is too long",
             Error::ZeroCapacity => "zero capacity",
+            Error::CapacityTooLarge => "capacity is above the supported limit",
             Error::PoolExhausted => "every timer of the pool is allocated",
             Error::TimeoutPoolExhausted => "every timeout event of the pool is in use",
             Error::TimersAllocated => "pool still has allocated timers",

@@ -76,8 +76,8 @@ mod timeout;
 mod timer;
 
 pub use capability::{
-    capability, Capability, FINEST_RESOLUTION_NS, MAX_NAME_LEN, MAX_POOLS, MAX_TIMEOUT_NS,
-    MAX_TIMERS,
+    capability, Capability, FINEST_RESOLUTION_NS, MAX_CAPACITY, MAX_NAME_LEN, MAX_POOLS,
+    MAX_TIMEOUT_NS, MAX_TIMERS,
 };
 pub use clock::{ClockSource, TimeSource};
 pub use core::Armed;

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use crossbeam_queue::ArrayQueue;
 
+use crate::capability::MAX_CAPACITY;
 use crate::error::Error;
 use crate::timeout::Timeout;
 
@@ -36,10 +37,14 @@ pub struct TimeoutQueue {
 
 impl TimeoutQueue {
     /// A queue holding at most `capacity` events; [`Error::ZeroCapacity`]
-    /// for 0.
+    /// for 0, [`Error::CapacityTooLarge`] above
+    /// [`MAX_CAPACITY`](crate::MAX_CAPACITY).
     pub fn new(capacity: usize) -> Result<Self, Error> {
         if capacity == 0 {
             return Err(Error::ZeroCapacity);
+        }
+        if capacity > MAX_CAPACITY {
+            return Err(Error::CapacityTooLarge);
         }
         Ok(TimeoutQueue {
             inner: Arc::new(ArrayQueue::new(capacity)),

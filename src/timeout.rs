@@ -38,6 +38,7 @@ use std::sync::Arc;
 
 use crossbeam_queue::ArrayQueue;
 
+use crate::capability::MAX_CAPACITY;
 use crate::error::Error;
 use crate::timer::Timer;
 
@@ -81,10 +82,14 @@ pub struct TimeoutPool {
 }
 
 impl TimeoutPool {
-    /// Allocates `capacity` events up front. [`Error::ZeroCapacity`] for 0.
+    /// Allocates `capacity` events up front. [`Error::ZeroCapacity`] for 0,
+    /// [`Error::CapacityTooLarge`] above [`MAX_CAPACITY`](crate::MAX_CAPACITY).
     pub fn new(capacity: usize) -> Result<Self, Error> {
         if capacity == 0 {
             return Err(Error::ZeroCapacity);
+        }
+        if capacity > MAX_CAPACITY {
+            return Err(Error::CapacityTooLarge);
         }
         let free = ArrayQueue::new(capacity);
         for i in 0..capacity {
