@@ -100,7 +100,10 @@ impl Backend {
 pub struct PoolParams {
     /// Length of one tick, ns.
     pub resolution_ns: u64,
-    /// Shortest relative timeout, ns (rounded up to whole ticks).
+    /// Shortest relative timeout, ns (rounded up to whole ticks). Checked in
+    /// ticks: a relative set counts from the start of the current tick, so
+    /// its wall-clock delay can be up to one resolution shorter (see
+    /// [`TimerPool::set_rel`](crate::TimerPool::set_rel)).
     pub min_timeout_ns: u64,
     /// Longest relative timeout, ns (rounded down to whole ticks).
     pub max_timeout_ns: u64,

@@ -265,6 +265,30 @@ impl<S: Sharing> TimerPool<S> {
 
     /// Sets `timer` to expire `ticks` after the current tick (saturating);
     /// otherwise as [`TimerPool::set_abs`].
+    ///
+    /// As in ODP, `ticks` count from the *start* of the current tick, not
+    /// from the call: the timer never fires before tick `now + ticks`, but
+    /// the wall-clock delay from the call can be up to one resolution
+    /// shorter than `ticks * resolution` (and, as for every timer, up to
+    /// one resolution longer, depending on when `expire` runs). For at
+    /// least `d` ns of real delay, set one tick more than `d` rounds up to.
+    ///
+    /// ```
+    /// # use hrwheel::{Backend, ClockSource, PoolParams, TimeoutPool, TimeoutQueue, TimerPool};
+    /// let (clock, mock) = ClockSource::mock();
+    /// let pool = TimerPool::new_local("rel", PoolParams {
+    ///     resolution_ns: 1_000, min_timeout_ns: 1_000, max_timeout_ns: 1_000_000,
+    ///     num_timers: 1, clock, backend: Backend::Wheel,
+    /// })?;
+    /// let (q, events) = (TimeoutQueue::new(1)?, TimeoutPool::new(1)?);
+    /// let t = pool.alloc(&q, 0)?;
+    /// mock.increment(999u64); // last ns of tick 0
+    /// let armed = pool.set_rel(t, 1, Some(events.alloc()?))?; // 1 tick = 1 µs
+    /// assert_eq!(armed.tick, 1);
+    /// mock.increment(1u64); // 1 ns later tick 1 starts...
+    /// assert_eq!(pool.expire(), 1); // ...and the 1-tick timeout fires
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_rel(
         &self,
         timer: Timer,

@@ -17,8 +17,25 @@
 //!   `u64::MAX` when it does not fit (a tick that starts after year 2554 of
 //!   the clock). Exact whenever representable: `tick_to_ns(ns_to_tick(x))`
 //!   is `x` rounded down to a multiple of `r`.
-//! - Timeout limits: `min_timeout` rounds *up* to whole ticks (a timeout is
-//!   never shorter than asked), `max_timeout` rounds *down* (never longer).
+//! - Timeout limits: `min_timeout` rounds *up* to whole ticks,
+//!   `max_timeout` rounds *down*, so the limits in ticks lie within the
+//!   limits asked for in ns. Ticks are the unit of every guarantee, not
+//!   ns: a relative set of `k` ticks counts from the *start* of the current
+//!   tick, as in ODP, so the timer fires no earlier than tick `now + k`
+//!   (never early by the tick count) but the wall-clock delay from the call
+//!   is between `(k - 1) * r` (+1 ns) and `k * r`, plus up to one
+//!   resolution of expiry lateness. Set at `now*r + r - 1` ns for `k = 1`
+//!   tick, it may fire 1 ns later:
+//!
+//! ```text
+//!   ns:    0        r        2r
+//!          |--t=0---|--t=1---|
+//!                  ^ ^
+//!     set_rel(1) --+ +-- tick 1 starts: fires here, 1 ns after the set
+//! ```
+//!
+//!   A caller that needs at least `d` ns of wall-clock delay sets
+//!   `ns_to_ticks_ceil(d) + 1` ticks (one tick more than the rounding up).
 //!
 //! `ns_to_tick` runs on every set and expiry pass (the current tick), so it
 //! avoids the hardware divide (20-90 cycles for 64 bits, depending on the
