@@ -3,8 +3,14 @@
 //! A [`TimerKey`] names one arming of one timer in one wheel: the slab index
 //! of its entry, the generation of that slab slot when the timer was inserted,
 //! and the id of the wheel. Each slot's generation is bumped when its timer is
-//! cancelled or fires, so a key kept after that is *stale* and never matches
+//! cancelled or fires, so a key kept after that is *stale* and does not match
 //! the timer that later reuses the slot; a key from another wheel is *foreign*.
+//!
+//! Limit: generations are `u32`. A key kept while its slot is reused 2^32
+//! times (about a minute of a tight insert/cancel loop on that one slot)
+//! matches again, and wheel ids wrap after 2^32 wheels. The `hrwheel`
+//! facade never keeps a wheel key past its timer's arming, so it is not
+//! exposed; direct users holding keys that long should not rely on them.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};

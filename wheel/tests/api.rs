@@ -406,12 +406,14 @@ fn slack_fires_from_the_coarse_slot_without_cascading() {
 
 #[test]
 fn slack_window_is_respected_and_zero_slack_is_exact() {
+    // Under miri every bisection step builds a fresh wheel (~51 KB of
+    // levels), so only a short window is bisected there.
     let slacks: &[u64] = if cfg!(miri) {
-        &[0, u64::MAX]
+        &[0, 64]
     } else {
         &[0, 1, 63, 64, 4096, 1 << 40, u64::MAX]
     };
-    for &d in boundaries().iter().step_by(if cfg!(miri) { 9 } else { 1 }) {
+    for &d in boundaries().iter().step_by(if cfg!(miri) { 17 } else { 1 }) {
         for &slack in slacks {
             let mut w = Wheel::new();
             w.insert_with_slack(d, slack, ());
