@@ -249,18 +249,7 @@ impl<S: Sharing> TimerPool<S> {
         tick: u64,
         event: Option<Timeout>,
     ) -> Result<Armed, SetError> {
-        let now = self.current_tick();
-        S::with(&self.core, |c| {
-            c.set(
-                timer,
-                tick,
-                now,
-                &self.limits,
-                event,
-                &self.stamps,
-                &self.next_due,
-            )
-        })
+        self.set_at(timer, tick, self.current_tick(), event)
     }
 
     /// Sets `timer` to expire `ticks` after the current tick (saturating);
@@ -296,7 +285,17 @@ impl<S: Sharing> TimerPool<S> {
         event: Option<Timeout>,
     ) -> Result<Armed, SetError> {
         let now = self.current_tick();
-        let tick = now.saturating_add(ticks);
+        self.set_at(timer, now.saturating_add(ticks), now, event)
+    }
+
+    /// Both setters: `tick` is absolute, `now` the tick read before locking.
+    fn set_at(
+        &self,
+        timer: Timer,
+        tick: u64,
+        now: u64,
+        event: Option<Timeout>,
+    ) -> Result<Armed, SetError> {
         S::with(&self.core, |c| {
             c.set(
                 timer,
