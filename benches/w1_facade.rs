@@ -66,16 +66,16 @@ enum Variant {
     Bare,
     LocalWheel,
     SharedWheel,
-    BareHighRes,
-    LocalHighRes,
+    BareHires,
+    LocalHires,
 }
 
 const VARIANTS: [(Variant, &str); 5] = [
     (Variant::Bare, "wheel (bare)"),
     (Variant::LocalWheel, "facade local/wheel"),
     (Variant::SharedWheel, "facade shared/wheel"),
-    (Variant::BareHighRes, "highres (bare)"),
-    (Variant::LocalHighRes, "facade local/highres"),
+    (Variant::BareHires, "highres (bare)"),
+    (Variant::LocalHires, "facade local/highres"),
 ];
 
 /// Timed runs per variant for the printed table (median taken).
@@ -99,14 +99,10 @@ fn one_run(v: Variant, p: w1::Params) -> Sample {
                 .expect("valid W1 pool"),
             p,
         ),
-        Variant::BareHighRes => go(HiresAdapter::with_capacity(p.timers), p),
-        Variant::LocalHighRes => go(
-            FacadeAdapter::<Local>::with_backend(
-                "facade local/highres",
-                Backend::HighRes,
-                p.timers,
-            )
-            .expect("valid W1 pool"),
+        Variant::BareHires => go(HiresAdapter::with_capacity(p.timers), p),
+        Variant::LocalHires => go(
+            FacadeAdapter::<Local>::with_backend("facade local/highres", Backend::Hires, p.timers)
+                .expect("valid W1 pool"),
             p,
         ),
     }
@@ -137,11 +133,11 @@ fn w1_facade(c: &mut Criterion) {
         let Some(d) = digest else { continue };
         let (bare_ns, bare_d) = *reference.get_or_insert((ns_op, d));
         assert_eq!(d, bare_d, "{name} fired something else than the bare wheel");
-        if matches!(v, Variant::BareHighRes) {
+        if matches!(v, Variant::BareHires) {
             bare_hires = ns_op;
         }
         let vs_engine = match v {
-            Variant::LocalHighRes if bare_hires > 0.0 => {
+            Variant::LocalHires if bare_hires > 0.0 => {
                 format!(", {:.2}x bare highres", ns_op / bare_hires)
             }
             _ => String::new(),

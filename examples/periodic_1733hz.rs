@@ -37,7 +37,7 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
             backend: Backend::Auto,
         },
     )?;
-    assert_eq!(pool.info().backend, Backend::HighRes);
+    assert_eq!(pool.info().backend, Backend::Hires);
     let events = TimeoutPool::new(1)?;
     let q = TimeoutQueue::new(1)?;
     let timer = pool.alloc(&q, 0)?;

@@ -19,21 +19,21 @@
 //! Dispatch is a `match` on a two-variant enum: predictable, inlinable, and
 //! no `dyn` indirection on the hot path.
 
-use hrwheel_hires::{Handle, HiresQueue};
-use hrwheel_wheel::{TimerKey, Wheel};
+use hrwheel_hires::HiresQueue;
+use hrwheel_wheel::Wheel;
 
 use crate::params::Backend;
 
 /// A timer's key in whichever engine holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Key {
-    Wheel(TimerKey),
-    HighRes(Handle),
+    Wheel(hrwheel_wheel::TimerKey),
+    Hires(hrwheel_hires::TimerKey),
 }
 
 pub(crate) enum Engine {
     Wheel(Wheel<u32>),
-    HighRes(HiresQueue<u32>),
+    Hires(HiresQueue<u32>),
 }
 
 impl Engine {
@@ -41,7 +41,7 @@ impl Engine {
     /// treated as the wheel) with room for `capacity` timers.
     pub(crate) fn new(backend: Backend, capacity: usize) -> Self {
         match backend {
-            Backend::HighRes => Engine::HighRes(HiresQueue::with_capacity(capacity)),
+            Backend::Hires => Engine::Hires(HiresQueue::with_capacity(capacity)),
             Backend::Wheel | Backend::Auto => Engine::Wheel(Wheel::with_capacity(capacity)),
         }
     }
@@ -50,7 +50,7 @@ impl Engine {
     pub(crate) fn insert(&mut self, tick: u64, index: u32) -> Key {
         match self {
             Engine::Wheel(w) => Key::Wheel(w.insert(tick, index)),
-            Engine::HighRes(q) => Key::HighRes(q.insert(tick, index)),
+            Engine::Hires(q) => Key::Hires(q.insert(tick, index)),
         }
     }
 
@@ -61,7 +61,7 @@ impl Engine {
     pub(crate) fn reset(&mut self, key: Key, tick: u64, index: u32) -> Key {
         let ok = match (&mut *self, key) {
             (Engine::Wheel(w), Key::Wheel(k)) => w.reset(k, tick).is_ok(),
-            (Engine::HighRes(q), Key::HighRes(h)) => q.reset(h, tick).is_ok(),
+            (Engine::Hires(q), Key::Hires(h)) => q.reset(h, tick).is_ok(),
             _ => false,
         };
         if ok {
@@ -75,7 +75,7 @@ impl Engine {
     pub(crate) fn cancel(&mut self, key: Key) -> Option<u32> {
         match (self, key) {
             (Engine::Wheel(w), Key::Wheel(k)) => w.cancel(k),
-            (Engine::HighRes(q), Key::HighRes(h)) => q.cancel(h),
+            (Engine::Hires(q), Key::Hires(h)) => q.cancel(h),
             _ => None,
         }
     }
@@ -85,7 +85,7 @@ impl Engine {
     pub(crate) fn next_deadline(&self) -> Option<u64> {
         match self {
             Engine::Wheel(w) => w.next_deadline(),
-            Engine::HighRes(q) => q.next_deadline(),
+            Engine::Hires(q) => q.next_deadline(),
         }
     }
 
@@ -94,8 +94,8 @@ impl Engine {
     #[inline]
     pub(crate) fn expire(&mut self, now: u64, mut f: impl FnMut(u32, u64)) -> usize {
         match self {
-            Engine::Wheel(w) => w.advance(now, |e| f(e.value, e.deadline)),
-            Engine::HighRes(q) => q.expire(now, |fired| {
+            Engine::Wheel(w) => w.expire(now, |e| f(e.value, e.deadline)),
+            Engine::Hires(q) => q.expire(now, |fired| {
                 let deadline = fired.deadline();
                 f(fired.take(), deadline)
             }),

@@ -30,8 +30,8 @@
 //! buffer nor the stamp word.
 //!
 //! Generations: `free` bumps the slot's `u32` generation, which every
-//! [`Timer`] handle carries, so a handle kept after `free` is refused
-//! (`Freed`, or `StaleTimer` once the slot is reused). The free list is LIFO,
+//! [`TimerKey`] handle carries, so a handle kept after `free` is refused
+//! (`Freed`, or `StaleKey` once the slot is reused). The free list is LIFO,
 //! so one slot can be freed and reused over and over; rather than let its
 //! generation wrap to 0 after 2^32 frees (when a handle from that long ago
 //! would name the new timer again), the slot is *retired*: it stays `Free`
@@ -50,11 +50,11 @@ use std::collections::VecDeque;
 
 use crate::backend::{Engine, Key};
 use crate::error::{Error, SetError};
+use crate::key::TimerKey;
 use crate::params::Limits;
 use crate::queue::TimeoutQueue;
 use crate::sharing::Word;
 use crate::timeout::Timeout;
-use crate::timer::Timer;
 
 /// Distinct full queues an `expire` pass can meet before its blocked list
 /// grows (once; the list is reused by later passes).
@@ -91,7 +91,7 @@ impl Slot {
     #[inline]
     fn stamp_event<W: Word>(&self, pool: u32, index: u32, stamp: Option<&W>, event: &mut Timeout) {
         event.arm(
-            Timer::new(pool, index, self.gen),
+            TimerKey::new(pool, index, self.gen),
             self.tick,
             self.ctx,
             stamp.map_or(0, W::load),
@@ -179,23 +179,23 @@ impl Core {
 
     /// The slot `t` names, or why it names none.
     #[inline]
-    fn slot_of(slots: &mut [Slot], pool_id: u32, t: Timer) -> Result<&mut Slot, Error> {
+    fn slot_of(slots: &mut [Slot], pool_id: u32, t: TimerKey) -> Result<&mut Slot, Error> {
         if t.pool != pool_id {
-            return Err(Error::ForeignTimer);
+            return Err(Error::ForeignKey);
         }
-        let slot = slots.get_mut(t.index as usize).ok_or(Error::ForeignTimer)?;
+        let slot = slots.get_mut(t.index as usize).ok_or(Error::ForeignKey)?;
         if matches!(slot.state, State::Free) {
             return Err(Error::Freed);
         }
         if slot.gen != t.gen {
-            return Err(Error::StaleTimer);
+            return Err(Error::StaleKey);
         }
         Ok(slot)
     }
 
     /// Takes a free slot. Its stamp is left as it is: `free` bumped it, so
     /// no event of the slot's previous timers matches it.
-    pub(crate) fn alloc(&mut self, queue: &TimeoutQueue, ctx: u64) -> Result<Timer, Error> {
+    pub(crate) fn alloc(&mut self, queue: &TimeoutQueue, ctx: u64) -> Result<TimerKey, Error> {
         let index = self.free.pop().ok_or(Error::PoolExhausted)?;
         let Some(slot) = self.slots.get_mut(index as usize) else {
             return Err(Error::PoolExhausted);
@@ -205,12 +205,12 @@ impl Core {
         slot.state = State::Idle;
         self.counters.allocated += 1;
         self.counters.hwm = self.counters.hwm.max(self.counters.allocated);
-        Ok(Timer::new(self.pool_id, index, slot.gen))
+        Ok(TimerKey::new(self.pool_id, index, slot.gen))
     }
 
     pub(crate) fn free<W: Word>(
         &mut self,
-        t: Timer,
+        t: TimerKey,
         stamps: &[W],
     ) -> Result<Option<Timeout>, Error> {
         let slot = Self::slot_of(&mut self.slots, self.pool_id, t)?;
@@ -245,7 +245,7 @@ impl Core {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn set<W: Word>(
         &mut self,
-        t: Timer,
+        t: TimerKey,
         tick: u64,
         now: u64,
         limits: &Limits,
@@ -298,7 +298,7 @@ impl Core {
         Ok(Armed { tick, replaced })
     }
 
-    pub(crate) fn cancel<W: Word>(&mut self, t: Timer, stamps: &[W]) -> Result<Timeout, Error> {
+    pub(crate) fn cancel<W: Word>(&mut self, t: TimerKey, stamps: &[W]) -> Result<Timeout, Error> {
         let slot = Self::slot_of(&mut self.slots, self.pool_id, t)?;
         let result = match std::mem::replace(&mut slot.state, State::Idle) {
             State::Armed { key, mut event } => {
@@ -437,7 +437,7 @@ mod tests {
 
     #[test]
     fn slot_whose_generation_would_wrap_is_retired() {
-        for backend in [Backend::Wheel, Backend::HighRes] {
+        for backend in [Backend::Wheel, Backend::Hires] {
             let (mut c, stamps) = core(2, backend);
             let q = TimeoutQueue::new(4).unwrap();
             // Slot 0 is next on the free list; make its generation the
@@ -449,7 +449,7 @@ mod tests {
             // The last generation is still handed out...
             let b = c.alloc(&q, 2).unwrap();
             assert_eq!((b.index, b.gen), (0, u32::MAX));
-            assert_eq!(c.cancel(a, &stamps).err(), Some(Error::StaleTimer));
+            assert_eq!(c.cancel(a, &stamps).err(), Some(Error::StaleKey));
             c.free(b, &stamps).unwrap();
             // ...but freeing it retires the slot: no generation 0 handle.
             let next = c.alloc(&q, 3).unwrap();
@@ -459,7 +459,7 @@ mod tests {
                 assert_eq!(c.free(stale, &stamps).err(), Some(Error::Freed));
                 assert_eq!(c.cancel(stale, &stamps).err(), Some(Error::Freed));
             }
-            let wrapped = Timer::new(7, 0, 0);
+            let wrapped = TimerKey::new(7, 0, 0);
             assert_eq!(c.cancel(wrapped, &stamps).err(), Some(Error::Freed));
             assert_eq!(c.counters().allocated, 1);
             // The other slot still works normally.

@@ -50,9 +50,9 @@ pub enum Error {
     /// The timer was freed (double free, or use after free).
     Freed,
     /// The handle's timer was freed and its slot reused by another timer.
-    StaleTimer,
+    StaleKey,
     /// The handle belongs to another pool.
-    ForeignTimer,
+    ForeignKey,
 
     // ---- set / cancel -----------------------------------------------------
     /// The expiration tick is before `now + min_timeout`.
@@ -85,8 +85,8 @@ impl fmt::Display for Error {
             Error::TimeoutPoolExhausted => "every timeout event of the pool is in use",
             Error::TimersAllocated => "pool still has allocated timers",
             Error::Freed => "timer was freed",
-            Error::StaleTimer => "stale timer handle (its slot was reused)",
-            Error::ForeignTimer => "timer handle belongs to another pool",
+            Error::StaleKey => "stale timer handle (its slot was reused)",
+            Error::ForeignKey => "timer handle belongs to another pool",
             Error::TooEarly => "expiration is earlier than now + minimum timeout",
             Error::TooLate => "expiration is later than now + maximum timeout",
             Error::NoEvent => "no timeout event given and the timer holds none",

@@ -67,13 +67,13 @@ mod capability;
 pub mod clock;
 mod core;
 mod error;
+mod key;
 pub mod params;
 mod pool;
 mod queue;
 mod sharing;
 pub mod ticks;
 mod timeout;
-mod timer;
 
 pub use capability::{
     capability, Capability, FINEST_RESOLUTION_NS, MAX_CAPACITY, MAX_NAME_LEN, MAX_POOLS,
@@ -82,9 +82,9 @@ pub use capability::{
 pub use clock::{ClockSource, TimeSource};
 pub use core::Armed;
 pub use error::{Error, SetError};
+pub use key::TimerKey;
 pub use params::{Backend, Limits, PoolParams, AUTO_HIGHRES_BELOW_NS};
 pub use pool::{LocalTimerPool, PoolInfo, TimerPool};
 pub use queue::TimeoutQueue;
 pub use sharing::{Local, Shared, Sharing};
 pub use timeout::{Timeout, TimeoutPool};
-pub use timer::Timer;

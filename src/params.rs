@@ -18,7 +18,7 @@
 //!
 //! ## `Backend::Auto`
 //!
-//! Picks [`Backend::HighRes`] when `resolution_ns` is below
+//! Picks [`Backend::Hires`] when `resolution_ns` is below
 //! [`AUTO_HIGHRES_BELOW_NS`] (10 µs), [`Backend::Wheel`] otherwise.
 //!
 //! The wheel (64 slots per level, bitmaps to skip empty slots) costs O(1)
@@ -54,7 +54,7 @@ use crate::clock::ClockSource;
 use crate::error::Error;
 use crate::ticks::TickMath;
 
-/// Resolutions below this pick [`Backend::HighRes`] under [`Backend::Auto`].
+/// Resolutions below this pick [`Backend::Hires`] under [`Backend::Auto`].
 pub const AUTO_HIGHRES_BELOW_NS: u64 = 10_000;
 
 /// The timer engine behind a pool.
@@ -65,8 +65,8 @@ pub enum Backend {
     Wheel,
     /// The red-black-tree queue (`hrwheel_hires`): O(log n), for fine
     /// resolutions and timers that mostly expire.
-    HighRes,
-    /// [`Backend::HighRes`] below [`AUTO_HIGHRES_BELOW_NS`], else
+    Hires,
+    /// [`Backend::Hires`] below [`AUTO_HIGHRES_BELOW_NS`], else
     /// [`Backend::Wheel`].
     #[default]
     Auto,
@@ -76,7 +76,7 @@ impl Backend {
     /// The engine `self` stands for at `resolution_ns` (never `Auto`).
     pub fn resolve(self, resolution_ns: u64) -> Backend {
         match self {
-            Backend::Auto if resolution_ns < AUTO_HIGHRES_BELOW_NS => Backend::HighRes,
+            Backend::Auto if resolution_ns < AUTO_HIGHRES_BELOW_NS => Backend::Hires,
             Backend::Auto => Backend::Wheel,
             b => b,
         }
@@ -292,10 +292,10 @@ mod tests {
     fn auto_threshold() {
         assert_eq!(
             Backend::Auto.resolve(AUTO_HIGHRES_BELOW_NS - 1),
-            Backend::HighRes
+            Backend::Hires
         );
         assert_eq!(Backend::Auto.resolve(AUTO_HIGHRES_BELOW_NS), Backend::Wheel);
         assert_eq!(Backend::Wheel.resolve(1), Backend::Wheel);
-        assert_eq!(Backend::HighRes.resolve(1_000_000_000), Backend::HighRes);
+        assert_eq!(Backend::Hires.resolve(1_000_000_000), Backend::Hires);
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //!             alloc(queue, ctx)         set_abs / set_rel (event)
-//!   TimerPool ----------------> Timer ----------------------------> engine
+//!   TimerPool ----------------> TimerKey ----------------------------> engine
 //!      |  ^                       |  cancel -> event back             |
 //!      |  +------ free(timer) ----+  (or AlreadyExpired)              |
 //!      |                                                              |
@@ -43,12 +43,12 @@ use crate::capability::PoolSlot;
 use crate::clock::PoolClock;
 use crate::core::{Armed, Core};
 use crate::error::{Error, SetError};
+use crate::key::TimerKey;
 use crate::params::{Backend, Limits, PoolParams};
 use crate::queue::TimeoutQueue;
 use crate::sharing::{Local, Shared, Sharing, Word};
 use crate::ticks::TickMath;
 use crate::timeout::Timeout;
-use crate::timer::Timer;
 
 /// A pool usable from one thread at a time, without locks.
 pub type LocalTimerPool = TimerPool<Local>;
@@ -224,13 +224,13 @@ impl<S: Sharing> TimerPool<S> {
     /// Allocates a timer that will deliver to `queue`, with `user_ctx`
     /// carried by its events. [`Error::PoolExhausted`] when all
     /// `num_timers` are allocated.
-    pub fn alloc(&self, queue: &TimeoutQueue, user_ctx: u64) -> Result<Timer, Error> {
+    pub fn alloc(&self, queue: &TimeoutQueue, user_ctx: u64) -> Result<TimerKey, Error> {
         S::with(&self.core, |c| c.alloc(queue, user_ctx))
     }
 
     /// Frees a timer, cancelling it if set; returns the event it held.
     /// A second `free` of the same handle is [`Error::Freed`].
-    pub fn free(&self, timer: Timer) -> Result<Option<Timeout>, Error> {
+    pub fn free(&self, timer: TimerKey) -> Result<Option<Timeout>, Error> {
         S::with(&self.core, |c| c.free(timer, &self.stamps))
     }
 
@@ -245,7 +245,7 @@ impl<S: Sharing> TimerPool<S> {
     /// was and hand `event` back in the [`SetError`].
     pub fn set_abs(
         &self,
-        timer: Timer,
+        timer: TimerKey,
         tick: u64,
         event: Option<Timeout>,
     ) -> Result<Armed, SetError> {
@@ -280,7 +280,7 @@ impl<S: Sharing> TimerPool<S> {
     /// ```
     pub fn set_rel(
         &self,
-        timer: Timer,
+        timer: TimerKey,
         ticks: u64,
         event: Option<Timeout>,
     ) -> Result<Armed, SetError> {
@@ -291,7 +291,7 @@ impl<S: Sharing> TimerPool<S> {
     /// Both setters: `tick` is absolute, `now` the tick read before locking.
     fn set_at(
         &self,
-        timer: Timer,
+        timer: TimerKey,
         tick: u64,
         now: u64,
         event: Option<Timeout>,
@@ -313,7 +313,7 @@ impl<S: Sharing> TimerPool<S> {
     /// if it has expired since it was last set (its event is in its queue,
     /// or will be once the queue has room; that event is now stale), and
     /// [`Error::NotArmed`] if it is not set.
-    pub fn cancel(&self, timer: Timer) -> Result<Timeout, Error> {
+    pub fn cancel(&self, timer: TimerKey) -> Result<Timeout, Error> {
         S::with(&self.core, |c| c.cancel(timer, &self.stamps))
     }
 

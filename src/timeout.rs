@@ -40,12 +40,12 @@ use crossbeam_queue::ArrayQueue;
 
 use crate::capability::MAX_CAPACITY;
 use crate::error::Error;
-use crate::timer::Timer;
+use crate::key::TimerKey;
 
 /// The payload of one event buffer.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct EventData {
-    timer: Option<Timer>,
+    timer: Option<TimerKey>,
     tick: u64,
     ctx: u64,
     stamp: u64,
@@ -162,7 +162,7 @@ impl Timeout {
     /// The timer this event was last set on (`None` for an event fresh from
     /// its pool).
     #[inline]
-    pub fn timer(&self) -> Option<Timer> {
+    pub fn timer(&self) -> Option<TimerKey> {
         self.d().timer
     }
 
@@ -192,7 +192,7 @@ impl Timeout {
 
     /// Records the setting the event is armed with.
     #[inline]
-    pub(crate) fn arm(&mut self, timer: Timer, tick: u64, ctx: u64, stamp: u64) {
+    pub(crate) fn arm(&mut self, timer: TimerKey, tick: u64, ctx: u64, stamp: u64) {
         if let Some(d) = self.data.as_deref_mut() {
             d.timer = Some(timer);
             d.tick = tick;
@@ -251,7 +251,7 @@ mod tests {
     fn realloc_clears_the_previous_setting() {
         let p = TimeoutPool::new(1).unwrap();
         let mut e = p.alloc().unwrap();
-        let t = Timer::new(1, 2, 3);
+        let t = TimerKey::new(1, 2, 3);
         e.arm(t, 42, 7, 9);
         assert_eq!((e.timer(), e.tick(), e.user_ctx()), (Some(t), 42, 7));
         drop(e);

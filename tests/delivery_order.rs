@@ -28,7 +28,7 @@ fn non_decreasing(seen: &[u64]) -> bool {
 /// point; the popped ticks must come out in expiry order.
 #[test]
 fn deferred_events_keep_order_single_thread() {
-    for backend in [Backend::Wheel, Backend::HighRes] {
+    for backend in [Backend::Wheel, Backend::Hires] {
         let n = if cfg!(miri) { 24 } else { 200 };
         let (clock, mock) = ClockSource::mock();
         let pool = TimerPool::new("ord1", params(n, clock, backend)).unwrap();
@@ -71,7 +71,7 @@ fn deferred_events_keep_order_with_concurrent_consumer() {
     let rounds = if cfg!(miri) { 1 } else { 20 };
     for _ in 0..rounds {
         let (clock, mock) = ClockSource::mock();
-        let pool = TimerPool::new("ord2", params(n, clock, Backend::HighRes)).unwrap();
+        let pool = TimerPool::new("ord2", params(n, clock, Backend::Hires)).unwrap();
         let q = TimeoutQueue::new(2).unwrap();
         let evs = TimeoutPool::new(n).unwrap();
         for i in 0..n {

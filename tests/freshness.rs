@@ -25,7 +25,7 @@ fn pool(backend: Backend) -> (LocalTimerPool, std::sync::Arc<quanta::Mock>) {
 fn delivered_event_stays_stale_across_sets_free_and_realloc() {
     let sets = if cfg!(miri) { 50 } else { 20_000 };
     let cycles = if cfg!(miri) { 5 } else { 500 };
-    for backend in [Backend::Wheel, Backend::HighRes] {
+    for backend in [Backend::Wheel, Backend::Hires] {
         let (pool, mock) = pool(backend);
         let q = TimeoutQueue::new(4).unwrap();
         let evs = TimeoutPool::new(8).unwrap();

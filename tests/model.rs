@@ -10,7 +10,7 @@ mod common;
 use std::collections::VecDeque;
 
 use common::{events, pool, queue};
-use hrwheel::{Backend, Error, Local, Timeout, Timer, TimerPool};
+use hrwheel::{Backend, Error, Local, Timeout, TimerKey, TimerPool};
 use proptest::prelude::*;
 
 const N: usize = 4;
@@ -59,7 +59,7 @@ enum MState {
 
 #[derive(Debug, Clone)]
 struct MTimer {
-    handle: Timer,
+    handle: TimerKey,
     ctx: u64,
     state: MState,
     /// The delivered event that is still fresh, if any.
@@ -67,12 +67,12 @@ struct MTimer {
 }
 
 /// An event in the queue or pending: (id, timer, tick, ctx).
-type MEvent = (u32, Timer, u64, u64);
+type MEvent = (u32, TimerKey, u64, u64);
 
 struct Model {
     timers: Vec<Option<MTimer>>,
     /// Handles freed, to replay as stale.
-    dead: Vec<Timer>,
+    dead: Vec<TimerKey>,
     queue: VecDeque<MEvent>,
     pending: VecDeque<MEvent>,
     now: u64,
@@ -147,7 +147,7 @@ fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 None => {
                     if let Some(&d) = m.dead.last() {
                         let e = p.free(d).unwrap_err();
-                        prop_assert!(matches!(e, Error::Freed | Error::StaleTimer));
+                        prop_assert!(matches!(e, Error::Freed | Error::StaleKey));
                     }
                 }
             },
@@ -167,7 +167,7 @@ fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
                             p.set_rel(d, ticks, ev)
                         }
                         .unwrap_err();
-                        prop_assert!(matches!(e.error, Error::Freed | Error::StaleTimer));
+                        prop_assert!(matches!(e.error, Error::Freed | Error::StaleKey));
                         prop_assert_eq!(e.event.as_ref().map(Timeout::id), ev_id);
                         held.extend(e.event);
                     } else {
@@ -239,7 +239,7 @@ fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
                     if let Some(&d) = m.dead.last() {
                         prop_assert!(matches!(
                             p.cancel(d).unwrap_err(),
-                            Error::Freed | Error::StaleTimer
+                            Error::Freed | Error::StaleKey
                         ));
                     }
                     continue;
@@ -346,6 +346,6 @@ proptest! {
 
     #[test]
     fn pool_matches_model_highres(ops in proptest::collection::vec(op(), 1..120)) {
-        run(Backend::HighRes, ops)?;
+        run(Backend::Hires, ops)?;
     }
 }

@@ -51,7 +51,7 @@ fn round<S: Sharing>(
     p: &TimerPool<S>,
     mock: &quanta::Mock,
     q: &TimeoutQueue,
-    timers: &[hrwheel::Timer],
+    timers: &[hrwheel::TimerKey],
     step: &mut u64,
 ) {
     for (i, &t) in timers.iter().enumerate() {
@@ -133,7 +133,7 @@ fn no_allocation_in_steady_state() {
     drop(b);
     assert_eq!(ALLOCS.load(Ordering::Relaxed), 1);
 
-    for b in [Backend::Wheel, Backend::HighRes] {
+    for b in [Backend::Wheel, Backend::Hires] {
         steady_state_allocates_nothing::<hrwheel::Shared>(b);
         steady_state_allocates_nothing::<hrwheel::Local>(b);
     }

@@ -151,19 +151,19 @@ fn free_returns_event_and_bad_handles_are_refused<S: Sharing>(b: Backend) {
     let t2 = p.alloc(&q, 6).unwrap();
     assert_eq!(t2.index(), t.index());
     p.set_rel(t2, 10, Some(ev)).unwrap();
-    assert_eq!(p.cancel(t).unwrap_err(), Error::StaleTimer);
-    assert_eq!(p.free(t).unwrap_err(), Error::StaleTimer);
+    assert_eq!(p.cancel(t).unwrap_err(), Error::StaleKey);
+    assert_eq!(p.free(t).unwrap_err(), Error::StaleKey);
     let e = p.set_rel(t, 500, None).unwrap_err();
-    assert_eq!(e.error, Error::StaleTimer);
+    assert_eq!(e.error, Error::StaleKey);
     assert!(e.event.is_none());
 
     // A handle of another pool.
-    assert_eq!(other.cancel(t2).unwrap_err(), Error::ForeignTimer);
-    assert_eq!(other.free(t2).unwrap_err(), Error::ForeignTimer);
+    assert_eq!(other.cancel(t2).unwrap_err(), Error::ForeignKey);
+    assert_eq!(other.free(t2).unwrap_err(), Error::ForeignKey);
     let e = other
         .set_rel(t2, 10, Some(evs.alloc().unwrap()))
         .unwrap_err();
-    assert_eq!(e.error, Error::ForeignTimer);
+    assert_eq!(e.error, Error::ForeignKey);
     assert!(e.event.is_some());
     drop(e);
 
@@ -415,7 +415,7 @@ fn several_pools_with_different_parameters() {
     .unwrap();
     assert_eq!(
         fine.info().backend,
-        Backend::HighRes,
+        Backend::Hires,
         "100 ns: Auto picks the tree"
     );
     assert_eq!(
@@ -448,7 +448,7 @@ fn several_pools_with_different_parameters() {
         3
     );
     // A timer of one pool is foreign to the other.
-    assert_eq!(coarse.cancel(tf).unwrap_err(), Error::ForeignTimer);
+    assert_eq!(coarse.cancel(tf).unwrap_err(), Error::ForeignKey);
     mock.increment(5_000u64); // 5 µs: fine tick 50, coarse tick 0
     assert_eq!((fine.current_tick(), coarse.current_tick()), (50, 0));
     assert_eq!(fine.expire() + coarse.expire(), 1);

@@ -8,7 +8,7 @@ const R: u64 = 1_000;
 
 #[test]
 fn set_rel_counts_from_the_start_of_the_current_tick() {
-    for backend in [Backend::Wheel, Backend::HighRes] {
+    for backend in [Backend::Wheel, Backend::Hires] {
         for k in [1u64, 2, 5] {
             for offset in [0, 1, R / 2, R - 1] {
                 let (clock, mock) = ClockSource::mock();

@@ -161,5 +161,5 @@ fn shared_pool_stress_wheel() {
 
 #[test]
 fn shared_pool_stress_highres() {
-    stress(Backend::HighRes);
+    stress(Backend::Hires);
 }

@@ -14,7 +14,7 @@
 
 /// A timer structure, as the workloads see it.
 pub trait TimerQueue {
-    /// Handle to an armed timer.
+    /// TimerKey to an armed timer.
     type Key: Copy;
 
     /// Short human name for tables ("BinaryHeap (lazy cancel)", ...).

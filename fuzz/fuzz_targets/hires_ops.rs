@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use arbitrary::Arbitrary;
-use hrwheel_hires::{ClockBase, Handle, HiresQueue};
+use hrwheel_hires::{ClockBase, HiresQueue, TimerKey};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -142,7 +142,7 @@ fuzz_target!(|ops: Vec<Op>| {
     let mut now: u64 = 0;
     let mut offset: i64 = 0;
     let mut live: HashMap<u64, Live> = HashMap::new();
-    let mut handles: Vec<(Handle, u64)> = Vec::new();
+    let mut handles: Vec<(TimerKey, u64)> = Vec::new();
     let mut next_id = 0u64;
     let mut seq = 0u64;
 

@@ -14,7 +14,8 @@ use std::sync::Arc;
 
 use arbitrary::Arbitrary;
 use hrwheel::{
-    Backend, ClockSource, Error, PoolParams, Timeout, TimeoutPool, TimeoutQueue, Timer, TimerPool,
+    Backend, ClockSource, Error, PoolParams, Timeout, TimeoutPool, TimeoutQueue, TimerKey,
+    TimerPool,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -22,7 +23,7 @@ const EVENTS: usize = 12;
 /// (resolution ns, min ticks, max ticks, timers, backend) of the two pools.
 const POOLS: [(u64, u64, u64, usize, Backend); 2] = [
     (1_000_000, 2, 1_000, 4, Backend::Wheel),
-    (1_000, 0, 50_000, 3, Backend::HighRes),
+    (1_000, 0, 50_000, 3, Backend::Hires),
 ];
 
 #[derive(Arbitrary, Debug)]
@@ -76,7 +77,7 @@ enum State {
 
 struct Rec {
     pool: usize,
-    handle: Timer,
+    handle: TimerKey,
     queue: usize,
     ctx: u64,
     alive: bool,
@@ -170,7 +171,7 @@ impl World {
     fn handle_error(&self, rec: usize, on: usize) -> Option<Error> {
         let r = &self.recs[rec];
         if r.pool != on {
-            return Some(Error::ForeignTimer);
+            return Some(Error::ForeignKey);
         }
         if r.alive {
             return None;
@@ -181,7 +182,7 @@ impl World {
             .iter()
             .any(|o| o.alive && o.pool == r.pool && o.handle.index() == r.handle.index());
         Some(if reused {
-            Error::StaleTimer
+            Error::StaleKey
         } else {
             Error::Freed
         })

@@ -170,7 +170,7 @@ fuzz_target!(|ops: Vec<Op>| {
                     },
                 };
                 let mut fired: Vec<(u64, u64)> = Vec::new();
-                wheel.advance(to, |e| fired.push((e.deadline, e.value)));
+                wheel.expire(to, |e| fired.push((e.deadline, e.value)));
                 let target = to.max(now);
                 assert_eq!(wheel.now(), target);
                 // Expected exact expiries, in order.

@@ -12,9 +12,9 @@ use core::fmt;
 pub enum Error {
     /// The handle's timer has expired, been cancelled, or its slot has been
     /// reused: the generation no longer matches.
-    StaleHandle,
+    StaleKey,
     /// The handle was issued by a different queue.
-    ForeignHandle,
+    ForeignKey,
     /// A periodic timer needs a period of at least 1 ns.
     ZeroPeriod,
     /// `earliest > latest` in a range timer.
@@ -24,10 +24,10 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Error::StaleHandle => {
+            Error::StaleKey => {
                 "stale timer handle (the timer expired, was cancelled or its slot was reused)"
             }
-            Error::ForeignHandle => "timer handle belongs to another queue",
+            Error::ForeignKey => "timer handle belongs to another queue",
             Error::ZeroPeriod => "periodic timer with a zero period",
             Error::EmptyRange => "range timer with earliest > latest",
         })

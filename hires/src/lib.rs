@@ -47,10 +47,10 @@
 //! * `base` — [`ClockBase`], per-clock tree with cached leftmost, offsets,
 //!   the insertion descent;
 //! * `periodic` — drift-free re-arm and overrun count (`hrtimer_forward`);
-//! * `fired` — [`Fired`], the callback's view with stop / re-arm / period;
+//! * `fired` — [`Expired`], the callback's view with stop / re-arm / period;
 //! * `queue` — [`HiresQueue`] operations, costs, range-timer rules;
 //!   `queue/expire` — `expire` and the merge of the two bases;
-//! * `handle`, `error` — [`Handle`] (index, generation, queue id), [`Error`].
+//! * `handle`, `error` — [`TimerKey`] (index, generation, queue id), [`Error`].
 //!
 //! # Performance (W4: 10,000 periodic timers, periods 10 µs – 10 ms)
 //!
@@ -72,8 +72,8 @@
 mod arena;
 mod base;
 mod error;
-mod fired;
-mod handle;
+mod expired;
+mod key;
 mod link;
 mod node;
 mod periodic;
@@ -81,6 +81,6 @@ mod queue;
 
 pub use base::ClockBase;
 pub use error::Error;
-pub use fired::Fired;
-pub use handle::Handle;
+pub use expired::Expired;
+pub use key::TimerKey;
 pub use queue::HiresQueue;

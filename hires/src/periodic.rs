@@ -16,7 +16,7 @@
 //! `timer_getoverrun()` count; `hrtimer_forward()` returns `overruns + 1`.
 //! If the next expiry is not representable in `u64` nanoseconds (beyond year
 //! 2554 from the clock's epoch) there is none: the timer stops after the
-//! callback, see [`Fired::next_deadline`](crate::Fired::next_deadline).
+//! callback, see [`Expired::next_deadline`](crate::Expired::next_deadline).
 
 /// Periods missed by a timer scheduled at `expires` that fires at `now`.
 #[inline]

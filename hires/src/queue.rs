@@ -32,7 +32,7 @@ use core::ptr::NonNull;
 use crate::arena::Arena;
 use crate::base::{Base, ClockBase};
 use crate::error::Error;
-use crate::handle::{new_queue_id, Handle};
+use crate::key::{new_queue_id, TimerKey};
 use crate::node::{Node, State, NIL};
 
 mod expire;
@@ -152,7 +152,7 @@ impl<T> HiresQueue<T> {
     /// Arms a one-shot timer at absolute monotonic `deadline_ns`. A deadline
     /// that is already due fires at the next [`expire`](Self::expire).
     #[inline]
-    pub fn insert(&mut self, deadline_ns: u64, value: T) -> Handle {
+    pub fn insert(&mut self, deadline_ns: u64, value: T) -> TimerKey {
         self.arm(ClockBase::Monotonic, deadline_ns, deadline_ns, 0, value)
     }
 
@@ -160,18 +160,18 @@ impl<T> HiresQueue<T> {
     /// (saturating). Relative timers are monotonic: clock steps never move
     /// them.
     #[inline]
-    pub fn insert_after(&mut self, now_ns: u64, delay_ns: u64, value: T) -> Handle {
+    pub fn insert_after(&mut self, now_ns: u64, delay_ns: u64, value: T) -> TimerKey {
         self.insert(now_ns.saturating_add(delay_ns), value)
     }
 
     /// Arms a one-shot timer at absolute `deadline_ns` on `base`.
     #[inline]
-    pub fn insert_on(&mut self, base: ClockBase, deadline_ns: u64, value: T) -> Handle {
+    pub fn insert_on(&mut self, base: ClockBase, deadline_ns: u64, value: T) -> TimerKey {
         self.arm(base, deadline_ns, deadline_ns, 0, value)
     }
 
     /// Arms a monotonic periodic timer: first expiry `first_ns`, then every
-    /// `period_ns` on that schedule (see [`Fired`](crate::Fired) for re-arming rules).
+    /// `period_ns` on that schedule (see [`Expired`](crate::Expired) for re-arming rules).
     ///
     /// # Errors
     /// [`Error::ZeroPeriod`] if `period_ns == 0`.
@@ -181,7 +181,7 @@ impl<T> HiresQueue<T> {
         first_ns: u64,
         period_ns: u64,
         value: T,
-    ) -> Result<Handle, Error> {
+    ) -> Result<TimerKey, Error> {
         self.insert_periodic_on(ClockBase::Monotonic, first_ns, period_ns, value)
     }
 
@@ -195,7 +195,7 @@ impl<T> HiresQueue<T> {
         first_ns: u64,
         period_ns: u64,
         value: T,
-    ) -> Result<Handle, Error> {
+    ) -> Result<TimerKey, Error> {
         if period_ns == 0 {
             return Err(Error::ZeroPeriod);
         }
@@ -215,7 +215,7 @@ impl<T> HiresQueue<T> {
         earliest_ns: u64,
         latest_ns: u64,
         value: T,
-    ) -> Result<Handle, Error> {
+    ) -> Result<TimerKey, Error> {
         self.insert_range_on(ClockBase::Monotonic, earliest_ns, latest_ns, value)
     }
 
@@ -229,7 +229,7 @@ impl<T> HiresQueue<T> {
         earliest_ns: u64,
         latest_ns: u64,
         value: T,
-    ) -> Result<Handle, Error> {
+    ) -> Result<TimerKey, Error> {
         if earliest_ns > latest_ns {
             return Err(Error::EmptyRange);
         }
@@ -239,15 +239,15 @@ impl<T> HiresQueue<T> {
     /// Cancels a timer and returns its value; `None` if the handle is stale
     /// or foreign (see [`try_cancel`](Self::try_cancel) for which).
     #[inline]
-    pub fn cancel(&mut self, h: Handle) -> Option<T> {
+    pub fn cancel(&mut self, h: TimerKey) -> Option<T> {
         self.try_cancel(h).ok()
     }
 
     /// Cancels a timer and returns its value.
     ///
     /// # Errors
-    /// [`Error::StaleHandle`] or [`Error::ForeignHandle`].
-    pub fn try_cancel(&mut self, h: Handle) -> Result<T, Error> {
+    /// [`Error::StaleKey`] or [`Error::ForeignKey`].
+    pub fn try_cancel(&mut self, h: TimerKey) -> Result<T, Error> {
         let ptr = self.lookup(h)?;
         let slot = self.arena.slot_mut(h.index);
         let base = slot.base;
@@ -270,8 +270,8 @@ impl<T> HiresQueue<T> {
     /// `deadline_ns`. A reset counts as a new insertion for tie-breaking.
     ///
     /// # Errors
-    /// [`Error::StaleHandle`] or [`Error::ForeignHandle`].
-    pub fn reset(&mut self, h: Handle, deadline_ns: u64) -> Result<(), Error> {
+    /// [`Error::StaleKey`] or [`Error::ForeignKey`].
+    pub fn reset(&mut self, h: TimerKey, deadline_ns: u64) -> Result<(), Error> {
         let ptr = self.lookup(h)?;
         // SAFETY: armed node (see `lookup`), read only.
         let slack = unsafe { (*ptr.as_ptr()).hard } - self.arena.slot(h.index).soft;
@@ -282,11 +282,11 @@ impl<T> HiresQueue<T> {
     /// Moves a timer to fire in `earliest_ns..=latest_ns` (its base's time).
     ///
     /// # Errors
-    /// [`Error::EmptyRange`], [`Error::StaleHandle`] or
-    /// [`Error::ForeignHandle`].
+    /// [`Error::EmptyRange`], [`Error::StaleKey`] or
+    /// [`Error::ForeignKey`].
     pub fn reset_range(
         &mut self,
-        h: Handle,
+        h: TimerKey,
         earliest_ns: u64,
         latest_ns: u64,
     ) -> Result<(), Error> {
@@ -299,43 +299,43 @@ impl<T> HiresQueue<T> {
     }
 
     /// `true` if `h` names an armed timer of this queue.
-    pub fn contains(&self, h: Handle) -> bool {
+    pub fn contains(&self, h: TimerKey) -> bool {
         self.lookup(h).is_ok()
     }
 
     /// The timer's value.
-    pub fn get(&self, h: Handle) -> Option<&T> {
+    pub fn get(&self, h: TimerKey) -> Option<&T> {
         self.lookup(h).ok()?;
         self.arena.slot(h.index).value.as_ref()
     }
 
     /// The timer's value, mutably.
-    pub fn get_mut(&mut self, h: Handle) -> Option<&mut T> {
+    pub fn get_mut(&mut self, h: TimerKey) -> Option<&mut T> {
         self.lookup(h).ok()?;
         self.arena.slot_mut(h.index).value.as_mut()
     }
 
     /// The timer's (latest) deadline in its base's time.
-    pub fn deadline(&self, h: Handle) -> Option<u64> {
+    pub fn deadline(&self, h: TimerKey) -> Option<u64> {
         let ptr = self.lookup(h).ok()?;
         // SAFETY: armed node, read only.
         Some(unsafe { (*ptr.as_ptr()).hard })
     }
 
     /// The timer's period, `None` for one-shot timers or bad handles.
-    pub fn period(&self, h: Handle) -> Option<u64> {
+    pub fn period(&self, h: TimerKey) -> Option<u64> {
         self.lookup(h).ok()?;
         let p = self.arena.slot(h.index).period;
         (p != 0).then_some(p)
     }
 
     /// The timer that fires first and its deadline in monotonic time; O(1).
-    pub fn peek(&self) -> Option<(Handle, u64)> {
+    pub fn peek(&self) -> Option<(TimerKey, u64)> {
         let (ptr, at) = self.earliest()?;
         // SAFETY: a base's first node is armed, read only.
         let node = unsafe { &*ptr.as_ptr() };
         Some((
-            Handle {
+            TimerKey {
                 index: node.index,
                 gen: node.gen,
                 queue: self.id,
@@ -401,7 +401,7 @@ impl<T> HiresQueue<T> {
         s
     }
 
-    fn arm(&mut self, base: ClockBase, soft: u64, hard: u64, period: u64, value: T) -> Handle {
+    fn arm(&mut self, base: ClockBase, soft: u64, hard: u64, period: u64, value: T) -> TimerKey {
         let seq = self.next_seq();
         let (index, ptr) = self.arena.alloc();
         let slot = self.arena.slot_mut(index);
@@ -421,7 +421,7 @@ impl<T> HiresQueue<T> {
         // SAFETY: unlinked live node; arena nodes never move.
         unsafe { self.bases[base.index()].insert(ptr) };
         self.len += 1;
-        Handle {
+        TimerKey {
             index,
             gen,
             queue: self.id,
@@ -447,11 +447,11 @@ impl<T> HiresQueue<T> {
 
     /// The armed node `h` names.
     #[inline]
-    fn lookup(&self, h: Handle) -> Result<NonNull<Node>, Error> {
+    fn lookup(&self, h: TimerKey) -> Result<NonNull<Node>, Error> {
         if h.queue != self.id {
-            return Err(Error::ForeignHandle);
+            return Err(Error::ForeignKey);
         }
-        let ptr = self.arena.node(h.index).ok_or(Error::StaleHandle)?;
+        let ptr = self.arena.node(h.index).ok_or(Error::StaleKey)?;
         // SAFETY: `ptr` is inside a live chunk; read only.
         let node = unsafe { &*ptr.as_ptr() };
         // Armed <=> linked into a tree (firing, pending and free nodes are
@@ -459,7 +459,7 @@ impl<T> HiresQueue<T> {
         if node.gen == h.gen && node.link.is_linked() {
             Ok(ptr)
         } else {
-            Err(Error::StaleHandle)
+            Err(Error::StaleKey)
         }
     }
 }

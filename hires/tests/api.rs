@@ -4,13 +4,13 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use hrwheel_hires::{ClockBase, Error, Fired, Handle, HiresQueue};
+use hrwheel_hires::{ClockBase, Error, Expired, HiresQueue, TimerKey};
 
 /// Expires at `now` and returns `(value, deadline, overruns)` of each
 /// expiry, taking one-shot values and leaving periodic timers armed.
 fn drain<T: Copy>(q: &mut HiresQueue<T>, now: u64) -> Vec<(T, u64, u64)> {
     let mut out = Vec::new();
-    let n = q.expire(now, |f: Fired<'_, T>| {
+    let n = q.expire(now, |f: Expired<'_, T>| {
         out.push((*f.value(), f.deadline(), f.overruns()));
     });
     assert_eq!(n, out.len());
@@ -79,8 +79,8 @@ fn cancel_returns_value_and_makes_handle_stale() {
     assert_eq!(q.deadline(b), Some(20));
     assert_eq!(q.cancel(a), Some("a"));
     assert_eq!(q.cancel(a), None);
-    assert_eq!(q.try_cancel(a), Err(Error::StaleHandle));
-    assert_eq!(q.reset(a, 5), Err(Error::StaleHandle));
+    assert_eq!(q.try_cancel(a), Err(Error::StaleKey));
+    assert_eq!(q.reset(a, 5), Err(Error::StaleKey));
     assert_eq!(q.get(a), None);
     assert!(!q.contains(a));
     assert!(q.contains(b));
@@ -98,14 +98,14 @@ fn stale_handle_never_reaches_the_timer_reusing_its_slot() {
     let new = q.insert(20, 2u32); // reuses the slot
     assert_ne!(old, new);
     assert_eq!(q.cancel(old), None);
-    assert_eq!(q.reset(old, 1), Err(Error::StaleHandle));
+    assert_eq!(q.reset(old, 1), Err(Error::StaleKey));
     assert_eq!(q.get(old), None);
     assert_eq!(q.deadline(new), Some(20));
     // also after expiry
     drain(&mut q, 20);
     let newer = q.insert(30, 3u32);
     assert_eq!(q.get(new), None);
-    assert_eq!(q.try_cancel(new), Err(Error::StaleHandle));
+    assert_eq!(q.try_cancel(new), Err(Error::StaleKey));
     assert_eq!(q.get(newer), Some(&3));
 }
 
@@ -115,8 +115,8 @@ fn foreign_handle_is_an_error() {
     let mut q2 = HiresQueue::new();
     let h1 = q1.insert(10, 'a');
     let h2 = q2.insert(10, 'b'); // same index and generation, other queue
-    assert_eq!(q2.try_cancel(h1), Err(Error::ForeignHandle));
-    assert_eq!(q2.reset(h1, 3), Err(Error::ForeignHandle));
+    assert_eq!(q2.try_cancel(h1), Err(Error::ForeignKey));
+    assert_eq!(q2.reset(h1, 3), Err(Error::ForeignKey));
     assert_eq!(q2.get(h1), None);
     assert!(!q2.contains(h1));
     assert_eq!(q2.deadline(h2), Some(10));
@@ -138,8 +138,8 @@ fn bad_input_is_a_typed_error() {
     assert!(q.insert_range(5, 5, ()).is_ok());
     assert_eq!(q.len(), 2);
     for e in [
-        Error::StaleHandle,
-        Error::ForeignHandle,
+        Error::StaleKey,
+        Error::ForeignKey,
         Error::ZeroPeriod,
         Error::EmptyRange,
     ] {
@@ -209,7 +209,7 @@ fn periodic_at_u64_max_ends_instead_of_overflowing() {
     assert_eq!(n, 1);
     assert_eq!(next, [None]);
     assert!(q.is_empty());
-    assert_eq!(q.try_cancel(h), Err(Error::StaleHandle));
+    assert_eq!(q.try_cancel(h), Err(Error::StaleKey));
 
     // a period that lands exactly on u64::MAX is still representable
     let h = q.insert_periodic(0, u64::MAX, 8u8).unwrap();
@@ -379,7 +379,7 @@ fn range_timer_fires_within_range_and_batches() {
     // the exact timer at 150 fires, and the range timer is batched with it
     let got = drain(&mut q, 150);
     assert_eq!(values(&got), ['e', 'r']);
-    assert_eq!(got[1].1, 200, "Fired::deadline is the hard (latest) end");
+    assert_eq!(got[1].1, 200, "Expired::deadline is the hard (latest) end");
     assert!(!q.contains(r));
 
     // alone, it fires at its latest if nobody expires earlier
@@ -518,7 +518,7 @@ fn panicking_callback_leaves_the_queue_consistent() {
     }));
     assert!(r.is_err());
     assert!(!q.contains(a));
-    assert_eq!(q.try_cancel(b), Err(Error::StaleHandle));
+    assert_eq!(q.try_cancel(b), Err(Error::StaleKey));
     assert!(q.contains(c));
     assert_eq!(q.len(), 1);
     assert_eq!(values(&drain(&mut q, 30)), [3]);
@@ -530,7 +530,7 @@ fn panicking_callback_leaves_the_queue_consistent() {
 fn many_timers_across_chunks() {
     let n: u64 = if cfg!(miri) { 600 } else { 20_000 };
     let mut q = HiresQueue::with_capacity(10);
-    let mut hs: Vec<Handle> = (0..n).map(|i| q.insert((i * 7919) % n, i)).collect();
+    let mut hs: Vec<TimerKey> = (0..n).map(|i| q.insert((i * 7919) % n, i)).collect();
     assert!(q.capacity() >= n as usize);
     // cancel every third
     for h in hs.iter().step_by(3) {

@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use hrwheel_hires::{ClockBase, Error, Handle, HiresQueue};
+use hrwheel_hires::{ClockBase, Error, HiresQueue, TimerKey};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -216,7 +216,7 @@ struct Actual {
 fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut q: HiresQueue<u32> = HiresQueue::new();
     let mut m = Model::default();
-    let mut handles: Vec<(Handle, u32)> = Vec::new();
+    let mut handles: Vec<(TimerKey, u32)> = Vec::new();
     let mut next_id = 0u32;
     let mut now = 0u64;
     let base_of = |rt: bool| {
@@ -311,7 +311,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         t.seq = seq;
                         prop_assert_eq!(q.reset(h, at), Ok(()));
                     }
-                    None => prop_assert_eq!(q.reset(h, at), Err(Error::StaleHandle)),
+                    None => prop_assert_eq!(q.reset(h, at), Err(Error::StaleKey)),
                 }
             }
             Op::Expire(_, act) | Op::ExpireNearMax(_, act) => {

@@ -10,7 +10,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use hrwheel_hires::{ClockBase, Handle, HiresQueue};
+use hrwheel_hires::{ClockBase, HiresQueue, TimerKey};
 
 struct Counting;
 
@@ -78,10 +78,10 @@ fn steady_state_does_not_allocate() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut q: HiresQueue<u64> = HiresQueue::new();
     // Handles live in a preallocated array; slots are refilled in place.
-    let mut handles: Vec<Option<Handle>> = vec![None; LIVE];
+    let mut handles: Vec<Option<TimerKey>> = vec![None; LIVE];
     let mut now = 0u64;
 
-    let arm = |q: &mut HiresQueue<u64>, rng: &mut Rng, now: u64, v: u64| -> Handle {
+    let arm = |q: &mut HiresQueue<u64>, rng: &mut Rng, now: u64, v: u64| -> TimerKey {
         let at = now + 1 + rng.below(SPREAD);
         match rng.below(5) {
             0 => q.insert(at, v),

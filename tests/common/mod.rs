@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use hrwheel::{Backend, ClockSource, PoolParams, Sharing, TimeoutPool, TimeoutQueue, TimerPool};
 
-pub const BACKENDS: [Backend; 2] = [Backend::Wheel, Backend::HighRes];
+pub const BACKENDS: [Backend; 2] = [Backend::Wheel, Backend::Hires];
 
 /// A pool on a fresh mock clock: `res` ns ticks, timeouts
 /// `min_ticks..=max_ticks`, `n` timers.
@@ -50,13 +50,13 @@ macro_rules! for_all_pools {
             $(#[test] fn $name() { super::$name::<hrwheel::Shared>(hrwheel::Backend::Wheel) })*
         }
         mod shared_highres {
-            $(#[test] fn $name() { super::$name::<hrwheel::Shared>(hrwheel::Backend::HighRes) })*
+            $(#[test] fn $name() { super::$name::<hrwheel::Shared>(hrwheel::Backend::Hires) })*
         }
         mod local_wheel {
             $(#[test] fn $name() { super::$name::<hrwheel::Local>(hrwheel::Backend::Wheel) })*
         }
         mod local_highres {
-            $(#[test] fn $name() { super::$name::<hrwheel::Local>(hrwheel::Backend::HighRes) })*
+            $(#[test] fn $name() { super::$name::<hrwheel::Local>(hrwheel::Backend::Hires) })*
         }
     };
 }

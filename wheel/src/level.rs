@@ -34,7 +34,7 @@ pub const LEVELS: usize = 11;
 
 /// Lists per slot ("ways"). The `k`-th timer filed in a slot since it was
 /// last empty goes into way `k % WAYS`, so a slot is `WAYS` independent
-/// chains that [`Wheel::advance`](crate::Wheel::advance) walks round-robin
+/// chains that [`Wheel::expire`](crate::Wheel::expire) walks round-robin
 /// from way 0: up to `WAYS` cache misses in flight instead of one pointer
 /// chase, and (if none was unlinked meanwhile) exactly in filing order, as
 /// a single list would be, so the timers due at one tick rarely need

@@ -4,8 +4,8 @@
 //!
 //! Time is a `u64` tick count; the wheel has a current tick, [`Wheel::now`].
 //! A timer never fires before its deadline: it fires on the first
-//! [`Wheel::advance`] whose target is `>=` its deadline. A timer armed with a
-//! deadline `<= now()` is not an error: it fires on the next `advance` (with
+//! [`Wheel::expire`] whose target is `>=` its deadline. A timer armed with a
+//! deadline `<= now()` is not an error: it fires on the next `expire` (with
 //! any target), before the timers that are due later.
 //!
 //! # Storage
@@ -15,7 +15,7 @@
 //! level, or the *due list* of timers whose deadline has come (armed with a
 //! past deadline, or taken from the slot being processed) and that await
 //! delivery. `insert`, `cancel` and `reset` are O(1) and allocate nothing
-//! once the slab has grown (see [`Wheel::with_capacity`]); `advance` never
+//! once the slab has grown (see [`Wheel::with_capacity`]); `expire` never
 //! allocates.
 //!
 //! Each slot is 8 lists ("ways"): the `k`-th timer filed in a slot since it
@@ -66,7 +66,7 @@
 //!
 //! # Lazy cascading
 //!
-//! `advance(to)` repeatedly takes the next non-empty slot; if it starts after
+//! `expire(to)` repeatedly takes the next non-empty slot; if it starts after
 //! `to` it stops, otherwise time jumps to the slot's start and the slot is
 //! detached whole and emptied: each timer whose deadline has come fires, every other one is
 //! *moved* (re-filed relative to the new `now`, which puts it in a finer

@@ -1,5 +1,5 @@
 //! Software prefetch of a slab entry by index, for the slot walk in
-//! [`Wheel::advance`](crate::Wheel::advance).
+//! [`Wheel::expire`](crate::Wheel::expire).
 //!
 //! A slot's timers are scattered over the slab, so walking a slot list is a
 //! chain of dependent cache misses (a slot of level 2 holds ~4,000 timers

@@ -18,13 +18,13 @@ pub struct Stats {
     pub cancels: u64,
     /// Successful `reset` calls.
     pub resets: u64,
-    /// Timers delivered by `advance`.
+    /// Timers delivered by `expire`.
     pub expiries: u64,
     /// Total moves of pending timers between slots (cascades and re-filings).
     pub cascade_moves: u64,
     /// The largest number of moves any single arming of a timer has taken.
     pub max_moves_per_timer: u64,
-    /// Non-empty slots processed by `advance` (the loop count of `advance`;
+    /// Non-empty slots processed by `expire` (the loop count of `expire`;
     /// empty slots are skipped through the bitmaps and never counted).
     pub slots_visited: u64,
 }

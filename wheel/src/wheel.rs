@@ -1,4 +1,4 @@
-//! [`Wheel`]: the timer operations, filing, and the `advance` loop.
+//! [`Wheel`]: the timer operations, filing, and the `expire` loop.
 
 use crate::entry::{Entry, DUE, NIL};
 use crate::key::{next_wheel_id, Error, TimerKey};
@@ -13,7 +13,7 @@ use std::num::NonZeroU32;
 /// place before giving up and flagging the list for sorting.
 const DUE_SCAN: usize = 16;
 
-/// A timer delivered by [`Wheel::advance`].
+/// A timer delivered by [`Wheel::expire`].
 #[derive(Debug)]
 pub struct Expired<T> {
     /// The key the timer had (now stale).
@@ -39,7 +39,7 @@ pub struct Expired<T> {
 /// assert_eq!(wheel.cancel(b), None); // stale key
 ///
 /// let mut fired = Vec::new();
-/// wheel.advance(1_000, |e| fired.push((e.deadline, e.value)));
+/// wheel.expire(1_000, |e| fired.push((e.deadline, e.value)));
 /// assert_eq!(fired, [(10, "a"), (100, "c")]);
 /// assert_eq!(wheel.now(), 1_000);
 /// assert!(wheel.get(a).is_none());
@@ -128,8 +128,8 @@ impl<T> Wheel<T> {
         self.stats
     }
 
-    /// Arms an exact timer: it fires on the first `advance` whose target is
-    /// `>= deadline`. A `deadline <= now()` fires on the next `advance`.
+    /// Arms an exact timer: it fires on the first `expire` whose target is
+    /// `>= deadline`. A `deadline <= now()` fires on the next `expire`.
     ///
     /// # Panics
     /// If `u32::MAX - 1` timers are already pending (keys index by `u32`).
@@ -237,7 +237,7 @@ impl<T> Wheel<T> {
         Some(self.slab[idx as usize].deadline)
     }
 
-    /// A tick at which to call [`advance`](Self::advance) next, in O(1) from
+    /// A tick at which to call [`expire`](Self::expire) next, in O(1) from
     /// the bitmaps (no list is walked); `None` iff no timer is pending.
     ///
     /// Never later than the tick at which the earliest pending timer is due
@@ -274,9 +274,9 @@ impl<T> Wheel<T> {
     /// 2^40 ticks over a few timers costs O(levels × timers).
     ///
     /// If `f` panics, the timer being delivered is gone, the others are
-    /// still pending (those already due are delivered by the next `advance`)
+    /// still pending (those already due are delivered by the next `expire`)
     /// and the wheel is consistent, with `now()` at the tick being processed.
-    pub fn advance(&mut self, to: u64, mut f: impl FnMut(Expired<T>)) -> usize {
+    pub fn expire(&mut self, to: u64, mut f: impl FnMut(Expired<T>)) -> usize {
         let to = to.max(self.now);
         let mut fired = self.fire_due(&mut f);
         while self.nonempty != 0 {

@@ -6,7 +6,7 @@ use hrwheel_wheel::{Error, Stats, TimerKey, Wheel, LEVELS};
 /// Advances to `to`, checks the invariants, returns `(deadline, value)` fired.
 fn adv<T>(w: &mut Wheel<T>, to: u64) -> Vec<(u64, T)> {
     let mut out = Vec::new();
-    w.advance(to, |e| out.push((e.deadline, e.value)));
+    w.expire(to, |e| out.push((e.deadline, e.value)));
     w.check_invariants().unwrap();
     assert_eq!(w.now(), to.max(w.now()));
     out
@@ -72,7 +72,7 @@ fn stepwise_advance_across_boundaries_never_fires_early() {
     let mut fired = Vec::new();
     while !w.is_empty() {
         t += 1 + (t / 3);
-        w.advance(t, |e| {
+        w.expire(t, |e| {
             assert!(e.deadline <= t);
             assert_eq!(e.deadline, e.value);
             fired.push(e.deadline);
@@ -260,7 +260,7 @@ fn keys_survive_reset_and_fired_keys_match() {
     let k = w.insert(10, 'k');
     w.reset(k, 99).unwrap();
     let mut got: Vec<TimerKey> = Vec::new();
-    w.advance(100, |e| got.push(e.key));
+    w.expire(100, |e| got.push(e.key));
     assert_eq!(got, vec![k]);
 }
 
@@ -473,7 +473,7 @@ fn a_window_of_64_ticks_never_cascades_into_level_0() {
     let mut t = 0;
     while let Some(n) = w.next_deadline() {
         t = n;
-        w.advance(t, |e| assert!(e.deadline <= t && t <= e.deadline + 64));
+        w.expire(t, |e| assert!(e.deadline <= t && t <= e.deadline + 64));
     }
     assert!(t > 0);
     assert_eq!(w.stats().cascade_moves, 0);

@@ -264,7 +264,7 @@ fn advance(
 ) -> Result<(), TestCaseError> {
     let to = to.max(m.now);
     let mut fired: Vec<(TimerKey, u64, usize)> = Vec::new();
-    let n = w.advance(to, |e| fired.push((e.key, e.deadline, e.value)));
+    let n = w.expire(to, |e| fired.push((e.key, e.deadline, e.value)));
     prop_assert_eq!(n, fired.len());
     // Exact timers: exactly the model's, in the model's order.
     let want: Vec<usize> = m

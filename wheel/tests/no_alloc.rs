@@ -1,5 +1,5 @@
 //! Proves that, once the slab has grown, `insert`, `insert_with_slack`,
-//! `cancel`, `reset`, `get`, `next_deadline` and `advance` allocate nothing:
+//! `cancel`, `reset`, `get`, `next_deadline` and `expire` allocate nothing:
 //! a counting global allocator (counting only this thread's allocations, so
 //! the test harness does not disturb it) must see zero allocations during a
 //! steady-state churn of timers at every level.
@@ -113,7 +113,7 @@ fn steady_state_operations_do_not_allocate() {
             rnd() % 200
         };
         fired.clear();
-        fired_total += w.advance(now + step, |e| fired.push(e.value));
+        fired_total += w.expire(now + step, |e| fired.push(e.value));
         for &slot in fired.iter() {
             keys[slot as usize] = w.insert(w.now() + 1 + rnd() % (1 << 20), slot);
         }

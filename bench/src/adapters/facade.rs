@@ -3,7 +3,7 @@
 //! the variants of `benches/w1_facade.rs`: what the API layer costs over the
 //! bare engines.
 //!
-//! One `Timer` per workload id is allocated up front (`user_ctx = id`).
+//! One `TimerKey` per workload id is allocated up front (`user_ctx = id`).
 //! Insert = `set_abs(timer, tick, Some(event))`; reset =
 //! `set_abs(timer, tick, None)` (keeps the event); an expiry is the pool
 //! delivering the event to a `TimeoutQueue`, popped in `advance`. The pool
@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use hrwheel::{
-    Backend, ClockSource, Local, PoolParams, Sharing, Timeout, TimeoutPool, TimeoutQueue, Timer,
+    Backend, ClockSource, Local, PoolParams, Sharing, Timeout, TimeoutPool, TimeoutQueue, TimerKey,
     TimerPool,
 };
 
@@ -30,7 +30,7 @@ pub struct FacadeAdapter<S: Sharing = Local> {
     mock: Arc<quanta::Mock>,
     queue: TimeoutQueue,
     events: TimeoutPool,
-    timers: Vec<Timer>,
+    timers: Vec<TimerKey>,
     spare: Vec<Timeout>,
     armed: usize,
     now: u64,
@@ -89,7 +89,7 @@ impl<S: Sharing> FacadeAdapter<S> {
 }
 
 impl<S: Sharing> TimerQueue for FacadeAdapter<S> {
-    type Key = Timer;
+    type Key = TimerKey;
 
     fn name(&self) -> &'static str {
         self.name
@@ -98,7 +98,7 @@ impl<S: Sharing> TimerQueue for FacadeAdapter<S> {
     /// # Panics
     /// If `id` is outside the pool or the pool rejects the deadline (a
     /// harness bug: pools are sized for the workload).
-    fn insert(&mut self, deadline: u64, id: u64) -> Timer {
+    fn insert(&mut self, deadline: u64, id: u64) -> TimerKey {
         let t = self.timers[id as usize];
         let ev = match self.spare.pop() {
             Some(ev) => ev,
@@ -114,7 +114,7 @@ impl<S: Sharing> TimerQueue for FacadeAdapter<S> {
         t
     }
 
-    fn cancel(&mut self, key: Timer) -> bool {
+    fn cancel(&mut self, key: TimerKey) -> bool {
         match self.pool.cancel(key) {
             Ok(ev) => {
                 self.spare.push(ev);
@@ -125,7 +125,7 @@ impl<S: Sharing> TimerQueue for FacadeAdapter<S> {
         }
     }
 
-    fn reset(&mut self, key: Timer, deadline: u64) -> Option<Timer> {
+    fn reset(&mut self, key: TimerKey, deadline: u64) -> Option<TimerKey> {
         self.pool.set_abs(key, deadline, None).ok().map(|_| key)
     }
 

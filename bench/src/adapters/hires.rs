@@ -6,7 +6,7 @@
 //! is armed once with `insert_periodic` and the queue forwards it itself
 //! (drift-free, `hrtimer_forward` style) inside `expire`.
 
-use hrwheel_hires::{Handle, HiresQueue};
+use hrwheel_hires::{HiresQueue, TimerKey};
 
 use crate::check::{CheckError, Checker, Digest};
 use crate::queue::TimerQueue;
@@ -28,21 +28,21 @@ impl HiresAdapter {
 }
 
 impl TimerQueue for HiresAdapter {
-    type Key = Handle;
+    type Key = TimerKey;
 
     fn name(&self) -> &'static str {
         "hrwheel HiresQueue"
     }
 
-    fn insert(&mut self, deadline: u64, id: u64) -> Handle {
+    fn insert(&mut self, deadline: u64, id: u64) -> TimerKey {
         self.q.insert(deadline, id)
     }
 
-    fn cancel(&mut self, key: Handle) -> bool {
+    fn cancel(&mut self, key: TimerKey) -> bool {
         self.q.cancel(key).is_some()
     }
 
-    fn reset(&mut self, key: Handle, deadline: u64) -> Option<Handle> {
+    fn reset(&mut self, key: TimerKey, deadline: u64) -> Option<TimerKey> {
         self.q.reset(key, deadline).ok().map(|()| key)
     }
 

@@ -52,7 +52,7 @@ impl TimerQueue for WheelAdapter {
     }
 
     fn advance(&mut self, to: u64, out: &mut Vec<(u64, u64)>) {
-        self.w.advance(to, |e| out.push((e.deadline, e.value)));
+        self.w.expire(to, |e| out.push((e.deadline, e.value)));
     }
 
     fn next_deadline(&mut self) -> Option<u64> {
@@ -108,7 +108,7 @@ impl TimerQueue for CoarseWheelAdapter {
     }
 
     fn advance(&mut self, to: u64, out: &mut Vec<(u64, u64)>) {
-        self.w.advance(to / self.granule, |e| out.push(e.value));
+        self.w.expire(to / self.granule, |e| out.push(e.value));
     }
 
     fn next_deadline(&mut self) -> Option<u64> {

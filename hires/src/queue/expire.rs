@@ -6,15 +6,15 @@
 //! the one with the earlier deadline in monotonic time fires first (exact
 //! `i128` conversion, ties by the queue-wide insertion seq). The timer is
 //! unlinked, the callback runs, and then the timer is freed or re-armed
-//! (see [`Fired`]); a timer re-armed at an already-due time is kept on a
+//! (see [`Expired`]); a timer re-armed at an already-due time is kept on a
 //! FIFO and linked after the pass, so one `expire` call always ends.
 
 use core::ptr::NonNull;
 
 use super::HiresQueue;
 use crate::base::{clamp, ClockBase};
-use crate::fired::{Action, Fired};
-use crate::handle::Handle;
+use crate::expired::{Action, Expired};
+use crate::key::TimerKey;
 use crate::node::{Node, State, NIL};
 use crate::periodic::{forward, overruns};
 
@@ -22,7 +22,7 @@ impl<T> HiresQueue<T> {
     /// Fires every timer due at monotonic time `now_ns` — exact timers with
     /// deadline `<= now`, range timers with `earliest <= now` (see the
     /// module docs), realtime timers against `now_ns + offset` — in
-    /// deadline order, calling `f` once per expiry with a [`Fired`] view.
+    /// deadline order, calling `f` once per expiry with a [`Expired`] view.
     /// Periodic timers are re-armed after their callback unless it stops
     /// them. Returns the number of callbacks made.
     ///
@@ -32,7 +32,7 @@ impl<T> HiresQueue<T> {
     /// queue stays consistent.
     pub fn expire<F>(&mut self, now_ns: u64, mut f: F) -> usize
     where
-        F: FnMut(Fired<'_, T>),
+        F: FnMut(Expired<'_, T>),
     {
         let now_rt = ClockBase::Realtime.now(now_ns, self.offset);
         let mut fired = 0;
@@ -61,7 +61,7 @@ impl<T> HiresQueue<T> {
                 let n = &*ptr.as_ptr();
                 (n.index, n.gen, n.hard)
             };
-            let handle = Handle {
+            let handle = TimerKey {
                 index,
                 gen,
                 queue: self.id,
@@ -70,7 +70,7 @@ impl<T> HiresQueue<T> {
             let slot = self.arena.slot_mut(index);
             slot.state = State::Firing;
             let overruns = overruns(slot.soft, slot.period, base_now);
-            f(Fired {
+            f(Expired {
                 slot,
                 action: &mut action,
                 deadline: hard,

@@ -3,7 +3,7 @@
 //! A handle is 12 bytes and `Copy`. The generation makes a handle to an
 //! expired or cancelled timer stale (never another timer that reused the
 //! slot); the queue id makes a handle from another queue an error
-//! ([`Error::ForeignHandle`](crate::Error::ForeignHandle)) instead of a
+//! ([`Error::ForeignKey`](crate::Error::ForeignKey)) instead of a
 //! silent hit on an unrelated timer. Queue ids come from a process-wide
 //! counter and wrap after 2^32 queues.
 
@@ -11,7 +11,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 /// Names one armed timer of one [`HiresQueue`](crate::HiresQueue).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Handle {
+pub struct TimerKey {
     pub(crate) index: u32,
     pub(crate) gen: u32,
     pub(crate) queue: u32,

@@ -8,10 +8,10 @@
 //! | during the callback      | one-shot                 | periodic                        |
 //! |--------------------------|--------------------------|---------------------------------|
 //! | nothing                  | ends, value dropped      | re-armed at the next period     |
-//! | [`take`](Fired::take)    | ends, value returned     | ends, value returned            |
-//! | [`stop`](Fired::stop)    | ends, value dropped      | ends, value dropped             |
-//! | [`rearm_at`](Fired::rearm_at) | re-armed at that time | re-armed there, schedule continues from it |
-//! | [`set_period`](Fired::set_period) | becomes periodic | new period from the old schedule |
+//! | [`take`](Expired::take)    | ends, value returned     | ends, value returned            |
+//! | [`stop`](Expired::stop)    | ends, value dropped      | ends, value dropped             |
+//! | [`rearm_at`](Expired::rearm_at) | re-armed at that time | re-armed there, schedule continues from it |
+//! | [`set_period`](Expired::set_period) | becomes periodic | new period from the old schedule |
 //!
 //! `stop` and `rearm_at` override each other (the last call wins);
 //! `set_period` only changes the period. A timer re-armed at a time that is
@@ -21,7 +21,7 @@
 
 use crate::base::ClockBase;
 use crate::error::Error;
-use crate::handle::Handle;
+use crate::key::TimerKey;
 use crate::node::Slot;
 use crate::periodic::forward;
 
@@ -38,22 +38,22 @@ pub(crate) enum Action {
 
 /// One expiry, given by value to the [`expire`](crate::HiresQueue::expire)
 /// callback. After the callback returns: a one-shot ends (its value dropped
-/// unless [taken](Fired::take)), a periodic timer is re-armed at its next
-/// period; [`stop`](Fired::stop), [`rearm_at`](Fired::rearm_at) and
-/// [`set_period`](Fired::set_period) change that.
-pub struct Fired<'a, T> {
+/// unless [taken](Expired::take)), a periodic timer is re-armed at its next
+/// period; [`stop`](Expired::stop), [`rearm_at`](Expired::rearm_at) and
+/// [`set_period`](Expired::set_period) change that.
+pub struct Expired<'a, T> {
     pub(crate) slot: &'a mut Slot<T>,
     pub(crate) action: &'a mut Action,
     pub(crate) deadline: u64,
-    pub(crate) handle: Handle,
+    pub(crate) handle: TimerKey,
     pub(crate) now: u64,
     pub(crate) overruns: u64,
 }
 
-impl<'a, T> Fired<'a, T> {
+impl<'a, T> Expired<'a, T> {
     /// The timer's handle (still valid if the timer is re-armed).
     #[inline]
-    pub fn handle(&self) -> Handle {
+    pub fn handle(&self) -> TimerKey {
         self.handle
     }
 
@@ -117,8 +117,8 @@ impl<'a, T> Fired<'a, T> {
     pub fn value(&self) -> &T {
         match &self.slot.value {
             Some(v) => v,
-            // A `Fired` is only built for a node holding a value, and `take`
-            // consumes the `Fired`.
+            // A `Expired` is only built for a node holding a value, and `take`
+            // consumes the `Expired`.
             None => unreachable!("fired timer without a value"),
         }
     }
@@ -181,9 +181,9 @@ impl<'a, T> Fired<'a, T> {
     }
 }
 
-impl<T: core::fmt::Debug> core::fmt::Debug for Fired<'_, T> {
+impl<T: core::fmt::Debug> core::fmt::Debug for Expired<'_, T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Fired")
+        f.debug_struct("Expired")
             .field("handle", &self.handle)
             .field("base", &self.slot.base)
             .field("deadline", &self.deadline)
