@@ -93,7 +93,7 @@ impl<T> Wheel<T> {
                 return Err(format!("level bitmap wrong at level {l}"));
             }
         }
-        if seen != self.slab.len() {
+        if seen + self.idle != self.slab.len() {
             return Err(format!(
                 "{} entries linked, {} pending",
                 seen,

@@ -9,8 +9,12 @@ pub(crate) const NIL: u32 = u32::MAX;
 /// when it was armed).
 pub(crate) const DUE: u8 = u8::MAX;
 
-/// A pending timer. Lives in the wheel's `Slab`, linked into exactly one list:
-/// a slot of some level, or the due list.
+/// `Entry::level` value of an *idle* timer: allocated (its key is valid) but
+/// not armed, linked into no list (see [`Wheel::insert_idle`](crate::Wheel::insert_idle)).
+pub(crate) const IDLE: u8 = u8::MAX - 1;
+
+/// A timer. Lives in the wheel's `Slab`; an armed timer is linked into exactly
+/// one list (a slot of some level, or the due list), an idle one into none.
 pub(crate) struct Entry<T> {
     pub(crate) value: T,
     /// The deadline the caller asked for: never fired before it.
@@ -26,7 +30,7 @@ pub(crate) struct Entry<T> {
     /// Slab-slot generation this timer was inserted with (its key's).
     /// Non-zero, which gives `slab`'s entry enum a niche for its tag.
     pub(crate) gen: NonZeroU32,
-    /// Level of the slot it is filed in, or [`DUE`].
+    /// Level of the slot it is filed in, [`DUE`] or [`IDLE`].
     pub(crate) level: u8,
     /// Slot within `level` (unused for [`DUE`]).
     pub(crate) slot: u8,

@@ -1,6 +1,6 @@
 //! [`Wheel`]: the timer operations, filing, and the `expire` loop.
 
-use crate::entry::{Entry, DUE, NIL};
+use crate::entry::{Entry, DUE, IDLE, NIL};
 use crate::key::{next_wheel_id, Error, TimerKey};
 use crate::level::{fire_key, level_for, slot_for, slot_start, Level, LEVELS};
 use crate::list::List;
@@ -64,6 +64,8 @@ pub struct Wheel<T> {
     pub(crate) due_min: u64,
     pub(crate) now: u64,
     pub(crate) seq: u64,
+    /// Idle timers (in the slab, linked nowhere).
+    pub(crate) idle: usize,
     pub(crate) id: u32,
     pub(crate) stats: Stats,
 }
@@ -103,6 +105,7 @@ impl<T> Wheel<T> {
             due_min: u64::MAX,
             now: 0,
             seq: 0,
+            idle: 0,
             id: next_wheel_id(),
             stats: Stats::default(),
         }
@@ -113,14 +116,14 @@ impl<T> Wheel<T> {
         self.now
     }
 
-    /// Number of pending timers.
+    /// Number of armed timers (idle ones are not counted).
     pub fn len(&self) -> usize {
-        self.slab.len()
+        self.slab.len() - self.idle
     }
 
-    /// True if no timer is pending.
+    /// True if no timer is armed.
     pub fn is_empty(&self) -> bool {
-        self.slab.is_empty()
+        self.len() == 0
     }
 
     /// Counters since creation.
@@ -145,6 +148,99 @@ impl<T> Wheel<T> {
     /// # Panics
     /// If `u32::MAX - 1` timers are already pending (keys index by `u32`).
     pub fn insert_with_slack(&mut self, deadline: u64, slack: u64, value: T) -> TimerKey {
+        let key = self.alloc(deadline, slack, value);
+        self.link(key.index);
+        self.stats.inserts += 1;
+        key
+    }
+
+    /// Adds an *idle* timer: it holds `value` and its key is valid, but it is
+    /// not armed and never fires until [`arm`](Self::arm)ed. A timer that
+    /// lives longer than one arming (Linux's `timer_list`, an ODP timer)
+    /// keeps one key and one slab entry for its whole life this way: `arm`,
+    /// [`disarm`](Self::disarm) and [`expire_in_place`](Self::expire_in_place)
+    /// leave the key valid; only [`cancel`](Self::cancel) removes it.
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// let k = wheel.insert_idle("rto");
+    /// assert!(wheel.is_empty() && wheel.deadline(k).is_none());
+    /// wheel.arm(k, 5)?;
+    /// assert_eq!(wheel.deadline(k), Some(5));
+    /// # Ok::<(), hrwheel_wheel::Error>(())
+    /// ```
+    ///
+    /// # Panics
+    /// If `u32::MAX - 1` timers are already in the wheel (keys index by `u32`).
+    pub fn insert_idle(&mut self, value: T) -> TimerKey {
+        let key = self.alloc(0, 0, value);
+        self.slab[key.index as usize].level = IDLE;
+        self.idle += 1;
+        key
+    }
+
+    /// Arms a timer at `deadline`: an idle one starts (keeping its slack, 0
+    /// unless it was inserted with some), an armed one is
+    /// [`reset`](Self::reset). O(1).
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// let k = wheel.insert_idle(7);
+    /// wheel.arm(k, 3)?;
+    /// let mut fired = vec![];
+    /// wheel.expire_in_place(10, |key, deadline, v| fired.push((key, deadline, *v)));
+    /// assert_eq!(fired, [(k, 3, 7)]);
+    /// wheel.arm(k, 12)?; // the same key, armed again
+    /// # Ok::<(), hrwheel_wheel::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::StaleKey`] or [`Error::ForeignKey`].
+    pub fn arm(&mut self, key: TimerKey, deadline: u64) -> Result<(), Error> {
+        let idx = self.check(key)?;
+        if self.slab[idx as usize].level != IDLE {
+            return self.reset(key, deadline);
+        }
+        self.seq += 1;
+        let e = &mut self.slab[idx as usize];
+        e.seq = self.seq;
+        e.moves = 0;
+        e.deadline = deadline;
+        self.idle -= 1;
+        self.link(idx);
+        self.stats.inserts += 1;
+        Ok(())
+    }
+
+    /// Stops an armed timer without removing it: it becomes idle, keeping
+    /// its key and value. Returns whether it was armed. O(1).
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// let k = wheel.insert(5, ());
+    /// assert_eq!(wheel.disarm(k), Ok(true));
+    /// assert_eq!(wheel.disarm(k), Ok(false));
+    /// assert_eq!(wheel.expire(10, |_| unreachable!()), 0);
+    /// # Ok::<(), hrwheel_wheel::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::StaleKey`] or [`Error::ForeignKey`].
+    pub fn disarm(&mut self, key: TimerKey) -> Result<bool, Error> {
+        let idx = self.check(key)?;
+        if self.slab[idx as usize].level == IDLE {
+            return Ok(false);
+        }
+        self.unlink(idx);
+        self.slab[idx as usize].level = IDLE;
+        self.idle += 1;
+        self.stats.cancels += 1;
+        Ok(true)
+    }
+
+    /// Takes a slab entry for a new, unlinked timer and returns its key.
+    #[inline]
+    fn alloc(&mut self, deadline: u64, slack: u64, value: T) -> TimerKey {
         let idx = self.slab.vacant_key();
         assert!(
             idx < NIL as usize,
@@ -169,8 +265,6 @@ impl<T> Wheel<T> {
             moves: 0,
             way: 0,
         });
-        self.arm(idx as u32);
-        self.stats.inserts += 1;
         TimerKey {
             index: idx as u32,
             gen: gen.get(),
@@ -178,12 +272,16 @@ impl<T> Wheel<T> {
         }
     }
 
-    /// Removes a pending timer and returns its value; `None` if the key is
-    /// stale (fired or cancelled) or from another wheel. O(1); a timer
+    /// Removes a timer (armed or idle) and returns its value; `None` if the
+    /// key is stale (fired or cancelled) or from another wheel. O(1); a timer
     /// cancelled before its slot is reached was never moved.
     pub fn cancel(&mut self, key: TimerKey) -> Option<T> {
         let idx = self.check(key).ok()?;
-        self.unlink(idx);
+        if self.slab[idx as usize].level == IDLE {
+            self.idle -= 1;
+        } else {
+            self.unlink(idx);
+        }
         let e = self.slab.remove(idx as usize);
         self.stats.cancels += 1;
         Some(e.value)
@@ -195,9 +293,12 @@ impl<T> Wheel<T> {
     /// firing tick (the usual "push the timeout further out" case) only the
     /// stored deadline changes, touching no other timer, and the timer is
     /// re-filed when the slot is reached ("lazy re-arm"); otherwise it is
-    /// relinked at once.
+    /// relinked at once. An idle timer is [`arm`](Self::arm)ed.
     pub fn reset(&mut self, key: TimerKey, deadline: u64) -> Result<(), Error> {
         let idx = self.check(key)?;
+        if self.slab[idx as usize].level == IDLE {
+            return self.arm(key, deadline);
+        }
         self.stats.resets += 1;
         self.seq += 1;
         let now = self.now;
@@ -215,7 +316,7 @@ impl<T> Wheel<T> {
             }
         }
         self.unlink(idx);
-        self.arm(idx);
+        self.link(idx);
         Ok(())
     }
 
@@ -231,10 +332,11 @@ impl<T> Wheel<T> {
         Some(&mut self.slab[idx as usize].value)
     }
 
-    /// The deadline of a pending timer.
+    /// The deadline of an armed timer (`None` for an idle one).
     pub fn deadline(&self, key: TimerKey) -> Option<u64> {
         let idx = self.check(key).ok()?;
-        Some(self.slab[idx as usize].deadline)
+        let e = &self.slab[idx as usize];
+        (e.level != IDLE).then_some(e.deadline)
     }
 
     /// A tick at which to call [`expire`](Self::expire) next, in O(1) from
@@ -277,8 +379,54 @@ impl<T> Wheel<T> {
     /// still pending (those already due are delivered by the next `expire`)
     /// and the wheel is consistent, with `now()` at the tick being processed.
     pub fn expire(&mut self, to: u64, mut f: impl FnMut(Expired<T>)) -> usize {
+        self.run(to, |w, idx| {
+            let e = w.slab.remove(idx as usize);
+            f(Expired {
+                key: TimerKey {
+                    index: idx,
+                    gen: e.gen.get(),
+                    wheel: w.id,
+                },
+                deadline: e.deadline,
+                value: e.value,
+            });
+        })
+    }
+
+    /// [`expire`](Self::expire), but each timer that fires stays in the
+    /// wheel, idle (see [`insert_idle`](Self::insert_idle)): its key stays
+    /// valid and `f` gets its key, deadline and value in place. Same order,
+    /// same guarantees; if `f` panics, the timer being delivered is idle.
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// let k = wheel.insert(4, 0u32);
+    /// wheel.expire_in_place(4, |_, _, n| *n += 1);
+    /// assert_eq!(wheel.get(k), Some(&1)); // fired, still there, idle
+    /// assert!(wheel.is_empty());
+    /// ```
+    pub fn expire_in_place(&mut self, to: u64, mut f: impl FnMut(TimerKey, u64, &mut T)) -> usize {
+        self.run(to, |w, idx| {
+            let id = w.id;
+            w.idle += 1;
+            let e = &mut w.slab[idx as usize];
+            e.level = IDLE;
+            let key = TimerKey {
+                index: idx,
+                gen: e.gen.get(),
+                wheel: id,
+            };
+            f(key, e.deadline, &mut e.value);
+        })
+    }
+
+    /// The loop of both expiry flavours; `deliver` gets each due timer,
+    /// already unlinked.
+    #[inline]
+    fn run(&mut self, to: u64, mut deliver: impl FnMut(&mut Self, u32)) -> usize {
+        let f = &mut deliver;
         let to = to.max(self.now);
-        let mut fired = self.fire_due(&mut f);
+        let mut fired = self.fire_due(f);
         while self.nonempty != 0 {
             let level = self.nonempty.trailing_zeros() as usize;
             let slot = self.levels[level].occupied.trailing_zeros() as usize;
@@ -329,7 +477,7 @@ impl<T> Wheel<T> {
                     }
                 }
             }
-            fired += self.fire_due(&mut f);
+            fired += self.fire_due(f);
         }
         self.now = to;
         fired
@@ -350,7 +498,7 @@ impl<T> Wheel<T> {
     /// Links an unlinked entry according to its deadline: the due list if
     /// the deadline has passed, else the slot of its firing key.
     #[inline]
-    fn arm(&mut self, idx: u32) {
+    fn link(&mut self, idx: u32) {
         let e = &self.slab[idx as usize];
         let deadline = e.deadline;
         if deadline <= self.now {
@@ -394,7 +542,7 @@ impl<T> Wheel<T> {
 
     /// Delivers the due list in `(deadline, seq)` order.
     #[inline]
-    fn fire_due(&mut self, f: &mut impl FnMut(Expired<T>)) -> usize {
+    fn fire_due(&mut self, f: &mut impl FnMut(&mut Self, u32)) -> usize {
         if self.due.is_empty() {
             return 0;
         }
@@ -406,7 +554,8 @@ impl<T> Wheel<T> {
         }
         let mut fired = 0;
         while let Some(idx) = self.due.pop_front(&mut self.slab) {
-            self.fire(idx, f);
+            self.stats.expiries += 1;
+            f(self, idx);
             fired += 1;
         }
         self.due_min = u64::MAX;
@@ -447,21 +596,5 @@ impl<T> Wheel<T> {
                 self.nonempty &= !(1 << level);
             }
         }
-    }
-
-    /// Removes an unlinked entry and delivers it.
-    #[inline]
-    fn fire(&mut self, idx: u32, f: &mut impl FnMut(Expired<T>)) {
-        let e = self.slab.remove(idx as usize);
-        self.stats.expiries += 1;
-        f(Expired {
-            key: TimerKey {
-                index: idx,
-                gen: e.gen.get(),
-                wheel: self.id,
-            },
-            deadline: e.deadline,
-            value: e.value,
-        });
     }
 }
