@@ -15,13 +15,11 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (clock, mock) = ClockSource::mock();
     let pool = TimerPool::new(
         "flows",
-        PoolParams {
-            resolution_ns: MS,
-            max_timeout_ns: 60_000 * MS,
-            num_timers: 64,
-            clock,
-            ..PoolParams::default()
-        },
+        PoolParams::default()
+            .resolution_ns(MS)
+            .max_timeout_ns(60_000 * MS)
+            .num_timers(64)
+            .clock(clock),
     )?;
     let events = TimeoutPool::new(64)?;
     let worker_q = TimeoutQueue::new(64)?;

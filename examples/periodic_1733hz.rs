@@ -28,14 +28,13 @@ fn scheduled(start: u64, k: u64) -> u64 {
 pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pool = TimerPool::new_local(
         "tick-1733",
-        PoolParams {
-            resolution_ns: RES_NS,
-            min_timeout_ns: 0,
-            max_timeout_ns: 1_000_000_000,
-            num_timers: 1,
-            clock: ClockSource::tsc(),
-            backend: Backend::Auto,
-        },
+        PoolParams::default()
+            .resolution_ns(RES_NS)
+            .min_timeout_ns(0)
+            .max_timeout_ns(1_000_000_000)
+            .num_timers(1)
+            .clock(ClockSource::tsc())
+            .backend(Backend::Auto),
     )?;
     assert_eq!(pool.info().backend, Backend::Hires);
     let events = TimeoutPool::new(1)?;

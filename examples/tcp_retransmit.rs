@@ -15,14 +15,13 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (clock, mock) = ClockSource::mock();
     let pool = TimerPool::new(
         "tcp-rto",
-        PoolParams {
-            resolution_ns: MS,
-            min_timeout_ns: MS,
-            max_timeout_ns: 120_000 * MS,
-            num_timers: 1024,
-            clock,
-            backend: Backend::Auto, // 1 ms ticks: the wheel
-        },
+        PoolParams::default()
+            .resolution_ns(MS)
+            .min_timeout_ns(MS)
+            .max_timeout_ns(120_000 * MS)
+            .num_timers(1024)
+            .clock(clock)
+            .backend(Backend::Auto),
     )?;
     let events = TimeoutPool::new(1024)?;
     let rx = TimeoutQueue::new(1024)?;

@@ -13,17 +13,19 @@
 //!
 //! quanta scales the TSC to nanoseconds but does not clamp readings: TSCs of
 //! different cores can disagree by a few cycles, so a thread that migrates
-//! can read a value below one read earlier on another core. A pool therefore
-//! keeps the highest reading it has handed out and never returns less
-//! (`fetch_max` on a shared pool, a plain compare on a private one): pool time
-//! never steps back, so a timer can never be reported early because the
-//! clock went backwards, and a mock clock that is decremented just stands
-//! still.
+//! can read a value below one read earlier on another core. Pool time never
+//! steps back all the same, without a shared word written on every reading
+//! (which, measured, made every set and poll of every thread write one
+//! contended cache line): each shard's engine keeps its own current tick,
+//! and a set or expiry pass uses `max(reading, that tick)` under the shard's
+//! lock. A timer is thus never early because a reading lagged, and a mock
+//! clock that is decremented just stands still.
+//! [`TimerPool::current_tick`](crate::TimerPool::current_tick), which no
+//! shard orders, clamps against a pool-wide word of its own; nothing on the
+//! hot path reads it.
 
 use std::fmt;
 use std::sync::Arc;
-
-use crate::sharing::Word;
 
 /// A user-supplied nanosecond clock. Readings should be monotonic; if they
 /// are not, the pool clamps them (see the [module docs](self)).
@@ -42,9 +44,12 @@ impl<F: Fn() -> u64 + Send + Sync> TimeSource for F {
 
 /// Where a pool reads the time. Cheap to clone.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum ClockSource {
-    /// A `quanta` clock: the TSC ([`ClockSource::tsc`]) or a mock
-    /// ([`ClockSource::mock`]).
+    /// The TSC, through a `quanta::Clock` made (and calibrated, once per
+    /// process) when a pool reading it is created: [`ClockSource::tsc`].
+    Tsc,
+    /// A given `quanta` clock, e.g. a mock ([`ClockSource::mock`]).
     Quanta(quanta::Clock),
     /// A user-supplied source ([`ClockSource::external`]).
     External(Arc<dyn TimeSource>),
@@ -52,9 +57,23 @@ pub enum ClockSource {
 
 impl ClockSource {
     /// The CPU's time-stamp counter through `quanta::Clock::new()` (falls
-    /// back to the OS monotonic clock where there is no usable TSC).
+    /// back to the OS monotonic clock where there is no usable TSC). Nothing
+    /// is read or calibrated until a pool using it is created.
+    ///
+    /// ```
+    /// let clock = hrwheel::ClockSource::tsc();
+    /// # let _ = clock;
+    /// ```
     pub fn tsc() -> Self {
-        ClockSource::Quanta(quanta::Clock::new())
+        ClockSource::Tsc
+    }
+
+    /// The source ready to read (the TSC clock made if need be).
+    fn ready(self) -> Self {
+        match self {
+            ClockSource::Tsc => ClockSource::Quanta(quanta::Clock::new()),
+            other => other,
+        }
     }
 
     /// A mock clock starting at 0 ns and the handle that moves it
@@ -91,6 +110,8 @@ impl ClockSource {
         match self {
             ClockSource::Quanta(c) => c.raw(),
             ClockSource::External(s) => s.now_ns(),
+            // `PoolClock::new` replaced it; reads as a stopped clock.
+            ClockSource::Tsc => 0,
         }
     }
 
@@ -99,7 +120,7 @@ impl ClockSource {
     fn delta_ns(&self, start: u64, end: u64) -> u64 {
         match self {
             ClockSource::Quanta(c) => c.delta_as_nanos(start, end),
-            ClockSource::External(_) => end.saturating_sub(start),
+            ClockSource::External(_) | ClockSource::Tsc => end.saturating_sub(start),
         }
     }
 }
@@ -119,76 +140,66 @@ impl From<quanta::Clock> for ClockSource {
 impl fmt::Debug for ClockSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            ClockSource::Tsc => f.write_str("Tsc"),
             ClockSource::Quanta(c) => f.debug_tuple("Quanta").field(c).finish(),
             ClockSource::External(_) => f.write_str("External(..)"),
         }
     }
 }
 
-/// A pool's clock: source, origin (raw reading at creation) and the highest
-/// nanosecond value handed out so far.
-pub(crate) struct PoolClock<W> {
+/// A pool's clock: source and origin (raw reading at creation). Readings
+/// are not clamped here (see the module docs).
+pub(crate) struct PoolClock {
     source: ClockSource,
     origin: u64,
-    last_ns: W,
 }
 
-impl<W: Word> PoolClock<W> {
+impl PoolClock {
     pub(crate) fn new(source: ClockSource) -> Self {
+        let source = source.ready();
         let origin = source.raw();
-        PoolClock {
-            source,
-            origin,
-            last_ns: W::new(0),
-        }
+        PoolClock { source, origin }
     }
 
-    /// Nanoseconds since the pool's creation, never less than a previous
-    /// reading.
+    /// Nanoseconds since the pool's creation (0 before it).
     #[inline]
     pub(crate) fn now_ns(&self) -> u64 {
-        let ns = self.source.delta_ns(self.origin, self.source.raw());
-        self.last_ns.fetch_max(ns)
+        self.source.delta_ns(self.origin, self.source.raw())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::Cell;
     use std::sync::atomic::{AtomicU64, Ordering};
 
     #[test]
-    fn mock_readings_never_step_back() {
+    fn mock_readings_are_relative_to_creation() {
         let (src, mock) = ClockSource::mock();
-        let c = PoolClock::<Cell<u64>>::new(src);
+        mock.increment(700u64);
+        let c = PoolClock::new(src);
         assert_eq!(c.now_ns(), 0);
         mock.increment(500u64);
         assert_eq!(c.now_ns(), 500);
-        mock.decrement(200u64);
-        assert_eq!(c.now_ns(), 500, "a clock stepping back is clamped");
-        mock.increment(300u64);
-        assert_eq!(c.now_ns(), 600);
     }
 
     #[test]
-    fn external_source_is_relative_to_creation_and_clamped() {
+    fn external_source_below_its_origin_reads_zero() {
         let t = Arc::new(AtomicU64::new(1_000_000));
         let t2 = t.clone();
-        let c =
-            PoolClock::<AtomicU64>::new(ClockSource::external(move || t2.load(Ordering::Relaxed)));
+        let c = PoolClock::new(ClockSource::external(move || t2.load(Ordering::Relaxed)));
         assert_eq!(c.now_ns(), 0);
         t.store(1_000_250, Ordering::Relaxed);
         assert_eq!(c.now_ns(), 250);
         t.store(999_000, Ordering::Relaxed); // below the origin
-        assert_eq!(c.now_ns(), 250);
+        assert_eq!(c.now_ns(), 0);
         t.store(u64::MAX, Ordering::Relaxed);
         assert_eq!(c.now_ns(), u64::MAX - 1_000_000);
     }
 
     #[test]
     fn tsc_advances() {
-        let c = PoolClock::<AtomicU64>::new(ClockSource::tsc());
+        let c = PoolClock::new(ClockSource::tsc());
         let a = c.now_ns();
         let mut b = c.now_ns();
         // The TSC ticks at GHz rates: a few thousand readings move it.

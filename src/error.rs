@@ -28,8 +28,8 @@ pub enum Error {
     ZeroTimers,
     /// `num_timers` is above [`Capability::max_timers`](crate::Capability).
     TooManyTimers,
-    /// [`MAX_POOLS`](crate::MAX_POOLS) pools exist already.
-    TooManyPools,
+    /// `shards` is above [`MAX_SHARDS`](crate::MAX_SHARDS).
+    TooManyShards,
     /// The pool name is longer than [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) bytes.
     NameTooLong,
     /// A queue or timeout pool was asked for zero capacity.
@@ -45,11 +45,15 @@ pub enum Error {
     TimeoutPoolExhausted,
     /// `destroy` was called while timers are still allocated.
     TimersAllocated,
+    /// `destroy` was called while expired events still wait for room in a
+    /// full queue (they are not discarded: make room and try again).
+    EventsPending,
+    /// A shard index at or above [`TimerPool::shards`](crate::TimerPool::shards).
+    NoSuchShard,
 
     // ---- timer handles ----------------------------------------------------
-    /// The timer was freed (double free, or use after free).
-    Freed,
-    /// The handle's timer was freed and its slot reused by another timer.
+    /// The key's timer was freed (double free, use after free; its entry
+    /// may serve another timer now, which is left untouched).
     StaleKey,
     /// The handle belongs to another pool.
     ForeignKey,
@@ -77,16 +81,17 @@ impl fmt::Display for Error {
             Error::MaxTimeoutTooLong => "maximum timeout is above the supported limit",
             Error::ZeroTimers => "pool of zero timers",
             Error::TooManyTimers => "more timers than a pool supports",
-            Error::TooManyPools => "too many timer pools exist",
+            Error::TooManyShards => "more shards than a pool supports",
             Error::NameTooLong => "pool name is too long",
             Error::ZeroCapacity => "zero capacity",
             Error::CapacityTooLarge => "capacity is above the supported limit",
             Error::PoolExhausted => "every timer of the pool is allocated",
             Error::TimeoutPoolExhausted => "every timeout event of the pool is in use",
             Error::TimersAllocated => "pool still has allocated timers",
-            Error::Freed => "timer was freed",
-            Error::StaleKey => "stale timer handle (its slot was reused)",
-            Error::ForeignKey => "timer handle belongs to another pool",
+            Error::EventsPending => "expired events still wait for room in their queue",
+            Error::NoSuchShard => "no such shard in the pool",
+            Error::StaleKey => "stale timer key (the timer was freed)",
+            Error::ForeignKey => "timer key belongs to another pool",
             Error::TooEarly => "expiration is earlier than now + minimum timeout",
             Error::TooLate => "expiration is later than now + maximum timeout",
             Error::NoEvent => "no timeout event given and the timer holds none",
@@ -100,7 +105,15 @@ impl std::error::Error for Error {}
 
 /// A refused `set_abs`/`set_rel`: the reason and the event that was passed
 /// in, handed back so it is not lost.
+///
+/// ```
+/// use std::error::Error as _;
+/// let e = hrwheel::SetError::new(hrwheel::Error::TooLate, None);
+/// assert_eq!(e.to_string(), "timer not set");
+/// assert_eq!(e.source().unwrap().to_string(), hrwheel::Error::TooLate.to_string());
+/// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct SetError {
     /// Why the timer was not set.
     pub error: Error,
@@ -109,7 +122,8 @@ pub struct SetError {
 }
 
 impl SetError {
-    pub(crate) fn new(error: Error, event: Option<Timeout>) -> Self {
+    /// A refusal for `error`, handing back `event`.
+    pub fn new(error: Error, event: Option<Timeout>) -> Self {
         SetError { error, event }
     }
 
@@ -119,9 +133,12 @@ impl SetError {
     }
 }
 
+/// Says only that the set failed: the reason is the error's
+/// [`source`](std::error::Error::source), so a report that walks the chain
+/// prints it once.
 impl fmt::Display for SetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.error, f)
+        f.write_str("timer not set")
     }
 }
 
@@ -143,5 +160,30 @@ impl From<SetError> for Error {
 impl PartialEq<Error> for SetError {
     fn eq(&self, other: &Error) -> bool {
         self.error == *other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    /// The cause appears once when the chain is printed.
+    #[test]
+    fn set_error_chain_prints_the_cause_once() {
+        let e = SetError::new(Error::TooEarly, None);
+        let mut chain = vec![e.to_string()];
+        let mut cur = e.source();
+        while let Some(s) = cur {
+            chain.push(s.to_string());
+            cur = s.source();
+        }
+        let text = chain.join(": ");
+        assert_eq!(
+            text.matches(&Error::TooEarly.to_string()).count(),
+            1,
+            "{text}"
+        );
+        assert_eq!(chain.len(), 2);
     }
 }

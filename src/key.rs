@@ -1,32 +1,52 @@
-//! The `TimerKey` handle.
+//! The [`TimerKey`] handle.
 //!
-//! A timer is named by `(pool id, slot index, generation)`, 12 bytes, `Copy`.
-//! The pool id is unique per pool created in the process, so a handle of
-//! another pool is recognised ([`Error::ForeignKey`](crate::Error)); the
-//! generation is bumped each time a slot is freed, so a handle kept after
-//! `free` is recognised too ([`Error::Freed`](crate::Error) while the slot is
-//! free, [`Error::StaleKey`](crate::Error) once it is reused). A bad handle
-//! is refused before anything is touched: it can never reach another
-//! timer's state.
+//! A timer is named by `(pool id, shard, engine key)`, `Copy`. The pool id
+//! is unique per pool created in the process, so a key of another pool is
+//! recognised ([`Error::ForeignKey`](crate::Error::ForeignKey)); the engine
+//! key carries the generation of the timer's entry in its shard's engine,
+//! which changes when the timer is freed, so a key kept after `free` is
+//! recognised too ([`Error::StaleKey`](crate::Error::StaleKey)), also once
+//! the entry serves another timer. A bad key is refused before anything is
+//! touched: it can never reach another timer's state. The engine key is the
+//! only check: the key leads straight to the timer's one entry.
+
+use crate::engine::EngineKey;
 
 /// A handle to a timer allocated from a [`TimerPool`](crate::TimerPool).
+///
+/// ```
+/// use hrwheel::{ClockSource, LocalTimerPool, PoolParams, TimeoutQueue};
+/// let pool = LocalTimerPool::new_local("k", PoolParams::default().clock(ClockSource::mock().0))?;
+/// let q = TimeoutQueue::new(1)?;
+/// let a = pool.alloc(&q, 0)?;
+/// let b = pool.alloc(&q, 0)?;
+/// assert_ne!(a, b);
+/// assert_eq!(a.shard(), 0); // a private pool has one shard
+/// # Ok::<(), hrwheel::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TimerKey {
     pub(crate) pool: u32,
-    pub(crate) index: u32,
-    pub(crate) gen: u32,
+    pub(crate) shard: u32,
+    pub(crate) key: EngineKey,
 }
 
 impl TimerKey {
+    /// The shard the timer belongs to (`0..`[`TimerPool::shards`](crate::TimerPool::shards)):
+    /// its expiry runs on that shard's expiry pass.
     #[inline]
-    pub(crate) fn new(pool: u32, index: u32, gen: u32) -> Self {
-        TimerKey { pool, index, gen }
+    pub fn shard(self) -> usize {
+        self.shard as usize
     }
 
-    /// The timer's slot index in its pool (`0..num_timers`), e.g. to index a
-    /// per-timer table of the application.
+    /// The timer's index within its shard: dense while the timer is
+    /// allocated, reused after `free`; e.g. to index a per-timer table of the
+    /// application together with [`shard`](Self::shard).
     #[inline]
     pub fn index(self) -> u32 {
-        self.index
+        match self.key {
+            EngineKey::Wheel(k) => k.index(),
+            EngineKey::Hires { index, .. } => index,
+        }
     }
 }

@@ -13,6 +13,8 @@
 //! | ODP                          | hrwheel                                          |
 //! |------------------------------|--------------------------------------------------|
 //! | `odp_timer_capability`       | [`capability`]                                   |
+//! | per-lcore timer lists (DPDK) | shards: [`TimerPool::alloc_on`], [`TimerPool::expire_shard`] |
+//! | `rte_timer_next_ticks` (DPDK)| [`TimerPool::next_deadline`]                     |
 //! | `odp_timer_pool_create`      | [`TimerPool::new`] / [`TimerPool::new_local`]    |
 //! | `odp_timer_pool_destroy`     | [`TimerPool::destroy`] (refused while timers are allocated) |
 //! | `odp_timer_pool_info`        | [`TimerPool::info`]                              |
@@ -25,7 +27,7 @@
 //! | `odp_timeout_fresh`          | [`TimerPool::is_fresh`]                          |
 //! | `odp_timeout_timer/tick/user_ptr` | [`Timeout::timer`], [`Timeout::tick`], [`Timeout::user_ctx`] |
 //! | `odp_queue_t` (destination)  | [`TimeoutQueue`]                                 |
-//! | timer processing             | [`TimerPool::expire`] (called from the poll loop) |
+//! | timer processing             | [`TimerPool::expire_shard`] / [`TimerPool::expire`] (called from the poll loop) |
 //!
 //! Design, module by module:
 //! - [`params`]: validation and the `Backend::Auto` threshold;
@@ -33,17 +35,20 @@
 //! - [`clock`]: TSC, mock and external clocks, made monotonic per pool;
 //! - `timeout`: preallocated, move-only events; `queue`: the MPMC
 //!   destination queue;
-//! - `pool`/`core`: the pool, its slot state machine, the lock-free
-//!   `expire` fast path and the full-queue deferral;
-//! - `sharing`: shared (`Mutex`) and private (no lock) pools from one
-//!   implementation;
-//! - `backend`: the enum over the two engines.
+//! - `pool`: the pool, its shards, the lock-free `expire` fast path;
+//! - `shard`: one shard's timer state machine and the full-queue
+//!   deferral;
+//! - `sharing`: shared (a lock per shard) and private (no lock) pools from
+//!   one implementation; `sync`: the primitives, swapped for loom's in
+//!   model-checked builds;
+//! - `engine`: the enum over the two engines, with each timer's pool state
+//!   stored in its engine entry.
 //!
 //! ```
 //! use hrwheel::{ClockSource, PoolParams, TimeoutPool, TimeoutQueue, TimerPool, Error};
 //!
 //! let (clock, mock) = ClockSource::mock();
-//! let pool = TimerPool::new("rto", PoolParams { clock, ..PoolParams::default() })?; // 1 ms ticks
+//! let pool = TimerPool::new("rto", PoolParams::default().clock(clock))?; // 1 ms ticks
 //! let events = TimeoutPool::new(16)?;
 //! let queue = TimeoutQueue::new(16)?;
 //! let timer = pool.alloc(&queue, 7)?;
@@ -62,29 +67,30 @@
 pub use hrwheel_hires as hires;
 pub use hrwheel_wheel as wheel;
 
-mod backend;
 mod capability;
 pub mod clock;
-mod core;
+mod engine;
 mod error;
 mod key;
 pub mod params;
 mod pool;
 mod queue;
+mod shard;
 mod sharing;
+mod sync;
 pub mod ticks;
 mod timeout;
 
 pub use capability::{
-    capability, Capability, FINEST_RESOLUTION_NS, MAX_CAPACITY, MAX_NAME_LEN, MAX_POOLS,
+    capability, Capability, FINEST_RESOLUTION_NS, MAX_CAPACITY, MAX_NAME_LEN, MAX_SHARDS,
     MAX_TIMEOUT_NS, MAX_TIMERS,
 };
 pub use clock::{ClockSource, TimeSource};
-pub use core::Armed;
 pub use error::{Error, SetError};
 pub use key::TimerKey;
 pub use params::{Backend, Limits, PoolParams, AUTO_HIGHRES_BELOW_NS};
 pub use pool::{LocalTimerPool, PoolInfo, TimerPool};
 pub use queue::TimeoutQueue;
+pub use shard::Armed;
 pub use sharing::{Local, Shared, Sharing};
 pub use timeout::{Timeout, TimeoutPool};

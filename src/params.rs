@@ -14,7 +14,7 @@
 //! | `ceil(min/res) > floor(max/res)`        | [`Error::MinAboveMax`]        |
 //! | `num_timers == 0`                       | [`Error::ZeroTimers`]         |
 //! | `num_timers > MAX_TIMERS`               | [`Error::TooManyTimers`]      |
-//! | `MAX_POOLS` pools exist (at creation)   | [`Error::TooManyPools`]       |
+//! | `shards > MAX_SHARDS`                   | [`Error::TooManyShards`]      |
 //!
 //! ## `Backend::Auto`
 //!
@@ -49,7 +49,7 @@
 //! (jiffy-grained timeouts) and hrtimers. The choice only affects cost:
 //! both engines fire a timer on the first expiry pass at or after its tick.
 
-use crate::capability::{MAX_NAME_LEN, MAX_TIMEOUT_NS, MAX_TIMERS};
+use crate::capability::{MAX_NAME_LEN, MAX_SHARDS, MAX_TIMEOUT_NS, MAX_TIMERS};
 use crate::clock::ClockSource;
 use crate::error::Error;
 use crate::ticks::TickMath;
@@ -59,6 +59,7 @@ pub const AUTO_HIGHRES_BELOW_NS: u64 = 10_000;
 
 /// The timer engine behind a pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum Backend {
     /// The hierarchical timing wheel (`hrwheel_wheel`): O(1) set and
     /// cancel, for coarse timeouts that are mostly cancelled.
@@ -74,6 +75,12 @@ pub enum Backend {
 
 impl Backend {
     /// The engine `self` stands for at `resolution_ns` (never `Auto`).
+    ///
+    /// ```
+    /// use hrwheel::Backend;
+    /// assert_eq!(Backend::Auto.resolve(1_000), Backend::Hires);
+    /// assert_eq!(Backend::Auto.resolve(1_000_000), Backend::Wheel);
+    /// ```
     pub fn resolve(self, resolution_ns: u64) -> Backend {
         match self {
             Backend::Auto if resolution_ns < AUTO_HIGHRES_BELOW_NS => Backend::Hires,
@@ -83,41 +90,43 @@ impl Backend {
     }
 }
 
-/// Parameters of a timer pool (`odp_timer_pool_param_t`).
+/// Parameters of a timer pool (`odp_timer_pool_param_t`), built from
+/// [`PoolParams::default`] with one method per field.
 ///
 /// ```
 /// use hrwheel::{Backend, PoolParams};
-/// let p = PoolParams {
-///     resolution_ns: 1_000_000,      // 1 ms ticks
-///     max_timeout_ns: 60_000_000_000, // 1 min
-///     num_timers: 10_000,
-///     backend: Backend::Wheel,
-///     ..PoolParams::default()
-/// };
+/// let p = PoolParams::default()
+///     .resolution_ns(1_000_000)      // 1 ms ticks
+///     .max_timeout_ns(60_000_000_000) // 1 min
+///     .num_timers(10_000)
+///     .backend(Backend::Wheel);
 /// assert!(p.validate("flows").is_ok());
+/// assert_eq!(p.num_timers, 10_000);
 /// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PoolParams {
     /// Length of one tick, ns.
     pub resolution_ns: u64,
-    /// Shortest relative timeout, ns (rounded up to whole ticks). Checked in
-    /// ticks: a relative set counts from the start of the current tick, so
-    /// its wall-clock delay can be up to one resolution shorter (see
-    /// [`TimerPool::set_rel`](crate::TimerPool::set_rel)).
+    /// Shortest relative timeout, ns (rounded up to whole ticks).
     pub min_timeout_ns: u64,
     /// Longest relative timeout, ns (rounded down to whole ticks).
     pub max_timeout_ns: u64,
-    /// Timers the pool holds (preallocated).
+    /// Timers the pool holds (preallocated, spread over the shards).
     pub num_timers: usize,
     /// Where the pool reads the time.
     pub clock: ClockSource,
     /// The engine.
     pub backend: Backend,
+    /// Shards of a shared pool; 0 (the default) means one per available
+    /// core. A private pool always has one.
+    pub shards: usize,
 }
 
 impl Default for PoolParams {
-    /// 1 ms resolution, timeouts 0..=10 s, 1,024 timers, TSC clock, `Auto`.
-    /// (The TSC clock is calibrated once per process, on first use.)
+    /// 1 ms resolution, timeouts 0..=10 s, 1,024 timers, TSC clock, `Auto`,
+    /// one shard per core. Cheap: the TSC is only calibrated (once per
+    /// process) when a pool reading it is created.
     fn default() -> Self {
         PoolParams {
             resolution_ns: 1_000_000,
@@ -126,12 +135,96 @@ impl Default for PoolParams {
             num_timers: 1024,
             clock: ClockSource::default(),
             backend: Backend::Auto,
+            shards: 0,
         }
+    }
+}
+
+impl PoolParams {
+    /// Sets [`resolution_ns`](Self::resolution_ns).
+    ///
+    /// ```
+    /// assert_eq!(hrwheel::PoolParams::default().resolution_ns(1_000).resolution_ns, 1_000);
+    /// ```
+    #[must_use]
+    pub fn resolution_ns(mut self, ns: u64) -> Self {
+        self.resolution_ns = ns;
+        self
+    }
+
+    /// Sets [`min_timeout_ns`](Self::min_timeout_ns).
+    ///
+    /// ```
+    /// assert_eq!(hrwheel::PoolParams::default().min_timeout_ns(5).min_timeout_ns, 5);
+    /// ```
+    #[must_use]
+    pub fn min_timeout_ns(mut self, ns: u64) -> Self {
+        self.min_timeout_ns = ns;
+        self
+    }
+
+    /// Sets [`max_timeout_ns`](Self::max_timeout_ns).
+    ///
+    /// ```
+    /// assert_eq!(hrwheel::PoolParams::default().max_timeout_ns(5).max_timeout_ns, 5);
+    /// ```
+    #[must_use]
+    pub fn max_timeout_ns(mut self, ns: u64) -> Self {
+        self.max_timeout_ns = ns;
+        self
+    }
+
+    /// Sets [`num_timers`](Self::num_timers).
+    ///
+    /// ```
+    /// assert_eq!(hrwheel::PoolParams::default().num_timers(5).num_timers, 5);
+    /// ```
+    #[must_use]
+    pub fn num_timers(mut self, n: usize) -> Self {
+        self.num_timers = n;
+        self
+    }
+
+    /// Sets [`clock`](Self::clock).
+    ///
+    /// ```
+    /// let (clock, _mock) = hrwheel::ClockSource::mock();
+    /// let p = hrwheel::PoolParams::default().clock(clock);
+    /// # let _ = p;
+    /// ```
+    #[must_use]
+    pub fn clock(mut self, clock: ClockSource) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Sets [`backend`](Self::backend).
+    ///
+    /// ```
+    /// use hrwheel::{Backend, PoolParams};
+    /// assert_eq!(PoolParams::default().backend(Backend::Hires).backend, Backend::Hires);
+    /// ```
+    #[must_use]
+    pub fn backend(mut self, backend: Backend) -> Self {
+        self.backend = backend;
+        self
+    }
+
+    /// Sets [`shards`](Self::shards).
+    ///
+    /// ```
+    /// assert_eq!(hrwheel::PoolParams::default().shards(4).shards, 4);
+    /// ```
+    #[must_use]
+    pub fn shards(mut self, n: usize) -> Self {
+        self.shards = n;
+        self
     }
 }
 
 /// Validated, tick-denominated limits of a pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Length of one tick, ns.
     pub resolution_ns: u64,
@@ -143,11 +236,18 @@ pub struct Limits {
     pub num_timers: usize,
     /// The engine (never `Auto`).
     pub backend: Backend,
+    /// Shards asked for (0: one per core; resolved when the pool is created).
+    pub shards: usize,
 }
 
 impl PoolParams {
     /// Checks every parameter (see the [module docs](self)) and returns the
-    /// pool's limits in ticks. Does not check the pool count.
+    /// pool's limits in ticks.
+    ///
+    /// ```
+    /// use hrwheel::{Error, PoolParams};
+    /// assert_eq!(PoolParams::default().resolution_ns(0).validate("x"), Err(Error::ZeroResolution));
+    /// ```
     pub fn validate(&self, name: &str) -> Result<Limits, Error> {
         if name.len() > MAX_NAME_LEN {
             return Err(Error::NameTooLong);
@@ -173,12 +273,16 @@ impl PoolParams {
         if self.num_timers > MAX_TIMERS {
             return Err(Error::TooManyTimers);
         }
+        if self.shards > MAX_SHARDS {
+            return Err(Error::TooManyShards);
+        }
         Ok(Limits {
             resolution_ns: self.resolution_ns,
             min_ticks,
             max_ticks,
             num_timers: self.num_timers,
             backend: self.backend.resolve(self.resolution_ns),
+            shards: self.shards,
         })
     }
 }

@@ -1,35 +1,56 @@
-//! The timer pool: ODP's `odp_timer_pool_t` with its timer operations.
+//! The timer pool: ODP's `odp_timer_pool_t` with its timer operations,
+//! sharded per core.
 //!
 //! ```text
 //!             alloc(queue, ctx)         set_abs / set_rel (event)
-//!   TimerPool ----------------> TimerKey ----------------------------> engine
-//!      |  ^                       |  cancel -> event back             |
-//!      |  +------ free(timer) ----+  (or AlreadyExpired)              |
-//!      |                                                              |
-//!      +-- expire(): current tick -> engine fires -> event -> TimeoutQueue
+//!   TimerPool ----------------> TimerKey ----------------------------> its shard's engine
+//!      |  ^                       |  cancel -> event back                  |
+//!      |  +------ free(timer) ----+  (or AlreadyExpired)                   |
+//!      |                                                                   |
+//!      +-- expire_shard(s): current tick -> shard s fires -> event -> TimeoutQueue
 //! ```
+//!
+//! ## Shards
+//!
+//! A shared pool spreads its timers over *shards*, one per core by default
+//! (DPDK's per-lcore timer lists, Linux's per-CPU timer bases, tokio's
+//! sharded wheels). A timer belongs to the shard it was allocated on
+//! ([`TimerPool::alloc`] picks the calling thread's home shard,
+//! [`TimerPool::alloc_on`] a given one). Each shard has its own engine and
+//! its own lock, on cache lines of their own, so a thread that sets,
+//! cancels and expires the timers of its own shard never contends with
+//! another doing the same on another shard. Any thread may still set or
+//! cancel any timer (it takes that timer's shard lock: DPDK's "arm on one
+//! lcore, run on another"); the timer's expiry runs on its shard's expiry
+//! pass, [`TimerPool::expire_shard`], which the shard's owner calls from its
+//! poll loop (DPDK's `rte_timer_manage`). [`TimerPool::expire`] runs every
+//! shard's pass.
+//!
+//! At 64 cores with a shard per core the hot path is unchanged: a set,
+//! cancel or poll touches its own shard's lock word, the `next_due` word and
+//! the timer's engine entry, all of them written by that core alone unless
+//! another core arms one of its timers; there is no pool-wide word on the
+//! hot path (the timer count is only touched by `alloc` and `free`, the
+//! clock clamp is per shard). Throughput therefore scales with the cores,
+//! as with one private pool per core, until the memory bandwidth of the
+//! engines' entries is the limit. What does not scale is traffic into one
+//! shard: if 63 cores arm timers on core 0's shard, they serialise on its
+//! lock, as DPDK's producers serialise on the target lcore's list lock;
+//! spread such timers with `alloc_on`. `expire()` on a 64-shard pool checks
+//! 64 `next_due` words (64 cache lines, read-shared); a poll loop should
+//! call `expire_shard` for its own shard instead.
 //!
 //! ## Driving expiry
 //!
-//! Nothing runs in the background: the application calls
-//! [`TimerPool::expire`] from its poll loop (DPDK's `rte_timer_manage`).
-//! Most calls find nothing due, so the pool publishes the earliest tick
-//! that can need work in a lock-free word (`next_due`): `expire` reads the
-//! clock, compares, and returns without taking the lock when `now <
-//! next_due`. `set` lowers the word under the lock; `expire` raises it to
-//! the engine's next deadline (a lower bound, so never too late), or to 0
-//! while events wait for room in a full queue so that every pass retries
-//! them.
-//!
-//! ## Concurrency
-//!
-//! [`TimerPool`] (= `TimerPool<Shared>`) is `Send + Sync`: every operation
-//! takes one `parking_lot` mutex around the slot table and engine, except
-//! `expire`'s fast path, `current_tick` and `is_fresh`, which are lock-free.
-//! [`LocalTimerPool`] (= `TimerPool<Local>`) has the same methods over a
-//! `RefCell` and is not `Sync`: one thread at a time, no locks; its own
-//! state uses plain `Cell`s, and the only atomics left are those of the
-//! lock-free destination queue it pushes expired events to.
+//! Nothing runs in the background: the application calls `expire_shard` (or
+//! `expire`) from its poll loop. Most calls find nothing due, so each shard
+//! publishes the earliest tick that can need work in a lock-free word
+//! (`next_due`): the pass reads the clock, compares, and returns without
+//! the lock when `now < next_due`. A set lowers the word under the shard
+//! lock; a pass sets it to the engine's next deadline (a lower bound, so
+//! never too late), or to 0 while events wait for room in a full queue, so
+//! that every pass of that shard retries them. A tickless driver sleeps
+//! until [`TimerPool::next_deadline`].
 //!
 //! ## Time
 //!
@@ -38,22 +59,33 @@
 //! [`clock`](crate::clock) for the sources and the monotonic clamp.
 
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::capability::PoolSlot;
+use crossbeam_utils::CachePadded;
+
+use crate::capability::next_pool_id;
 use crate::clock::PoolClock;
-use crate::core::{Armed, Core};
 use crate::error::{Error, SetError};
 use crate::key::TimerKey;
 use crate::params::{Backend, Limits, PoolParams};
 use crate::queue::TimeoutQueue;
-use crate::sharing::{Local, Shared, Sharing, Word};
+use crate::shard::{Armed, ShardCore};
+use crate::sharing::{sealed::Sealed, Local, Shared, Sharing, Word};
 use crate::ticks::TickMath;
 use crate::timeout::Timeout;
 
 /// A pool usable from one thread at a time, without locks.
 pub type LocalTimerPool = TimerPool<Local>;
 
-/// A pool of timers with one resolution, clock and engine.
+/// One shard: the word the lock-free check reads, and the state behind the
+/// lock, each on a cache line of its own (a poller reading `next_due` must
+/// not slow down a set holding the lock).
+struct Shard<S: Sharing> {
+    next_due: CachePadded<<S as Sealed>::Word>,
+    core: CachePadded<<S as Sealed>::Lock<ShardCore>>,
+}
+
+/// A pool of timers with one resolution, clock and engine kind.
 ///
 /// `TimerPool` (the default, [`Shared`]) is `Send + Sync`;
 /// [`LocalTimerPool`] is its single-threaded twin with the same methods.
@@ -62,19 +94,18 @@ pub type LocalTimerPool = TimerPool<Local>;
 /// use hrwheel::{ClockSource, PoolParams, TimeoutPool, TimeoutQueue, TimerPool};
 ///
 /// let (clock, mock) = ClockSource::mock();
-/// let pool = TimerPool::new("doc", PoolParams {
-///     resolution_ns: 1_000,      // 1 µs ticks
-///     max_timeout_ns: 1_000_000, // up to 1 ms
-///     num_timers: 4,
-///     clock,
-///     ..PoolParams::default()
-/// })?;
+/// let pool = TimerPool::new("doc", PoolParams::default()
+///     .resolution_ns(1_000)       // 1 µs ticks
+///     .max_timeout_ns(1_000_000)  // up to 1 ms
+///     .num_timers(4)
+///     .clock(clock))?;
 /// let events = TimeoutPool::new(4)?;
 /// let queue = TimeoutQueue::new(4)?;
 ///
 /// let timer = pool.alloc(&queue, 42)?;
 /// let armed = pool.set_rel(timer, 10, Some(events.alloc()?))?;
 /// assert_eq!(armed.tick, 10);
+/// assert_eq!(pool.next_deadline(), Some(10));
 ///
 /// mock.increment(9_999u64);           // tick 9: not yet
 /// assert_eq!(pool.expire(), 0);
@@ -87,21 +118,22 @@ pub type LocalTimerPool = TimerPool<Local>;
 /// # Ok::<(), hrwheel::Error>(())
 /// ```
 pub struct TimerPool<S: Sharing = Shared> {
+    id: u32,
     name: Box<str>,
-    registration: PoolSlot,
     limits: Limits,
     math: TickMath,
-    clock: PoolClock<S::Word>,
-    /// Earliest tick at which `expire` may have work; read without the lock.
-    next_due: S::Word,
-    /// Per-slot stamp, a counter bumped whenever the slot's outstanding
-    /// events go stale and never reset (see `core`), for `is_fresh`.
-    stamps: Box<[S::Word]>,
-    core: S::Lock<Core>,
+    clock: PoolClock,
+    /// The highest reading `current_tick` has returned: written only there,
+    /// read (not written) by every set and pass.
+    last_ns: <S as Sealed>::Word,
+    allocated: <S as Sealed>::Word,
+    hwm: <S as Sealed>::Word,
+    shards: Box<[Shard<S>]>,
 }
 
 /// A pool's parameters and counters (`odp_timer_pool_info_t`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PoolInfo {
     /// The name given at creation.
     pub name: String,
@@ -113,6 +145,8 @@ pub struct PoolInfo {
     pub max_timeout_ticks: u64,
     /// Timers the pool holds.
     pub num_timers: usize,
+    /// Shards the pool has.
+    pub shards: usize,
     /// Timers allocated now.
     pub cur_timers: usize,
     /// The most timers ever allocated at once.
@@ -123,7 +157,7 @@ pub struct PoolInfo {
     pub backend: Backend,
     /// Timers that have expired since creation.
     pub expired: u64,
-    /// Expired events that found their queue full and were kept for a later
+    /// Expired events that found their queue full and waited for a later
     /// pass, since creation.
     pub deferred: u64,
     /// Events waiting for room in their queue now.
@@ -131,107 +165,334 @@ pub struct PoolInfo {
 }
 
 impl TimerPool<Shared> {
-    /// Creates a shared pool (`Send + Sync`): validates `params` (see
-    /// [`PoolParams::validate`]), reserves one of the
-    /// [`MAX_POOLS`](crate::MAX_POOLS) places, and allocates everything the
-    /// pool will use.
+    /// Creates a shared pool (`Send + Sync`) with [`PoolParams::shards`]
+    /// shards (one per available core if 0): validates `params` (see
+    /// [`PoolParams::validate`]) and allocates everything the pool will use.
+    ///
+    /// ```
+    /// let pool = hrwheel::TimerPool::new("p", hrwheel::PoolParams::default().shards(3))?;
+    /// assert_eq!(pool.shards(), 3);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     pub fn new(name: &str, params: PoolParams) -> Result<Self, Error> {
         Self::create(name, params)
     }
 }
 
 impl TimerPool<Local> {
-    /// Creates a private pool ([`LocalTimerPool`]: one thread at a time,
-    /// no locks); otherwise as [`TimerPool::new`].
+    /// Creates a private pool ([`LocalTimerPool`]: one thread at a time, one
+    /// shard, no locks); otherwise as [`TimerPool::new`].
+    ///
+    /// ```
+    /// let pool = hrwheel::LocalTimerPool::new_local("p", hrwheel::PoolParams::default())?;
+    /// assert_eq!(pool.shards(), 1);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     pub fn new_local(name: &str, params: PoolParams) -> Result<Self, Error> {
         Self::create(name, params)
     }
 }
 
+/// The calling thread's number: threads are numbered in the order they
+/// first ask, so the first `n` threads of a program get distinct home
+/// shards in an `n`-shard pool.
+fn thread_number() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static NUMBER: usize = NEXT.fetch_add(1, Ordering::Relaxed);
+    }
+    NUMBER.with(|n| *n)
+}
+
 impl<S: Sharing> TimerPool<S> {
-    /// Creates a pool of either kind; `TimerPool::<S>::create`.
+    /// Creates a pool of either kind (generic code's
+    /// [`TimerPool::new`] / [`TimerPool::new_local`]): a shared pool gets
+    /// [`PoolParams::shards`] shards (one per available core if 0), a private
+    /// pool one.
+    ///
+    /// ```
+    /// use hrwheel::{Local, PoolParams, TimerPool};
+    /// let pool = TimerPool::<Local>::create("g", PoolParams::default())?;
+    /// assert_eq!(pool.shards(), 1);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     pub fn create(name: &str, params: PoolParams) -> Result<Self, Error> {
+        let shards = match params.shards {
+            _ if !S::SHARED => 1,
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
         let limits = params.validate(name)?;
         let math = TickMath::new(limits.resolution_ns).ok_or(Error::ZeroResolution)?;
-        let registration = PoolSlot::reserve()?;
-        let core = Core::new(registration.id(), &limits);
-        let stamps = (0..limits.num_timers).map(|_| S::Word::new(0)).collect();
+        let id = next_pool_id();
+        let shards = shards.clamp(1, crate::MAX_SHARDS);
+        let per_shard = limits.num_timers.div_ceil(shards);
+        let shards = (0..shards)
+            .map(|i| Shard {
+                next_due: CachePadded::new(<S as Sealed>::Word::new(u64::MAX)),
+                core: CachePadded::new(S::new_lock(ShardCore::new(
+                    id,
+                    u32::try_from(i).unwrap_or(u32::MAX),
+                    &limits,
+                    per_shard,
+                ))),
+            })
+            .collect();
         Ok(TimerPool {
+            id,
             name: name.into(),
-            registration,
             limits,
             math,
             clock: PoolClock::new(params.clock),
-            next_due: S::Word::new(u64::MAX),
-            stamps,
-            core: S::new_lock(core),
+            last_ns: Word::new(0),
+            allocated: Word::new(0),
+            hwm: Word::new(0),
+            shards,
         })
     }
 
-    /// Destroys the pool if no timer is allocated; otherwise gives it back
-    /// with [`Error::TimersAllocated`]. (Dropping a pool frees everything
-    /// unconditionally: held events return to their `TimeoutPool`.)
+    /// Destroys the pool if no timer is allocated and no expired event waits
+    /// for queue room (waiting events are retried first); otherwise gives
+    /// the pool back with [`Error::TimersAllocated`] or
+    /// [`Error::EventsPending`]. Dropping a pool frees everything
+    /// unconditionally: held and waiting events return to their
+    /// `TimeoutPool`.
+    ///
+    /// ```
+    /// use hrwheel::{Error, LocalTimerPool, PoolParams, TimeoutQueue};
+    /// let pool = LocalTimerPool::new_local("d", PoolParams::default())?;
+    /// let t = pool.alloc(&TimeoutQueue::new(1)?, 0)?;
+    /// let (pool, e) = pool.destroy().unwrap_err();
+    /// assert_eq!(e, Error::TimersAllocated);
+    /// pool.free(t)?;
+    /// assert!(pool.destroy().is_ok());
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     // The pool comes back by value on refusal; destroy is a cold path, so
     // the large `Err` costs nothing that matters.
     #[allow(clippy::result_large_err)]
     pub fn destroy(self) -> Result<(), (Self, Error)> {
-        let allocated = S::with(&self.core, |c| c.counters().allocated);
-        if allocated > 0 {
+        if self.allocated.load() > 0 {
             return Err((self, Error::TimersAllocated));
         }
-        drop(self);
+        let now = self.reading();
+        let pending = self.shards.iter().any(|s| {
+            S::with(&s.core, |c| {
+                c.expire(now);
+                c.has_blocked()
+            })
+        });
+        if pending {
+            return Err((self, Error::EventsPending));
+        }
         Ok(())
     }
 
-    /// Parameters and counters.
+    /// Parameters and counters. Locks each shard in turn.
+    ///
+    /// ```
+    /// let pool = hrwheel::LocalTimerPool::new_local("i", hrwheel::PoolParams::default())?;
+    /// let info = pool.info();
+    /// assert_eq!((info.name.as_str(), info.cur_timers, info.shards), ("i", 0, 1));
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     pub fn info(&self) -> PoolInfo {
-        let c = S::with(&self.core, |c| c.counters());
+        let (mut expired, mut deferred, mut pending) = (0, 0, 0);
+        for s in self.shards.iter() {
+            let c = S::with(&s.core, |c| c.counters());
+            expired += c.expired;
+            deferred += c.deferred;
+            pending += c.pending;
+        }
         PoolInfo {
             name: self.name.to_string(),
             resolution_ns: self.limits.resolution_ns,
             min_timeout_ticks: self.limits.min_ticks,
             max_timeout_ticks: self.limits.max_ticks,
             num_timers: self.limits.num_timers,
-            cur_timers: c.allocated,
-            hwm_timers: c.hwm,
+            shards: self.shards.len(),
+            cur_timers: usize::try_from(self.allocated.load()).unwrap_or(usize::MAX),
+            hwm_timers: usize::try_from(self.hwm.load()).unwrap_or(usize::MAX),
             shared: S::SHARED,
             backend: self.limits.backend,
-            expired: c.expired,
-            deferred: c.deferred,
-            pending: c.pending,
+            expired,
+            deferred,
+            pending,
         }
     }
 
-    /// The pool's current tick (ticks since creation). Lock-free.
+    /// The engines' counters, summed over the shards (the maximum for
+    /// `max_moves_per_timer`): cascade moves, slots visited, expiries. All
+    /// zero for a high-resolution pool, whose tree moves nothing.
+    ///
+    /// ```
+    /// let pool = hrwheel::LocalTimerPool::new_local("s", hrwheel::PoolParams::default())?;
+    /// assert_eq!(pool.stats().cascade_moves, 0);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
+    pub fn stats(&self) -> hrwheel_wheel::Stats {
+        let mut sum = hrwheel_wheel::Stats::default();
+        for s in self.shards.iter() {
+            let st = S::with(&s.core, |c| c.stats());
+            sum.inserts += st.inserts;
+            sum.cancels += st.cancels;
+            sum.resets += st.resets;
+            sum.expiries += st.expiries;
+            sum.cascade_moves += st.cascade_moves;
+            sum.max_moves_per_timer = sum.max_moves_per_timer.max(st.max_moves_per_timer);
+            sum.slots_visited += st.slots_visited;
+        }
+        sum
+    }
+
+    /// The number of shards.
+    ///
+    /// ```
+    /// let pool = hrwheel::TimerPool::new("n", hrwheel::PoolParams::default().shards(2))?;
+    /// assert_eq!(pool.shards(), 2);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
+    #[inline]
+    pub fn shards(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// The calling thread's home shard, where [`alloc`](Self::alloc) puts
+    /// its timers: threads are numbered in the order they first use any
+    /// pool, and thread `k` lives on shard `k % shards()`.
+    ///
+    /// ```
+    /// let pool = hrwheel::TimerPool::new("h", hrwheel::PoolParams::default().shards(4))?;
+    /// assert!(pool.home_shard() < 4);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
+    #[inline]
+    pub fn home_shard(&self) -> usize {
+        thread_number() % self.shards.len()
+    }
+
+    /// The pool's current tick (ticks since creation), never less than a
+    /// tick it returned before.
+    ///
+    /// ```
+    /// let (clock, mock) = hrwheel::ClockSource::mock();
+    /// let pool = hrwheel::LocalTimerPool::new_local("t", hrwheel::PoolParams::default().clock(clock))?;
+    /// mock.increment(2_500_000u64); // 2.5 ms at 1 ms ticks
+    /// assert_eq!(pool.current_tick(), 2);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     #[inline]
     pub fn current_tick(&self) -> u64 {
-        self.math.ns_to_tick(self.clock.now_ns())
+        self.math
+            .ns_to_tick(self.last_ns.fetch_max(self.clock.now_ns()))
+    }
+
+    /// The current tick as read, never below one `current_tick` returned
+    /// (a load of a word only `current_tick` writes); each shard clamps it
+    /// further against its own tick.
+    #[inline]
+    fn reading(&self) -> u64 {
+        self.math
+            .ns_to_tick(self.clock.now_ns().max(self.last_ns.load()))
     }
 
     /// The first nanosecond (since the pool's creation) of `tick`,
     /// saturating at `u64::MAX`.
+    ///
+    /// ```
+    /// let pool = hrwheel::LocalTimerPool::new_local("t", hrwheel::PoolParams::default())?;
+    /// assert_eq!(pool.tick_to_ns(3), 3_000_000);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     #[inline]
     pub fn tick_to_ns(&self, tick: u64) -> u64 {
         self.math.tick_to_ns(tick)
     }
 
     /// The tick containing nanosecond `ns` (rounds down).
+    ///
+    /// ```
+    /// let pool = hrwheel::LocalTimerPool::new_local("t", hrwheel::PoolParams::default())?;
+    /// assert_eq!(pool.ns_to_tick(2_999_999), 2);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     #[inline]
     pub fn ns_to_tick(&self, ns: u64) -> u64 {
         self.math.ns_to_tick(ns)
     }
 
-    /// Allocates a timer that will deliver to `queue`, with `user_ctx`
-    /// carried by its events. [`Error::PoolExhausted`] when all
-    /// `num_timers` are allocated.
-    pub fn alloc(&self, queue: &TimeoutQueue, user_ctx: u64) -> Result<TimerKey, Error> {
-        S::with(&self.core, |c| c.alloc(queue, user_ctx))
+    /// The shard `t` belongs to, if `t` is a key of this pool.
+    #[inline]
+    fn shard_of(&self, t: TimerKey) -> Result<&Shard<S>, Error> {
+        if t.pool != self.id {
+            return Err(Error::ForeignKey);
+        }
+        self.shards.get(t.shard as usize).ok_or(Error::ForeignKey)
     }
 
-    /// Frees a timer, cancelling it if set; returns the event it held.
-    /// A second `free` of the same handle is [`Error::Freed`].
+    /// Allocates a timer on the calling thread's [home
+    /// shard](Self::home_shard) that will deliver to `queue`, with
+    /// `user_ctx` carried by its events. [`Error::PoolExhausted`] when all
+    /// `num_timers` are allocated.
+    ///
+    /// ```
+    /// use hrwheel::{Error, LocalTimerPool, PoolParams, TimeoutQueue};
+    /// let pool = LocalTimerPool::new_local("a", PoolParams::default().num_timers(1))?;
+    /// let q = TimeoutQueue::new(1)?;
+    /// let t = pool.alloc(&q, 7)?;
+    /// assert_eq!(pool.alloc(&q, 8), Err(Error::PoolExhausted));
+    /// # let _ = t;
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
+    pub fn alloc(&self, queue: &TimeoutQueue, user_ctx: u64) -> Result<TimerKey, Error> {
+        self.alloc_on(self.home_shard(), queue, user_ctx)
+    }
+
+    /// Allocates a timer on shard `shard` (its expiry runs on that shard's
+    /// pass); otherwise as [`alloc`](Self::alloc). [`Error::NoSuchShard`]
+    /// if `shard >= shards()`.
+    ///
+    /// ```
+    /// use hrwheel::{PoolParams, TimeoutQueue, TimerPool};
+    /// let pool = TimerPool::new("a", PoolParams::default().shards(2))?;
+    /// let t = pool.alloc_on(1, &TimeoutQueue::new(1)?, 0)?;
+    /// assert_eq!(t.shard(), 1);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
+    pub fn alloc_on(
+        &self,
+        shard: usize,
+        queue: &TimeoutQueue,
+        user_ctx: u64,
+    ) -> Result<TimerKey, Error> {
+        let s = self.shards.get(shard).ok_or(Error::NoSuchShard)?;
+        let limit = u64::try_from(self.limits.num_timers).unwrap_or(u64::MAX);
+        let n = self
+            .allocated
+            .try_increment(limit)
+            .ok_or(Error::PoolExhausted)?;
+        self.hwm.fetch_max(n);
+        Ok(S::with(&s.core, |c| c.alloc(queue, user_ctx)))
+    }
+
+    /// Frees a timer, cancelling it if set; returns the event it held. Its
+    /// key (and every copy) then reads [`Error::StaleKey`], including for a
+    /// second `free`; an expired event of it that still waits for queue
+    /// room is delivered (stale) all the same.
+    ///
+    /// ```
+    /// use hrwheel::{Error, LocalTimerPool, PoolParams, TimeoutQueue};
+    /// let pool = LocalTimerPool::new_local("f", PoolParams::default())?;
+    /// let t = pool.alloc(&TimeoutQueue::new(1)?, 0)?;
+    /// assert!(pool.free(t)?.is_none());
+    /// assert_eq!(pool.free(t).unwrap_err(), Error::StaleKey);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     pub fn free(&self, timer: TimerKey) -> Result<Option<Timeout>, Error> {
-        S::with(&self.core, |c| c.free(timer, &self.stamps))
+        let s = self.shard_of(timer)?;
+        let ev = S::with(&s.core, |c| c.free(timer))?;
+        self.allocated.decrement();
+        Ok(ev)
     }
 
     /// Sets `timer` to expire at absolute `tick`.
@@ -241,15 +502,29 @@ impl<S: Sharing> TimerPool<S> {
     /// A new event given to a set timer replaces the held one, which comes
     /// back in [`Armed::replaced`]. Errors ([`Error::TooEarly`] if `tick <
     /// now + min_timeout`, [`Error::TooLate`] if `tick > now +
-    /// max_timeout`, [`Error::NoEvent`], bad handles) leave the timer as it
+    /// max_timeout`, [`Error::NoEvent`], bad keys) leave the timer as it
     /// was and hand `event` back in the [`SetError`].
+    ///
+    /// ```
+    /// use hrwheel::{ClockSource, Error, LocalTimerPool, PoolParams, TimeoutPool, TimeoutQueue};
+    /// let pool = LocalTimerPool::new_local("s", PoolParams::default().clock(ClockSource::mock().0))?;
+    /// let (q, events) = (TimeoutQueue::new(1)?, TimeoutPool::new(2)?);
+    /// let t = pool.alloc(&q, 0)?;
+    /// assert_eq!(pool.set_abs(t, 5, None).unwrap_err().error, Error::NoEvent);
+    /// pool.set_abs(t, 5, Some(events.alloc()?))?;
+    /// pool.set_abs(t, 9, None)?; // reset, keeping the event
+    /// let armed = pool.set_abs(t, 9, Some(events.alloc()?))?;
+    /// assert!(armed.replaced.is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
     pub fn set_abs(
         &self,
         timer: TimerKey,
         tick: u64,
         event: Option<Timeout>,
     ) -> Result<Armed, SetError> {
-        self.set_at(timer, tick, self.current_tick(), event)
+        self.set_with(timer, event, |_| tick)
     }
 
     /// Sets `timer` to expire `ticks` after the current tick (saturating);
@@ -265,10 +540,9 @@ impl<S: Sharing> TimerPool<S> {
     /// ```
     /// # use hrwheel::{Backend, ClockSource, PoolParams, TimeoutPool, TimeoutQueue, TimerPool};
     /// let (clock, mock) = ClockSource::mock();
-    /// let pool = TimerPool::new_local("rel", PoolParams {
-    ///     resolution_ns: 1_000, min_timeout_ns: 1_000, max_timeout_ns: 1_000_000,
-    ///     num_timers: 1, clock, backend: Backend::Wheel,
-    /// })?;
+    /// let pool = TimerPool::new_local("rel", PoolParams::default()
+    ///     .resolution_ns(1_000).min_timeout_ns(1_000).max_timeout_ns(1_000_000)
+    ///     .num_timers(1).clock(clock).backend(Backend::Wheel))?;
     /// let (q, events) = (TimeoutQueue::new(1)?, TimeoutPool::new(1)?);
     /// let t = pool.alloc(&q, 0)?;
     /// mock.increment(999u64); // last ns of tick 0
@@ -278,72 +552,177 @@ impl<S: Sharing> TimerPool<S> {
     /// assert_eq!(pool.expire(), 1); // ...and the 1-tick timeout fires
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn set_rel(
         &self,
         timer: TimerKey,
         ticks: u64,
         event: Option<Timeout>,
     ) -> Result<Armed, SetError> {
-        let now = self.current_tick();
-        self.set_at(timer, now.saturating_add(ticks), now, event)
+        self.set_with(timer, event, |now| now.saturating_add(ticks))
     }
 
-    /// Both setters: `tick` is absolute, `now` the tick read before locking.
-    fn set_at(
+    /// Both setters: `tick(now)` is the absolute tick, `now` the shard's
+    /// current tick.
+    #[inline]
+    fn set_with(
         &self,
         timer: TimerKey,
-        tick: u64,
-        now: u64,
         event: Option<Timeout>,
+        tick: impl FnOnce(u64) -> u64,
     ) -> Result<Armed, SetError> {
-        S::with(&self.core, |c| {
-            c.set(
-                timer,
-                tick,
-                now,
-                &self.limits,
-                event,
-                &self.stamps,
-                &self.next_due,
-            )
+        let s = match self.shard_of(timer) {
+            Ok(s) => s,
+            Err(e) => return Err(SetError::new(e, event)),
+        };
+        let reading = self.reading();
+        S::with(&s.core, |c| {
+            let now = c.clamp(reading);
+            let tick = tick(now);
+            let armed = c.set(timer, tick, now, &self.limits, event)?;
+            if tick < s.next_due.load() {
+                s.next_due.store(tick);
+            }
+            Ok(armed)
         })
     }
 
     /// Cancels a set timer and returns its event. [`Error::AlreadyExpired`]
     /// if it has expired since it was last set (its event is in its queue,
-    /// or will be once the queue has room; that event is now stale), and
-    /// [`Error::NotArmed`] if it is not set.
+    /// or will be once the queue has room), on every call until the timer is
+    /// set again or freed; [`Error::NotArmed`] if it is not set.
+    ///
+    /// ```
+    /// use hrwheel::{ClockSource, Error, LocalTimerPool, PoolParams, TimeoutPool, TimeoutQueue};
+    /// let (clock, mock) = ClockSource::mock();
+    /// let pool = LocalTimerPool::new_local("c", PoolParams::default().clock(clock))?;
+    /// let (q, events) = (TimeoutQueue::new(1)?, TimeoutPool::new(1)?);
+    /// let t = pool.alloc(&q, 0)?;
+    /// pool.set_rel(t, 1, Some(events.alloc()?))?;
+    /// mock.increment(1_000_000u64);
+    /// pool.expire();
+    /// assert_eq!(pool.cancel(t).unwrap_err(), Error::AlreadyExpired);
+    /// assert_eq!(pool.cancel(t).unwrap_err(), Error::AlreadyExpired);
+    /// assert!(pool.is_fresh(&q.pop().unwrap()), "a failed cancel changes nothing");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn cancel(&self, timer: TimerKey) -> Result<Timeout, Error> {
-        S::with(&self.core, |c| c.cancel(timer, &self.stamps))
+        let s = self.shard_of(timer)?;
+        S::with(&s.core, |c| c.cancel(timer))
     }
 
     /// Whether `event` still matches its timer's latest setting: `false`
     /// once the timer was set again, cancelled or freed, for events of
-    /// another pool, and for events never set. Lock-free.
-    #[inline]
+    /// another pool, and for events never set. Takes the timer's shard lock
+    /// (a private pool has none).
+    ///
+    /// ```
+    /// let events = hrwheel::TimeoutPool::new(1)?;
+    /// let pool = hrwheel::LocalTimerPool::new_local("f", hrwheel::PoolParams::default())?;
+    /// assert!(!pool.is_fresh(&events.alloc()?)); // never set
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     pub fn is_fresh(&self, event: &Timeout) -> bool {
         let Some(t) = event.timer() else {
             return false;
         };
-        t.pool == self.registration.id()
-            && self
-                .stamps
-                .get(t.index as usize)
-                .is_some_and(|w| w.load() == event.stamp())
+        let Ok(s) = self.shard_of(t) else {
+            return false;
+        };
+        S::with(&s.core, |c| c.is_fresh(t, event.stamp()))
     }
 
-    /// Processes everything due at the current tick: each expired timer's
-    /// event goes to its queue (or waits for room there, counted in
-    /// [`PoolInfo::deferred`]). Returns the number of events delivered to
-    /// queues by this call. Returns at once, without locking, when nothing
-    /// is due.
+    /// A tick no later than the earliest tick at which an expiry pass has
+    /// work, `None` if no timer is set and no event waits for queue room:
+    /// what a tickless driver sleeps until (DPDK's `rte_timer_next_ticks`).
+    /// Lock-free. Exact on a high-resolution pool; on a wheel pool it may be
+    /// earlier than the earliest timer (a lazily re-armed timer, see the
+    /// wheel's docs), never later: a pass at that tick fires nothing early
+    /// and updates the bound. The current tick or earlier when something is
+    /// already due (0 while events wait for room in a full queue).
+    ///
+    /// ```
+    /// use hrwheel::{ClockSource, LocalTimerPool, PoolParams, TimeoutPool, TimeoutQueue};
+    /// let pool = LocalTimerPool::new_local("n", PoolParams::default().clock(ClockSource::mock().0))?;
+    /// let (q, events) = (TimeoutQueue::new(1)?, TimeoutPool::new(1)?);
+    /// assert_eq!(pool.next_deadline(), None);
+    /// let t = pool.alloc(&q, 0)?;
+    /// pool.set_abs(t, 40, Some(events.alloc()?))?;
+    /// assert_eq!(pool.next_deadline(), Some(40));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn next_deadline(&self) -> Option<u64> {
+        let t = self
+            .shards
+            .iter()
+            .map(|s| s.next_due.load())
+            .min()
+            .unwrap_or(u64::MAX);
+        (t != u64::MAX).then_some(t)
+    }
+
+    /// [`next_deadline`](Self::next_deadline) of one shard.
+    /// [`Error::NoSuchShard`] if `shard >= shards()`.
+    ///
+    /// ```
+    /// let pool = hrwheel::TimerPool::new("n", hrwheel::PoolParams::default().shards(2))?;
+    /// assert_eq!(pool.next_deadline_shard(1), Ok(None));
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
+    pub fn next_deadline_shard(&self, shard: usize) -> Result<Option<u64>, Error> {
+        let t = self
+            .shards
+            .get(shard)
+            .ok_or(Error::NoSuchShard)?
+            .next_due
+            .load();
+        Ok((t != u64::MAX).then_some(t))
+    }
+
+    /// Runs every shard's expiry pass (see [`expire_shard`](Self::expire_shard));
+    /// returns the events delivered to queues.
+    ///
+    /// ```
+    /// let pool = hrwheel::TimerPool::new("e", hrwheel::PoolParams::default())?;
+    /// assert_eq!(pool.expire(), 0);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     #[inline]
     pub fn expire(&self) -> usize {
-        let now = self.current_tick();
-        if now < self.next_due.load() {
+        let now = self.reading();
+        self.shards.iter().map(|s| Self::pass(s, now)).sum()
+    }
+
+    /// Processes everything due on shard `shard` at the current tick: each
+    /// expired timer's event goes to its queue, or waits for room there
+    /// (counted in [`PoolInfo::deferred`]) behind the queue's earlier
+    /// events. Returns the number of events delivered to queues by this
+    /// call. Returns at once, without locking, when nothing is due.
+    /// [`Error::NoSuchShard`] if `shard >= shards()`.
+    ///
+    /// ```
+    /// let pool = hrwheel::TimerPool::new("e", hrwheel::PoolParams::default().shards(2))?;
+    /// assert_eq!(pool.expire_shard(1), Ok(0));
+    /// assert!(pool.expire_shard(2).is_err());
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
+    #[inline]
+    pub fn expire_shard(&self, shard: usize) -> Result<usize, Error> {
+        let s = self.shards.get(shard).ok_or(Error::NoSuchShard)?;
+        Ok(Self::pass(s, self.reading()))
+    }
+
+    /// One shard's pass at reading `now`.
+    #[inline]
+    fn pass(s: &Shard<S>, now: u64) -> usize {
+        if now < s.next_due.load() {
             return 0;
         }
-        S::with(&self.core, |c| c.expire(now, &self.stamps, &self.next_due))
+        S::with(&s.core, |c| {
+            let n = c.expire(now);
+            s.next_due.store(c.next_due());
+            n
+        })
     }
 }
 
@@ -352,21 +731,22 @@ impl<S: Sharing> fmt::Debug for TimerPool<S> {
         f.debug_struct("TimerPool")
             .field("name", &self.name)
             .field("shared", &S::SHARED)
+            .field("shards", &self.shards.len())
             .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
     fn assert_send_sync<T: Send + Sync>() {}
     fn assert_send<T: Send>() {}
 
-    /// `expire` with nothing due returns without touching the lock: it
-    /// completes while another thread holds the pool's mutex. Once a timer
-    /// is due, the same call has to wait for the lock.
+    /// `expire_shard` with nothing due returns without touching the lock:
+    /// it completes while another thread holds the shard's mutex. Once a
+    /// timer is due, the same call has to wait for the lock.
     #[test]
     fn expire_fast_path_takes_no_lock() {
         use std::sync::mpsc;
@@ -377,11 +757,10 @@ mod tests {
         let pool = Arc::new(
             TimerPool::new(
                 "fast",
-                PoolParams {
-                    resolution_ns: 1_000,
-                    clock,
-                    ..PoolParams::default()
-                },
+                PoolParams::default()
+                    .resolution_ns(1_000)
+                    .clock(clock)
+                    .shards(1),
             )
             .unwrap(),
         );
@@ -391,7 +770,7 @@ mod tests {
         pool.set_rel(t, 10, Some(events.alloc().unwrap())).unwrap();
         mock.increment(5_000u64); // tick 5: nothing due
 
-        let guard = pool.core.lock();
+        let guard = pool.shards[0].core.lock();
         let (tx, rx) = mpsc::channel();
         let p2 = pool.clone();
         let h = std::thread::spawn(move || {
@@ -428,5 +807,15 @@ mod tests {
         <LocalTimerPool as AmbiguousIfSync<_>>::item();
         assert_send_sync::<Timeout>();
         assert_send_sync::<TimeoutQueue>();
+    }
+
+    /// The `next_due` word and the lock sit on different cache lines.
+    #[test]
+    fn shard_words_do_not_share_a_cache_line() {
+        let pool = TimerPool::new("lines", PoolParams::default().shards(1)).unwrap();
+        let s = &pool.shards[0];
+        let a = std::ptr::from_ref(&*s.next_due) as usize;
+        let b = std::ptr::from_ref(&*s.core) as usize;
+        assert!(a.abs_diff(b) >= 64, "{a:#x} {b:#x}");
     }
 }

@@ -87,14 +87,6 @@ impl TimeoutQueue {
     pub fn same_queue(&self, other: &TimeoutQueue) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
-
-    /// The address of the shared ring: equal for handles to the same queue
-    /// while any of them lives. Used by the pool to remember, within one
-    /// expiry pass, which queues refused a push.
-    #[inline]
-    pub(crate) fn identity(&self) -> usize {
-        Arc::as_ptr(&self.inner) as usize
-    }
 }
 
 impl fmt::Debug for TimeoutQueue {

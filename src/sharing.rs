@@ -2,38 +2,49 @@
 //!
 //! [`TimerPool<S>`](crate::TimerPool) is generic over a [`Sharing`] marker:
 //!
-//! | `S`        | alias                                  | state behind   | words      | `Send` | `Sync` |
-//! |------------|----------------------------------------|----------------|------------|--------|--------|
-//! | [`Shared`] | [`TimerPool`](crate::TimerPool)        | `parking_lot::Mutex` | `AtomicU64` | yes | yes |
-//! | [`Local`]  | [`LocalTimerPool`](crate::LocalTimerPool) | `RefCell`   | `Cell<u64>` | yes   | no     |
+//! | `S`        | alias                                     | shards          | shard state behind | words       | `Sync` |
+//! |------------|-------------------------------------------|-----------------|--------------------|-------------|--------|
+//! | [`Shared`] | [`TimerPool`](crate::TimerPool)           | one per core (by default) | a mutex each | `AtomicU64` | yes |
+//! | [`Local`]  | [`LocalTimerPool`](crate::LocalTimerPool) | one             | `RefCell`          | `Cell<u64>` | no     |
 //!
 //! The ODP `shared` flag thus becomes a type: a private pool cannot be used
 //! from two threads at once because the compiler refuses to share it, so it
-//! needs no lock at all, and both kinds have exactly the same methods. The
-//! `RefCell` borrow is never contended (no user code runs while the pool's
-//! state is borrowed), it only costs a flag check.
+//! needs no lock and no atomic at all, and both kinds have the same methods.
+//! The `RefCell` borrow is never contended (no user code runs while the
+//! pool's state is borrowed), it only costs a flag check.
 
 use std::cell::{Cell, RefCell};
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use parking_lot::Mutex;
+use crate::sync::{AtomicU64, Mutex, Ordering};
 
-mod sealed {
-    pub trait Sealed {}
+pub(crate) mod sealed {
+    /// The machinery behind [`Sharing`](super::Sharing), out of the public
+    /// API: a 64-bit word read without the shard's lock, and the lock.
+    pub trait Sealed: Sized + 'static {
+        /// An `AtomicU64` in a shared pool, a `Cell<u64>` in a private one.
+        type Word: Word;
+        /// A mutex in a shared pool, a `RefCell` in a private one.
+        type Lock<T>;
+        fn new_lock<T>(value: T) -> Self::Lock<T>;
+        fn with<T, R>(lock: &Self::Lock<T>, f: impl FnOnce(&mut T) -> R) -> R;
+    }
+
+    /// A word read and written without the shard lock.
+    pub trait Word {
+        fn new(v: u64) -> Self;
+        fn load(&self) -> u64;
+        fn store(&self, v: u64);
+        /// Stores `max(current, v)` and returns that maximum.
+        fn fetch_max(&self, v: u64) -> u64;
+        /// Adds 1 unless that would exceed `limit`; returns the new value.
+        fn try_increment(&self, limit: u64) -> Option<u64>;
+        /// Subtracts 1.
+        fn decrement(&self);
+    }
 }
 
-/// A 64-bit word read without the pool's lock: an `AtomicU64` in a shared
-/// pool, a `Cell<u64>` in a private one.
-#[doc(hidden)]
-pub trait Word: sealed::Sealed {
-    fn new(v: u64) -> Self;
-    fn load(&self) -> u64;
-    fn store(&self, v: u64);
-    /// Stores `max(current, v)` and returns that maximum.
-    fn fetch_max(&self, v: u64) -> u64;
-}
+pub(crate) use sealed::Word;
 
-impl sealed::Sealed for AtomicU64 {}
 impl Word for AtomicU64 {
     #[inline]
     fn new(v: u64) -> Self {
@@ -49,17 +60,24 @@ impl Word for AtomicU64 {
     }
     #[inline]
     fn fetch_max(&self, v: u64) -> u64 {
-        // Plain load first: the common case (time moved forward a little)
-        // still needs the RMW, but a reader that lags skips it.
         let cur = AtomicU64::load(self, Ordering::Relaxed);
         if v <= cur {
             return cur;
         }
         AtomicU64::fetch_max(self, v, Ordering::Relaxed).max(v)
     }
+    fn try_increment(&self, limit: u64) -> Option<u64> {
+        self.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < limit).then_some(n + 1)
+        })
+        .ok()
+        .map(|n| n + 1)
+    }
+    fn decrement(&self) {
+        self.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
-impl sealed::Sealed for Cell<u64> {}
 impl Word for Cell<u64> {
     #[inline]
     fn new(v: u64) -> Self {
@@ -79,34 +97,35 @@ impl Word for Cell<u64> {
         self.set(m);
         m
     }
+    fn try_increment(&self, limit: u64) -> Option<u64> {
+        let n = self.get();
+        (n < limit).then(|| {
+            self.set(n + 1);
+            n + 1
+        })
+    }
+    fn decrement(&self) {
+        self.set(self.get().saturating_sub(1));
+    }
 }
 
 /// Marker for how a pool is shared: [`Shared`] or [`Local`].
-pub trait Sharing: sealed::Sealed + Sized + 'static {
+pub trait Sharing: sealed::Sealed {
     /// Whether the pool may be used from several threads at once.
     const SHARED: bool;
-    #[doc(hidden)]
-    type Word: Word;
-    #[doc(hidden)]
-    type Lock<T>;
-    #[doc(hidden)]
-    fn new_lock<T>(value: T) -> Self::Lock<T>;
-    #[doc(hidden)]
-    fn with<T, R>(lock: &Self::Lock<T>, f: impl FnOnce(&mut T) -> R) -> R;
 }
 
-/// A pool usable from any number of threads (`Send + Sync`), guarded by a
-/// mutex.
+/// A pool usable from any number of threads (`Send + Sync`): its timers are
+/// spread over shards, each behind its own mutex.
 #[derive(Debug, Clone, Copy)]
 pub enum Shared {}
 
-/// A pool for one thread at a time (`Send`, not `Sync`): no locks.
+/// A pool for one thread at a time (`Send`, not `Sync`): one shard, no
+/// locks, no atomics.
 #[derive(Debug, Clone, Copy)]
 pub enum Local {}
 
-impl sealed::Sealed for Shared {}
-impl Sharing for Shared {
-    const SHARED: bool = true;
+impl sealed::Sealed for Shared {
     type Word = AtomicU64;
     type Lock<T> = Mutex<T>;
     #[inline]
@@ -118,10 +137,11 @@ impl Sharing for Shared {
         f(&mut lock.lock())
     }
 }
+impl Sharing for Shared {
+    const SHARED: bool = true;
+}
 
-impl sealed::Sealed for Local {}
-impl Sharing for Local {
-    const SHARED: bool = false;
+impl sealed::Sealed for Local {
     type Word = Cell<u64>;
     type Lock<T> = RefCell<T>;
     #[inline]
@@ -134,4 +154,7 @@ impl Sharing for Local {
         // holds the borrow and is `!Sync`.
         f(&mut lock.borrow_mut())
     }
+}
+impl Sharing for Local {
+    const SHARED: bool = false;
 }

@@ -2,9 +2,13 @@
 //!
 //! As in ODP, the event a timer delivers on expiry is allocated apart from
 //! the timer: a [`TimeoutPool`] owns `n` event buffers, allocated once when
-//! the pool is created, and hands them out as [`Timeout`] values. Setting,
-//! resetting, cancelling and expiring a timer only *moves* a `Timeout` (one
-//! pointer plus the pool reference); nothing is allocated or freed.
+//! the pool is created, and hands them out as [`Timeout`] values. An event
+//! is its id in its pool and a reference to the pool; while a timer holds
+//! it, that is all the timer stores (16 bytes, in the timer's own entry), and
+//! the timer, tick, context and stamp are written into the `Timeout` value
+//! when it leaves the pool. Setting, resetting, cancelling and expiring a
+//! timer only *move* values; nothing is allocated, freed or written through
+//! a pointer.
 //!
 //! ```text
 //!   TimeoutPool::new(n)          alloc()            set_abs(.., Some(ev))
@@ -16,8 +20,8 @@
 //!
 //! A `Timeout` is move-only: it cannot be duplicated, and dropping it returns
 //! its buffer to its pool (RAII), so an event is never leaked either. The
-//! free list is a `crossbeam_queue::ArrayQueue`, so `alloc` and drop are
-//! lock-free and may happen on any thread.
+//! free list is a `crossbeam_queue::ArrayQueue` of ids, so `alloc` and drop
+//! are lock-free and may happen on any thread.
 //!
 //! When an event leaves the pool (delivered, cancelled, replaced or freed)
 //! it records its timer, the expiration tick and the timer's user context,
@@ -42,26 +46,24 @@ use crate::capability::MAX_CAPACITY;
 use crate::error::Error;
 use crate::key::TimerKey;
 
-/// The payload of one event buffer.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct EventData {
-    timer: Option<TimerKey>,
-    tick: u64,
-    ctx: u64,
-    stamp: u64,
+/// The free ids of a [`TimeoutPool`].
+struct Home {
+    free: ArrayQueue<u32>,
+}
+
+/// An event buffer as a timer holds it: its id and its pool. Dropping it
+/// returns the id to the pool.
+pub(crate) struct Held {
+    home: Arc<Home>,
     id: u32,
 }
 
-static EMPTY: EventData = EventData {
-    timer: None,
-    tick: 0,
-    ctx: 0,
-    stamp: 0,
-    id: u32::MAX,
-};
-
-struct Home {
-    free: ArrayQueue<Box<EventData>>,
+impl Drop for Held {
+    fn drop(&mut self) {
+        // Cannot fail: the queue has room for every id of the pool and this
+        // id is not in it.
+        let _ = self.home.free.push(self.id);
+    }
 }
 
 /// A pool of preallocated timeout events. Cheap to clone (a reference to
@@ -84,6 +86,10 @@ pub struct TimeoutPool {
 impl TimeoutPool {
     /// Allocates `capacity` events up front. [`Error::ZeroCapacity`] for 0,
     /// [`Error::CapacityTooLarge`] above [`MAX_CAPACITY`](crate::MAX_CAPACITY).
+    ///
+    /// ```
+    /// assert!(hrwheel::TimeoutPool::new(0).is_err());
+    /// ```
     pub fn new(capacity: usize) -> Result<Self, Error> {
         if capacity == 0 {
             return Err(Error::ZeroCapacity);
@@ -93,13 +99,9 @@ impl TimeoutPool {
         }
         let free = ArrayQueue::new(capacity);
         for i in 0..capacity {
-            let buf = Box::new(EventData {
-                id: u32::try_from(i).unwrap_or(u32::MAX),
-                ..EMPTY
-            });
             // Cannot fail: exactly `capacity` pushes into a queue of
-            // `capacity`.
-            let _ = free.push(buf);
+            // `capacity`; ids fit `u32` (MAX_CAPACITY < 2^32).
+            let _ = free.push(u32::try_from(i).unwrap_or(u32::MAX));
         }
         Ok(TimeoutPool {
             home: Arc::new(Home { free }),
@@ -107,29 +109,40 @@ impl TimeoutPool {
     }
 
     /// Takes a free event, or [`Error::TimeoutPoolExhausted`].
+    ///
+    /// ```
+    /// let events = hrwheel::TimeoutPool::new(1)?;
+    /// let ev = events.alloc()?;
+    /// assert_eq!((ev.timer(), ev.tick()), (None, 0)); // never set
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     #[inline]
     pub fn alloc(&self) -> Result<Timeout, Error> {
         match self.home.free.pop() {
-            Some(mut data) => {
-                data.timer = None;
-                data.tick = 0;
-                data.ctx = 0;
-                data.stamp = 0;
-                Ok(Timeout {
-                    data: Some(data),
-                    home: self.home.clone(),
-                })
-            }
+            Some(id) => Ok(Timeout::new(Held {
+                home: self.home.clone(),
+                id,
+            })),
             None => Err(Error::TimeoutPoolExhausted),
         }
     }
 
     /// Events currently free.
+    ///
+    /// ```
+    /// assert_eq!(hrwheel::TimeoutPool::new(3)?.available(), 3);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     pub fn available(&self) -> usize {
         self.home.free.len()
     }
 
     /// Events the pool was created with.
+    ///
+    /// ```
+    /// assert_eq!(hrwheel::TimeoutPool::new(3)?.capacity(), 3);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     pub fn capacity(&self) -> usize {
         self.home.free.capacity()
     }
@@ -148,78 +161,82 @@ impl fmt::Debug for TimeoutPool {
 ///
 /// Move-only; dropping it returns it to its [`TimeoutPool`].
 pub struct Timeout {
-    // `None` only while being dropped.
-    data: Option<Box<EventData>>,
-    home: Arc<Home>,
+    held: Held,
+    timer: Option<TimerKey>,
+    tick: u64,
+    ctx: u64,
+    stamp: u64,
 }
 
 impl Timeout {
     #[inline]
-    fn d(&self) -> &EventData {
-        self.data.as_deref().unwrap_or(&EMPTY)
+    fn new(held: Held) -> Self {
+        Timeout {
+            held,
+            timer: None,
+            tick: 0,
+            ctx: 0,
+            stamp: 0,
+        }
     }
 
     /// The timer this event was last set on (`None` for an event fresh from
     /// its pool).
     #[inline]
     pub fn timer(&self) -> Option<TimerKey> {
-        self.d().timer
+        self.timer
     }
 
     /// The expiration tick the event was set for.
     #[inline]
     pub fn tick(&self) -> u64 {
-        self.d().tick
+        self.tick
     }
 
     /// The user context of the timer the event was set on.
     #[inline]
     pub fn user_ctx(&self) -> u64 {
-        self.d().ctx
+        self.ctx
     }
 
     /// The event's index in its [`TimeoutPool`] (`0..capacity`): a stable
     /// identity, e.g. to check that no event is duplicated or lost.
     #[inline]
     pub fn id(&self) -> u32 {
-        self.d().id
+        self.held.id
     }
 
     #[inline]
     pub(crate) fn stamp(&self) -> u64 {
-        self.d().stamp
+        self.stamp
     }
 
-    /// Records the setting the event is armed with.
+    /// The buffer, as a timer keeps it while armed.
     #[inline]
-    pub(crate) fn arm(&mut self, timer: TimerKey, tick: u64, ctx: u64, stamp: u64) {
-        if let Some(d) = self.data.as_deref_mut() {
-            d.timer = Some(timer);
-            d.tick = tick;
-            d.ctx = ctx;
-            d.stamp = stamp;
-        }
+    pub(crate) fn into_held(self) -> Held {
+        self.held
     }
-}
 
-impl Drop for Timeout {
-    fn drop(&mut self) {
-        if let Some(data) = self.data.take() {
-            // Cannot fail: the queue has room for every buffer of the pool
-            // and this buffer is not in it.
-            let _ = self.home.free.push(data);
+    /// The event leaving a timer, with the setting it describes.
+    #[inline]
+    pub(crate) fn leave(held: Held, timer: TimerKey, tick: u64, ctx: u64, stamp: u64) -> Self {
+        Timeout {
+            held,
+            timer: Some(timer),
+            tick,
+            ctx,
+            stamp,
         }
     }
 }
 
 impl fmt::Debug for Timeout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = self.d();
         f.debug_struct("Timeout")
-            .field("id", &d.id)
-            .field("timer", &d.timer)
-            .field("tick", &d.tick)
-            .field("user_ctx", &d.ctx)
+            .field("id", &self.held.id)
+            .field("timer", &self.timer)
+            .field("tick", &self.tick)
+            .field("user_ctx", &self.ctx)
             .finish()
     }
 }
@@ -248,13 +265,12 @@ mod tests {
     }
 
     #[test]
-    fn realloc_clears_the_previous_setting() {
+    fn a_held_event_is_not_lost_and_realloc_is_blank() {
         let p = TimeoutPool::new(1).unwrap();
-        let mut e = p.alloc().unwrap();
-        let t = TimerKey::new(1, 2, 3);
-        e.arm(t, 42, 7, 9);
-        assert_eq!((e.timer(), e.tick(), e.user_ctx()), (Some(t), 42, 7));
-        drop(e);
+        let e = p.alloc().unwrap();
+        let held = e.into_held();
+        assert_eq!(p.available(), 0, "held by a timer, not free");
+        drop(held);
         let e = p.alloc().unwrap();
         assert_eq!((e.timer(), e.tick(), e.user_ctx()), (None, 0, 0));
     }

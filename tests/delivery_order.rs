@@ -9,14 +9,13 @@ use std::time::{Duration, Instant};
 use hrwheel::{Backend, ClockSource, PoolParams, TimeoutPool, TimeoutQueue, TimerPool};
 
 fn params(n: usize, clock: ClockSource, backend: Backend) -> PoolParams {
-    PoolParams {
-        resolution_ns: 1,
-        min_timeout_ns: 0,
-        max_timeout_ns: 1 << 40,
-        num_timers: n,
-        clock,
-        backend,
-    }
+    PoolParams::default()
+        .resolution_ns(1)
+        .min_timeout_ns(0)
+        .max_timeout_ns(1 << 40)
+        .num_timers(n)
+        .clock(clock)
+        .backend(backend)
 }
 
 fn non_decreasing(seen: &[u64]) -> bool {

@@ -8,14 +8,13 @@ fn pool(backend: Backend) -> (LocalTimerPool, std::sync::Arc<quanta::Mock>) {
     let (clock, mock) = ClockSource::mock();
     let p = LocalTimerPool::new_local(
         "fresh",
-        PoolParams {
-            resolution_ns: 1_000,
-            min_timeout_ns: 0,
-            max_timeout_ns: 1_000_000_000,
-            num_timers: 1,
-            clock,
-            backend,
-        },
+        PoolParams::default()
+            .resolution_ns(1_000)
+            .min_timeout_ns(0)
+            .max_timeout_ns(1_000_000_000)
+            .num_timers(1)
+            .clock(clock)
+            .backend(backend),
     )
     .unwrap();
     (p, mock)

@@ -84,14 +84,13 @@ fn steady_state_allocates_nothing<S: Sharing>(b: Backend) {
     let (clock, mock) = ClockSource::mock();
     let p = TimerPool::<S>::create(
         "noalloc",
-        PoolParams {
-            resolution_ns: 1_000,
-            min_timeout_ns: 0,
-            max_timeout_ns: 1_000_000,
-            num_timers: TIMERS,
-            clock,
-            backend: b,
-        },
+        PoolParams::default()
+            .resolution_ns(1_000)
+            .min_timeout_ns(0)
+            .max_timeout_ns(1_000_000)
+            .num_timers(TIMERS)
+            .clock(clock)
+            .backend(b),
     )
     .unwrap();
     let evs = TimeoutPool::new(TIMERS).unwrap();

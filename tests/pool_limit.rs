@@ -1,46 +1,45 @@
-//! The global pool limit (own test binary: it must see every pool of the
-//! process).
+//! No process-wide pool limit: a thread-per-core program can create as many
+//! pools as it likes, and a key of one pool is refused by every other.
 
-use hrwheel::{capability, ClockSource, Error, PoolParams, TimerPool, MAX_POOLS};
+use hrwheel::{ClockSource, Error, LocalTimerPool, PoolParams, TimeoutQueue, TimerPool};
 
 fn params() -> PoolParams {
-    PoolParams {
-        num_timers: 1,
-        clock: ClockSource::mock().0,
-        ..PoolParams::default()
-    }
+    PoolParams::default()
+        .num_timers(1)
+        .clock(ClockSource::mock().0)
+        .shards(1)
 }
 
 #[test]
-fn too_many_pools_and_release_on_destroy_and_drop() {
-    let clock = ClockSource::mock().0;
-    assert_eq!(capability(&clock).available_pools, MAX_POOLS);
-    let mut pools: Vec<TimerPool> = (0..MAX_POOLS)
-        .map(|i| TimerPool::new(&format!("p{i}"), params()).unwrap())
+fn many_pools_coexist_and_keys_stay_foreign() {
+    let q = TimeoutQueue::new(1).unwrap();
+    let pools: Vec<LocalTimerPool> = (0..1_000)
+        .map(|i| LocalTimerPool::new_local(&format!("p{i}"), params()).unwrap())
         .collect();
-    assert_eq!(capability(&clock).available_pools, 0);
+    let keys: Vec<_> = pools.iter().map(|p| p.alloc(&q, 0).unwrap()).collect();
+    // Every pool's first timer sits at the same index of the same shard:
+    // only the pool id tells them apart.
+    for (i, p) in pools.iter().enumerate().take(50) {
+        let other = keys[(i + 1) % keys.len()];
+        assert_eq!(p.cancel(other).unwrap_err(), Error::ForeignKey);
+        assert_eq!(p.free(other).unwrap_err(), Error::ForeignKey);
+        assert_eq!(p.cancel(keys[i]).unwrap_err(), Error::NotArmed);
+    }
+    let shared: Vec<TimerPool> = (0..200)
+        .map(|i| TimerPool::new(&format!("s{i}"), params()).unwrap())
+        .collect();
     assert_eq!(
-        TimerPool::new("one more", params()).unwrap_err(),
-        Error::TooManyPools
+        shared[0].free(keys[0]).unwrap_err(),
+        Error::ForeignKey,
+        "a private pool's key on a shared pool"
     );
+    // A refused parameter set is refused, however many pools exist.
     assert_eq!(
-        hrwheel::LocalTimerPool::new_local("one more", params()).unwrap_err(),
-        Error::TooManyPools
-    );
-    // Destroy gives a place back...
-    pools.pop().unwrap().destroy().unwrap();
-    assert_eq!(capability(&clock).available_pools, 1);
-    let again = TimerPool::new("again", params()).unwrap();
-    // ...and so does a refused parameter set not take one.
-    let bad = PoolParams {
-        resolution_ns: 0,
-        ..params()
-    };
-    assert_eq!(
-        TimerPool::new("bad", bad).unwrap_err(),
+        TimerPool::new("bad", params().resolution_ns(0)).unwrap_err(),
         Error::ZeroResolution
     );
-    drop(again);
-    drop(pools);
-    assert_eq!(capability(&clock).available_pools, MAX_POOLS);
+    assert_eq!(
+        TimerPool::new("bad", params().shards(hrwheel::MAX_SHARDS + 1)).unwrap_err(),
+        Error::TooManyShards
+    );
 }

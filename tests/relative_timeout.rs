@@ -14,14 +14,13 @@ fn set_rel_counts_from_the_start_of_the_current_tick() {
                 let (clock, mock) = ClockSource::mock();
                 let pool = LocalTimerPool::new_local(
                     "rel",
-                    PoolParams {
-                        resolution_ns: R,
-                        min_timeout_ns: R,
-                        max_timeout_ns: 100 * R,
-                        num_timers: 1,
-                        clock,
-                        backend,
-                    },
+                    PoolParams::default()
+                        .resolution_ns(R)
+                        .min_timeout_ns(R)
+                        .max_timeout_ns(100 * R)
+                        .num_timers(1)
+                        .clock(clock)
+                        .backend(backend),
                 )
                 .unwrap();
                 let q = TimeoutQueue::new(1).unwrap();

@@ -110,14 +110,13 @@ impl World {
         let mut mocks = Vec::new();
         for (res, min, max, n, backend) in POOLS {
             let (clock, mock) = ClockSource::mock();
-            let params = PoolParams {
-                resolution_ns: res,
-                min_timeout_ns: min * res,
-                max_timeout_ns: max * res,
-                num_timers: n,
-                clock,
-                backend,
-            };
+            let params = PoolParams::default()
+                .resolution_ns(res)
+                .min_timeout_ns(min * res)
+                .max_timeout_ns(max * res)
+                .num_timers(n)
+                .clock(clock)
+                .backend(backend);
             // Other fuzz threads never exist, but stay safe if the global
             // pool limit is reached: nothing to check then.
             pools.push(TimerPool::new("fuzz", params).ok()?);
@@ -184,7 +183,7 @@ impl World {
         Some(if reused {
             Error::StaleKey
         } else {
-            Error::Freed
+            Error::StaleKey
         })
     }
 

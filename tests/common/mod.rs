@@ -20,14 +20,13 @@ pub fn pool<S: Sharing>(
     let (clock, mock) = ClockSource::mock();
     let p = TimerPool::<S>::create(
         "test",
-        PoolParams {
-            resolution_ns: res,
-            min_timeout_ns: min_ticks * res,
-            max_timeout_ns: max_ticks * res,
-            num_timers: n,
-            clock,
-            backend,
-        },
+        PoolParams::default()
+            .resolution_ns(res)
+            .min_timeout_ns(min_ticks * res)
+            .max_timeout_ns(max_ticks * res)
+            .num_timers(n)
+            .clock(clock)
+            .backend(backend),
     )
     .expect("valid params");
     (p, mock)

@@ -8,8 +8,9 @@
 //! `set_abs(timer, tick, None)` (keeps the event); an expiry is the pool
 //! delivering the event to a `TimeoutQueue`, popped in `advance`. The pool
 //! reads a mock clock advanced one tick (1 ms) per workload tick, so the
-//! clock costs an atomic load, not a TSC read. A pool does not expose its
-//! next deadline, so this adapter only runs W1 (which never asks).
+//! clock costs an atomic load, not a TSC read. `next_deadline` is the
+//! pool's (a lower bound on the wheel backend), as a tickless user would
+//! drive it.
 
 use std::sync::Arc;
 
@@ -60,14 +61,13 @@ impl<S: Sharing> FacadeAdapter<S> {
         let (clock, mock) = ClockSource::mock();
         let pool = TimerPool::<S>::create(
             "hrwheel-bench",
-            PoolParams {
-                resolution_ns: RES_NS,
-                min_timeout_ns: 0,
-                max_timeout_ns: 10_000 * RES_NS,
-                num_timers: n,
-                clock,
-                backend,
-            },
+            PoolParams::default()
+                .resolution_ns(RES_NS)
+                .max_timeout_ns(10_000 * RES_NS)
+                .num_timers(n)
+                .clock(clock)
+                .backend(backend)
+                .shards(1),
         )?;
         let queue = TimeoutQueue::new(n)?;
         let events = TimeoutPool::new(n)?;
@@ -143,7 +143,7 @@ impl<S: Sharing> TimerQueue for FacadeAdapter<S> {
     }
 
     fn next_deadline(&mut self) -> Option<u64> {
-        None
+        self.pool.next_deadline()
     }
 
     fn len(&self) -> usize {

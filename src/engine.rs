@@ -1,0 +1,336 @@
+//! The engine behind a shard: one enum over both engines, with the pool's
+//! per-timer state stored *in* the engine.
+//!
+//! A pool timer lives from `alloc` to `free`, across many armings. The
+//! wheel supports that directly: [`Wheel::insert_idle`] gives a timer a key
+//! and a slab entry that stay valid while it is armed, disarmed and fired
+//! ([`Wheel::expire_in_place`]), so the pool's state for a timer (its event,
+//! queue, context, stamp) is the entry's value and a set, reset or cancel
+//! touches one entry: the handle leads straight to it. There is no second
+//! table to look up, which is what made the old pool cost two cache misses
+//! per operation where the bare wheel costs one.
+//!
+//! The high-resolution queue frees a timer when it fires, so here the pool
+//! keeps its timers in a small table of its own (generation-checked, slots
+//! retired before their generation wraps) and the tree holds the table
+//! index. High-resolution pools hold few timers that mostly fire, so the
+//! table stays in cache; the wheel's churn workloads are where the second
+//! miss mattered.
+//!
+//! | operation        | wheel                         | tree                         |
+//! |------------------|-------------------------------|------------------------------|
+//! | alloc / free     | O(1)                          | O(1)                         |
+//! | arm / disarm     | O(1)                          | O(log n)                     |
+//! | next deadline    | lower bound, O(1)             | exact, O(1)                  |
+//! | expire to `now`  | per due slot + cascades       | O(log n) per expired timer   |
+//!
+//! Dispatch is a `match` on a two-variant enum: predictable, inlinable, no
+//! `dyn` on the hot path.
+
+use hrwheel_hires::HiresQueue;
+use hrwheel_wheel::{Stats, Wheel};
+
+use crate::params::Backend;
+
+/// A timer's key in its shard's engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum EngineKey {
+    Wheel(hrwheel_wheel::TimerKey),
+    Hires { index: u32, gen: u32 },
+}
+
+/// Why an engine refused a key (the pool maps it to
+/// [`Error::StaleKey`](crate::Error::StaleKey)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stale;
+
+pub(crate) enum Engine<T> {
+    Wheel(Wheel<T>),
+    Hires(HiresTable<T>),
+}
+
+impl<T> Engine<T> {
+    /// An engine of kind `backend` (`Auto` is resolved by then; it is
+    /// treated as the wheel) with room for `capacity` timers.
+    pub(crate) fn new(backend: Backend, capacity: usize) -> Self {
+        match backend {
+            Backend::Hires => Engine::Hires(HiresTable::with_capacity(capacity)),
+            Backend::Wheel | Backend::Auto => Engine::Wheel(Wheel::with_capacity(capacity)),
+        }
+    }
+
+    /// Adds an idle timer holding `value`.
+    #[inline]
+    pub(crate) fn insert_idle(&mut self, value: T) -> EngineKey {
+        match self {
+            Engine::Wheel(w) => EngineKey::Wheel(w.insert_idle(value)),
+            Engine::Hires(h) => h.insert_idle(value),
+        }
+    }
+
+    /// The timer's value.
+    #[inline]
+    pub(crate) fn get_mut(&mut self, key: EngineKey) -> Result<&mut T, Stale> {
+        match (self, key) {
+            (Engine::Wheel(w), EngineKey::Wheel(k)) => w.get_mut(k).ok_or(Stale),
+            (Engine::Hires(h), EngineKey::Hires { index, gen }) => h.get_mut(index, gen),
+            _ => Err(Stale),
+        }
+    }
+
+    /// The timer's value, read only.
+    #[inline]
+    pub(crate) fn get(&self, key: EngineKey) -> Result<&T, Stale> {
+        match (self, key) {
+            (Engine::Wheel(w), EngineKey::Wheel(k)) => w.get(k).ok_or(Stale),
+            (Engine::Hires(h), EngineKey::Hires { index, gen }) => h.get(index, gen),
+            _ => Err(Stale),
+        }
+    }
+
+    /// The timer's value and the engine's arm operation at once: arms (or
+    /// re-arms) the timer at `tick` and returns its value.
+    #[inline]
+    pub(crate) fn arm(&mut self, key: EngineKey, tick: u64) -> Result<&mut T, Stale> {
+        match (self, key) {
+            (Engine::Wheel(w), EngineKey::Wheel(k)) => {
+                w.arm(k, tick).map_err(|_| Stale)?;
+                w.get_mut(k).ok_or(Stale)
+            }
+            (Engine::Hires(h), EngineKey::Hires { index, gen }) => h.arm(index, gen, tick),
+            _ => Err(Stale),
+        }
+    }
+
+    /// Disarms the timer (it stays allocated). The caller knows it is armed.
+    #[inline]
+    pub(crate) fn disarm(&mut self, key: EngineKey) {
+        match (self, key) {
+            (Engine::Wheel(w), EngineKey::Wheel(k)) => {
+                let _ = w.disarm(k);
+            }
+            (Engine::Hires(h), EngineKey::Hires { index, gen }) => h.disarm(index, gen),
+            _ => {}
+        }
+    }
+
+    /// The tick the timer is armed for, if it is.
+    #[inline]
+    pub(crate) fn deadline(&self, key: EngineKey) -> Option<u64> {
+        match (self, key) {
+            (Engine::Wheel(w), EngineKey::Wheel(k)) => w.deadline(k),
+            (Engine::Hires(h), EngineKey::Hires { index, gen }) => h.deadline(index, gen),
+            _ => None,
+        }
+    }
+
+    /// Removes the timer (armed or idle) and returns its value.
+    #[inline]
+    pub(crate) fn remove(&mut self, key: EngineKey) -> Result<T, Stale> {
+        match (self, key) {
+            (Engine::Wheel(w), EngineKey::Wheel(k)) => w.cancel(k).ok_or(Stale),
+            (Engine::Hires(h), EngineKey::Hires { index, gen }) => h.remove(index, gen),
+            _ => Err(Stale),
+        }
+    }
+
+    /// A tick no later than the earliest armed timer's.
+    #[inline]
+    pub(crate) fn next_deadline(&self) -> Option<u64> {
+        match self {
+            Engine::Wheel(w) => w.next_deadline(),
+            Engine::Hires(h) => h.queue.next_deadline(),
+        }
+    }
+
+    /// Fires every timer due at `now`, in deadline order: `f(key, deadline,
+    /// value)` for each; the timer stays allocated, idle.
+    #[inline]
+    pub(crate) fn expire(&mut self, now: u64, mut f: impl FnMut(EngineKey, u64, &mut T)) -> usize {
+        match self {
+            Engine::Wheel(w) => {
+                w.expire_in_place(now, |k, deadline, v| f(EngineKey::Wheel(k), deadline, v))
+            }
+            Engine::Hires(h) => h.expire(now, f),
+        }
+    }
+
+    /// The wheel's counters (all zero for the tree, which moves nothing).
+    pub(crate) fn stats(&self) -> Stats {
+        match self {
+            Engine::Wheel(w) => w.stats(),
+            Engine::Hires(_) => Stats::default(),
+        }
+    }
+}
+
+/// One timer of a [`HiresTable`].
+struct Entry<T> {
+    gen: u32,
+    /// The tree's key while armed.
+    armed: Option<hrwheel_hires::TimerKey>,
+    /// `None` while the slot is free.
+    value: Option<T>,
+}
+
+/// Allocated timers over a [`HiresQueue`] that holds their indices.
+pub(crate) struct HiresTable<T> {
+    queue: HiresQueue<u32>,
+    entries: Vec<Entry<T>>,
+    free: Vec<u32>,
+}
+
+impl<T> HiresTable<T> {
+    fn with_capacity(n: usize) -> Self {
+        HiresTable {
+            queue: HiresQueue::with_capacity(n),
+            entries: Vec::with_capacity(n),
+            free: Vec::with_capacity(n),
+        }
+    }
+
+    fn insert_idle(&mut self, value: T) -> EngineKey {
+        let index = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                self.entries.push(Entry {
+                    gen: 0,
+                    armed: None,
+                    value: None,
+                });
+                // Fewer than 2^32 entries: a shard holds at most
+                // `MAX_TIMERS` timers.
+                u32::try_from(self.entries.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
+        let e = &mut self.entries[index as usize];
+        e.value = Some(value);
+        EngineKey::Hires { index, gen: e.gen }
+    }
+
+    #[inline]
+    fn entry(&mut self, index: u32, gen: u32) -> Result<&mut Entry<T>, Stale> {
+        match self.entries.get_mut(index as usize) {
+            Some(e) if e.gen == gen && e.value.is_some() => Ok(e),
+            _ => Err(Stale),
+        }
+    }
+
+    #[inline]
+    fn get_mut(&mut self, index: u32, gen: u32) -> Result<&mut T, Stale> {
+        self.entry(index, gen)?.value.as_mut().ok_or(Stale)
+    }
+
+    #[inline]
+    fn get(&self, index: u32, gen: u32) -> Result<&T, Stale> {
+        match self.entries.get(index as usize) {
+            Some(e) if e.gen == gen => e.value.as_ref().ok_or(Stale),
+            _ => Err(Stale),
+        }
+    }
+
+    #[inline]
+    fn arm(&mut self, index: u32, gen: u32, tick: u64) -> Result<&mut T, Stale> {
+        let queue = &mut self.queue;
+        let e = match self.entries.get_mut(index as usize) {
+            Some(e) if e.gen == gen && e.value.is_some() => e,
+            _ => return Err(Stale),
+        };
+        match e.armed {
+            Some(k) if queue.reset(k, tick).is_ok() => {}
+            _ => e.armed = Some(queue.insert(tick, index)),
+        }
+        e.value.as_mut().ok_or(Stale)
+    }
+
+    #[inline]
+    fn disarm(&mut self, index: u32, gen: u32) {
+        if let Some(e) = self.entries.get_mut(index as usize) {
+            if e.gen == gen {
+                if let Some(k) = e.armed.take() {
+                    self.queue.cancel(k);
+                }
+            }
+        }
+    }
+
+    fn deadline(&self, index: u32, gen: u32) -> Option<u64> {
+        match self.entries.get(index as usize) {
+            Some(e) if e.gen == gen && e.value.is_some() => self.queue.deadline(e.armed?),
+            _ => None,
+        }
+    }
+
+    fn remove(&mut self, index: u32, gen: u32) -> Result<T, Stale> {
+        self.disarm(index, gen);
+        let e = self.entry(index, gen)?;
+        let value = e.value.take().ok_or(Stale)?;
+        // A generation about to wrap retires the slot (it never goes back on
+        // the free list): a key from 2^32 frees ago must not match again.
+        if e.gen == u32::MAX {
+            return Ok(value);
+        }
+        e.gen += 1;
+        self.free.push(index);
+        Ok(value)
+    }
+
+    fn expire(&mut self, now: u64, mut f: impl FnMut(EngineKey, u64, &mut T)) -> usize {
+        let entries = &mut self.entries;
+        self.queue.expire(now, |fired| {
+            let deadline = fired.deadline();
+            let index = fired.take();
+            if let Some(e) = entries.get_mut(index as usize) {
+                e.armed = None;
+                let gen = e.gen;
+                if let Some(v) = e.value.as_mut() {
+                    f(EngineKey::Hires { index, gen }, deadline, v);
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_engines_keep_fired_timers_idle() {
+        for backend in [Backend::Wheel, Backend::Hires] {
+            let mut e: Engine<u32> = Engine::new(backend, 4);
+            let a = e.insert_idle(1);
+            let b = e.insert_idle(2);
+            e.arm(a, 10).unwrap();
+            e.arm(b, 5).unwrap();
+            assert_eq!(e.deadline(a), Some(10));
+            let mut got = vec![];
+            e.expire(10, |k, d, v| got.push((k, d, *v)));
+            assert_eq!(got, [(b, 5, 2), (a, 10, 1)], "{backend:?}");
+            assert_eq!(e.deadline(a), None);
+            assert_eq!(e.get(a), Ok(&1), "fired, still allocated");
+            e.arm(a, 12).unwrap();
+            e.disarm(a);
+            assert_eq!(e.expire(20, |_, _, _| {}), 0);
+            assert_eq!(e.remove(a), Ok(1));
+            assert_eq!(e.remove(a), Err(Stale));
+            assert_eq!(e.get(a), Err(Stale));
+            let c = e.insert_idle(3);
+            assert_ne!(a, c, "a reused slot has a new key");
+        }
+    }
+
+    #[test]
+    fn hires_slot_is_retired_before_its_generation_wraps() {
+        let mut t: HiresTable<u8> = HiresTable::with_capacity(1);
+        let EngineKey::Hires { index, .. } = t.insert_idle(0) else {
+            unreachable!()
+        };
+        t.entries[index as usize].gen = u32::MAX;
+        assert_eq!(t.remove(index, u32::MAX), Ok(0));
+        let EngineKey::Hires { index: next, .. } = t.insert_idle(1) else {
+            unreachable!()
+        };
+        assert_ne!(next, index, "the retired slot is not reused");
+    }
+}

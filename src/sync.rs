@@ -1,0 +1,46 @@
+//! The synchronisation primitives of shared pools, swapped for loom's
+//! model-checked ones when built with `--cfg loom` (see `tests/loom.rs`).
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicU64, Ordering};
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicU64, Ordering};
+
+/// (Public but unnameable: it appears in the sealed `Sharing` machinery.)
+/// A mutex whose `lock` cannot fail: a panic while it is held (in the
+/// pool's own code, which does not panic on any input) leaves the data as
+/// it was at the panic, which the pool's state machine tolerates.
+#[cfg(not(loom))]
+#[derive(Debug, Default)]
+pub struct Mutex<T>(parking_lot::Mutex<T>);
+
+#[cfg(not(loom))]
+impl<T> Mutex<T> {
+    pub(crate) fn new(v: T) -> Self {
+        Mutex(parking_lot::Mutex::new(v))
+    }
+
+    #[inline]
+    pub(crate) fn lock(&self) -> parking_lot::MutexGuard<'_, T> {
+        self.0.lock()
+    }
+}
+
+#[cfg(loom)]
+#[derive(Debug)]
+pub struct Mutex<T>(loom::sync::Mutex<T>);
+
+#[cfg(loom)]
+impl<T> Mutex<T> {
+    pub(crate) fn new(v: T) -> Self {
+        Mutex(loom::sync::Mutex::new(v))
+    }
+
+    pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
+        match self.0.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+}
