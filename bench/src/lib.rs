@@ -4,7 +4,7 @@
 //! cascading timing wheel and precise timers (mostly expire, often
 //! periodic) in an ordered tree, as in Linux since ktimers. This crate
 //! measures that claim against what a Rust user would use instead, on the
-//! reference workloads of `shared/WORKLOADS.md`:
+//! reference workloads of `docs/WORKLOADS.md` (in the repository):
 //!
 //! | module | job |
 //! |---|---|
