@@ -14,7 +14,7 @@ use std::thread;
 use common::{events, pool, queue};
 use hrwheel::{Backend, Error, Shared, Timeout, TimeoutQueue};
 use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 const THREADS: usize = 3;
 const TIMERS: usize = 48;
@@ -46,11 +46,11 @@ fn stress(b: Backend) {
                 let mut rng = SmallRng::seed_from_u64(k as u64 + 1);
                 let mut stale_seen = 0u64;
                 for _ in 0..OPS {
-                    let t = timers[rng.gen_range(0..TIMERS)];
-                    match rng.gen_range(0..100) {
+                    let t = timers[rng.random_range(0..TIMERS)];
+                    match rng.random_range(0..100) {
                         0..=34 => {
                             let ev = hand.pop();
-                            match p.set_rel(t, rng.gen_range(0..45), ev) {
+                            match p.set_rel(t, rng.random_range(0..45), ev) {
                                 Ok(a) => hand.extend(a.replaced),
                                 Err(e) => {
                                     assert!(matches!(
@@ -63,7 +63,7 @@ fn stress(b: Backend) {
                         }
                         35..=49 => {
                             // Reset keeping the held event.
-                            if let Err(e) = p.set_rel(t, rng.gen_range(1..=40), None) {
+                            if let Err(e) = p.set_rel(t, rng.random_range(1..=40), None) {
                                 assert_eq!(e.error, Error::NoEvent);
                                 assert!(e.event.is_none());
                             }
@@ -80,7 +80,7 @@ fn stress(b: Backend) {
                             p.expire();
                         }
                         80..=89 => {
-                            let q = &queues[rng.gen_range(0..THREADS)];
+                            let q = &queues[rng.random_range(0..THREADS)];
                             if let Some(ev) = q.pop() {
                                 if !p.is_fresh(&ev) {
                                     stale_seen += 1;
@@ -88,7 +88,7 @@ fn stress(b: Backend) {
                                 hand.push(ev);
                             }
                         }
-                        _ => mock.increment(rng.gen_range(0..1_500u64)),
+                        _ => mock.increment(rng.random_range(0..1_500u64)),
                     }
                 }
                 (hand, stale_seen)

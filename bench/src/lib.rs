@@ -4,7 +4,7 @@
 //! cascading timing wheel and precise timers (mostly expire, often
 //! periodic) in an ordered tree, as in Linux since ktimers. This crate
 //! measures that claim against what a Rust user would use instead, on the
-//! reference workloads of `shared/WORKLOADS.md`:
+//! reference workloads of `docs/WORKLOADS.md` (in the repository):
 //!
 //! | module | job |
 //! |---|---|
@@ -26,8 +26,9 @@
 //!   every workload on every implementation in one process, ranked by
 //!   thread CPU time, cross-checked; writes `target/report/report.md` and
 //!   SVG charts (`$CARGO_TARGET_DIR/report` if that is set).
-//! - `cargo bench --bench w1_churn` (and `w2_insert_cancel`,
-//!   `w3_expire_all`, `w4_periodic`): the criterion versions, wall time,
+//! - `cargo bench --bench w1_churn` (and `w1_facade`, `w2_insert_cancel`,
+//!   `w3_expire_all`, `w4_periodic`; this crate's `benches/`, runnable from
+//!   the workspace root): the criterion versions, wall time,
 //!   WORKLOADS.md sizes times `HRWHEEL_BENCH_SCALE` (default 1).
 //! - `cargo test -p hrwheel-bench`: every workload at a tiny size on every
 //!   implementation, digests compared (`tests/cross_check.rs`).

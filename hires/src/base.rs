@@ -178,7 +178,7 @@ impl Base {
         } else {
             cursor.insert_after(new);
         }
-        if self.first.map_or(true, |f| k < hard(f)) {
+        if self.first.is_none_or(|f| k < hard(f)) {
             self.first = Some(ptr);
         }
     }

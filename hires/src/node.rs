@@ -98,4 +98,4 @@ impl<T> Slot<T> {
     }
 }
 
-intrusive_adapter!(pub(crate) NodeAdapter = UnsafeRef<Node>: Node { link: Link });
+intrusive_adapter!(pub(crate) NodeAdapter = UnsafeRef<Node>: Node { link => Link });

@@ -1,6 +1,6 @@
 //! `cargo run --release --bin hrwheel-report [--quick | --full]`
 //!
-//! Runs the reference workloads W1–W5 (shared/WORKLOADS.md) on hrwheel's
+//! Runs the reference workloads W1–W5 (docs/WORKLOADS.md) on hrwheel's
 //! wheel and high-resolution queue and on the baselines (`BinaryHeap` with
 //! lazy cancel, `BTreeMap`, tokio `DelayQueue` on a paused clock), all in
 //! one process, cross-checking every result; prints the tables and writes

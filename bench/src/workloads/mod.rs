@@ -1,4 +1,4 @@
-//! The reference workloads W1–W5 of WORKLOADS.md, generic over
+//! The reference workloads W1–W5 of docs/WORKLOADS.md, generic over
 //! [`TimerQueue`](crate::TimerQueue).
 //!
 //! Each workload is split into an untimed `setup` (fill the structure) and

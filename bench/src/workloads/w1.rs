@@ -11,7 +11,7 @@
 //! (2,000) are timed. ns/op = time / (resets + expiries).
 
 use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 use crate::check::{CheckError, Checker, Digest};
 use crate::queue::TimerQueue;
@@ -124,7 +124,7 @@ pub fn setup<Q: TimerQueue>(q: &mut Q, p: Params) -> Result<State<Q::Key>, Check
             // Spread over [1, max]: as if the population had been running
             // already, so expiries arrive at a steady rate from the start
             // instead of in one wave at 400–600.
-            let d = rng.gen_range(1..=p.max_timeout);
+            let d = rng.random_range(1..=p.max_timeout);
             keys.push(q.insert(d, id));
             armed.push(d);
         }
@@ -175,13 +175,13 @@ fn ticks<Q: TimerQueue>(q: &mut Q, st: &mut State<Q::Key>, n: u64) -> Result<(),
                     what: format!("fired ({d}, {id}) which is not armed at {d}"),
                 });
             }
-            let t = now + st.rng.gen_range(p.min_timeout..=p.max_timeout);
+            let t = now + st.rng.random_range(p.min_timeout..=p.max_timeout);
             st.keys[id as usize] = q.insert(t, id);
             st.armed[id as usize] = t;
         }
         for _ in 0..p.resets_per_tick {
-            let id = st.rng.gen_range(0..timers);
-            let t = now + st.rng.gen_range(p.min_timeout..=p.max_timeout);
+            let id = st.rng.random_range(0..timers);
+            let t = now + st.rng.random_range(p.min_timeout..=p.max_timeout);
             let key = st.keys[id as usize];
             st.keys[id as usize] = q
                 .reset(key, t)

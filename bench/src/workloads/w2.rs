@@ -6,7 +6,7 @@
 //! fails the cross-check.
 
 use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 use crate::check::{CheckError, Checker, Digest};
 use crate::queue::TimerQueue;
@@ -50,7 +50,7 @@ pub fn setup<Q: TimerQueue>(q: &mut Q, p: Params) -> State {
     q.scope(|q| {
         let mut rng = SmallRng::seed_from_u64(p.seed);
         for id in 0..p.outstanding as u64 {
-            q.insert(rng.gen_range(1..=MAX_AHEAD), id);
+            q.insert(rng.random_range(1..=MAX_AHEAD), id);
         }
         State {
             p,
@@ -67,7 +67,7 @@ pub fn pairs<Q: TimerQueue>(q: &mut Q, st: &mut State, n: u64) -> Result<(), Che
         for _ in 0..n {
             let id = st.next_id;
             st.next_id += 1;
-            let key = q.insert(st.rng.gen_range(1..=MAX_AHEAD), id);
+            let key = q.insert(st.rng.random_range(1..=MAX_AHEAD), id);
             if !q.cancel(key) {
                 return Err(CheckError::StaleKey { imp: q.name(), id });
             }

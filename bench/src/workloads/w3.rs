@@ -4,7 +4,7 @@
 //! empty stretches as well as it can. ns/op = time / expired timers.
 
 use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 use crate::check::{CheckError, Checker, Digest};
 use crate::queue::TimerQueue;
@@ -36,7 +36,7 @@ pub fn setup<Q: TimerQueue>(q: &mut Q, p: Params) {
     q.scope(|q| {
         let mut rng = SmallRng::seed_from_u64(p.seed);
         for id in 0..p.timers as u64 {
-            q.insert(rng.gen_range(1..=MAX_DEADLINE), id);
+            q.insert(rng.random_range(1..=MAX_DEADLINE), id);
         }
     })
 }

@@ -11,7 +11,7 @@
 //! the digest, must still match the exact structures'.
 
 use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 use crate::check::{CheckError, Checker, Digest};
 use crate::queue::TimerQueue;
@@ -59,8 +59,8 @@ impl Params {
         let mut rng = SmallRng::seed_from_u64(self.seed);
         (0..self.timers)
             .map(|_| {
-                let period = rng.gen_range(self.min_period..=self.max_period);
-                (rng.gen_range(1..=period), period)
+                let period = rng.random_range(self.min_period..=self.max_period);
+                (rng.random_range(1..=period), period)
             })
             .collect()
     }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use hrwheel_hires::HiresQueue;
 use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 use crate::check::CheckError;
 
@@ -112,8 +112,8 @@ fn drive(p: Params) -> Result<Outcome, CheckError> {
     const LEAD: u64 = 1_000_000;
     let mut expected = 0.0f64;
     for id in 0..p.timers as u64 {
-        let period = rng.gen_range(p.min_period..=p.max_period);
-        let first = LEAD + rng.gen_range(1..=period);
+        let period = rng.random_range(p.min_period..=p.max_period);
+        let first = LEAD + rng.random_range(1..=period);
         expected += p.duration as f64 / period as f64;
         q.insert_periodic(first, period, id)
             .map_err(|e| CheckError::Bookkeeping {

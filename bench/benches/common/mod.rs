@@ -1,4 +1,4 @@
-//! Shared criterion plumbing for the W1–W4 benches (see WORKLOADS.md).
+//! Shared criterion plumbing for the W1–W4 benches (see docs/WORKLOADS.md).
 //!
 //! Every implementation runs in the same criterion group. W1, W3 and W4
 //! time one whole workload run per iteration (setup on a fresh structure is

@@ -1,4 +1,4 @@
-//! W1 churn (WORKLOADS.md): 400,000 timers, 2,400 resets per 1 ms tick,
+//! W1 churn (docs/WORKLOADS.md): 400,000 timers, 2,400 resets per 1 ms tick,
 //! 2,000 timed ticks after a 600-tick warm-up; every implementation in one
 //! group. Prints ns per reset/expiry and the wheel's cascade moves per
 //! expired timer. `HRWHEEL_BENCH_SCALE=0.1` shrinks it.

@@ -1,4 +1,4 @@
-//! W1 churn (../shared/WORKLOADS.md) through the facade versus the bare
+//! W1 churn (docs/WORKLOADS.md) through the facade versus the bare
 //! wheel: what the pool/timer/timeout API layer costs.
 //!
 //! The same W1 driver (`hrwheel_bench::workloads::w1`: 400,000 timers,

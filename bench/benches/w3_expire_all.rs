@@ -1,4 +1,4 @@
-//! W3 expire-all (WORKLOADS.md): 1,000,000 timers at random deadlines in
+//! W3 expire-all (docs/WORKLOADS.md): 1,000,000 timers at random deadlines in
 //! [1, 2^20] ticks, then advance to `next_deadline()` until all expired.
 //! Arming is untimed; ns per expired timer and the wheel's cascade moves
 //! per timer are printed. `HRWHEEL_BENCH_SCALE=0.1` shrinks it.

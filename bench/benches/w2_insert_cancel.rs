@@ -1,4 +1,4 @@
-//! W2 insert-cancel (WORKLOADS.md): arm a timer at a random deadline in
+//! W2 insert-cancel (docs/WORKLOADS.md): arm a timer at a random deadline in
 //! [1, 65,536] ticks and cancel it at once, with P = 1,000 and 1,000,000
 //! other timers outstanding; every implementation in one group per P.
 

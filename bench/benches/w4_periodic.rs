@@ -1,4 +1,4 @@
-//! W4 precise periodic (WORKLOADS.md): 10,000 periodic timers, ns
+//! W4 precise periodic (docs/WORKLOADS.md): 10,000 periodic timers, ns
 //! deadlines, periods in [10 µs, 10 ms], 1 s of virtual time; ns per
 //! expiry + re-arm. In one group: HiresQueue driven like the baselines
 //! (one-shot re-arm) and with native `insert_periodic`, BinaryHeap,
