@@ -6,6 +6,27 @@
 //! - [`hires`]: a high-resolution queue ordered by a red-black tree for
 //!   precise, mostly-expiring, often periodic timers.
 //!
+//! # Glossary
+//!
+//! One name for one idea, in all three layers (`wheel`, `hires`, this
+//! crate):
+//!
+//! | term | meaning | where |
+//! |------|---------|-------|
+//! | *tick* | the unit of time of a wheel or a pool (a pool tick is `resolution_ns`); the high-resolution queue's unit is the nanosecond | all |
+//! | *deadline* | the tick (or ns) at or after which a timer fires; never before | all |
+//! | `TimerKey` | the `Copy` handle naming one timer: [`wheel::TimerKey`], [`hires::TimerKey`], [`TimerKey`] | all |
+//! | *arm* / *set* | give a timer a deadline; *reset*: arm an armed timer again; an *idle* timer is allocated but not armed | engines / pool (ODP's `set`) |
+//! | *cancel* | stop an armed timer (engines: and remove it; the pool keeps it allocated) | all |
+//! | `expire` | move time forward and fire every due timer: `Wheel::expire`, `HiresQueue::expire`, [`TimerPool::expire`] | all |
+//! | `Expired` | what an engine hands its `expire` callback for each fired timer: [`wheel::Expired`], [`hires::Expired`] | engines |
+//! | [`Timeout`] | the pool's event (ODP's timeout event), delivered to a [`TimeoutQueue`] when its timer expires | pool |
+//! | *stale* key | a key whose timer is gone (fired and removed, cancelled, or freed): `StaleKey` in every layer's error; a *foreign* key (`ForeignKey`) belongs to another wheel, queue or pool | all |
+//! | *shard* | a part of a shared pool with its own engine and lock, one per core by default | pool |
+//! | *move* | one relink of a wheel timer from a coarse slot to a finer one (a cascade step), counted in [`wheel::Stats`] | wheel |
+//!
+//! # The pool API
+//!
 //! In front of them, this crate is the ODP timer API (the PATCHv2 design,
 //! where timers are allocated and freed apart from timeouts being set and
 //! cancelled), in Rust:
