@@ -91,13 +91,32 @@ impl<T> Engine<T> {
     /// The timer's value and the engine's arm operation at once: arms (or
     /// re-arms) the timer at `tick` and returns its value.
     #[inline]
-    pub(crate) fn arm(&mut self, key: EngineKey, tick: u64) -> Result<&mut T, Stale> {
+    pub(crate) fn arm(&mut self, key: EngineKey, tick: u64) -> Result<(), Stale> {
         match (self, key) {
-            (Engine::Wheel(w), EngineKey::Wheel(k)) => {
-                w.arm(k, tick).map_err(|_| Stale)?;
-                w.get_mut(k).ok_or(Stale)
-            }
+            (Engine::Wheel(w), EngineKey::Wheel(k)) => w.arm(k, tick).map_err(|_| Stale),
             (Engine::Hires(h), EngineKey::Hires { index, gen }) => h.arm(index, gen, tick),
+            _ => Err(Stale),
+        }
+    }
+
+    /// Re-arms the timer at `tick` if it is armed (`Ok(true)`); leaves an
+    /// idle one alone (`Ok(false)`). Reads only the engine's own fields of
+    /// the entry, not the value: the churn path's one touch of the timer.
+    #[inline]
+    pub(crate) fn reset_armed(&mut self, key: EngineKey, tick: u64) -> Result<bool, Stale> {
+        match (self, key) {
+            (Engine::Wheel(w), EngineKey::Wheel(k)) => match w.deadline(k) {
+                Some(_) => w.reset(k, tick).map(|()| true).map_err(|_| Stale),
+                None if w.get(k).is_some() => Ok(false),
+                None => Err(Stale),
+            },
+            (Engine::Hires(h), EngineKey::Hires { index, gen }) => {
+                let armed = h.entry(index, gen)?.armed.is_some();
+                if armed {
+                    h.arm(index, gen, tick)?;
+                }
+                Ok(armed)
+            }
             _ => Err(Stale),
         }
     }
@@ -230,7 +249,7 @@ impl<T> HiresTable<T> {
     }
 
     #[inline]
-    fn arm(&mut self, index: u32, gen: u32, tick: u64) -> Result<&mut T, Stale> {
+    fn arm(&mut self, index: u32, gen: u32, tick: u64) -> Result<(), Stale> {
         let queue = &mut self.queue;
         let e = match self.entries.get_mut(index as usize) {
             Some(e) if e.gen == gen && e.value.is_some() => e,
@@ -240,7 +259,7 @@ impl<T> HiresTable<T> {
             Some(k) if queue.reset(k, tick).is_ok() => {}
             _ => e.armed = Some(queue.insert(tick, index)),
         }
-        e.value.as_mut().ok_or(Stale)
+        Ok(())
     }
 
     #[inline]

@@ -45,11 +45,18 @@ use crate::params::Limits;
 use crate::queue::TimeoutQueue;
 use crate::timeout::{Held, Timeout};
 
+/// A timer's state, a plain byte rather than an enum: an enum's spare
+/// values would be the biggest niche in the engine entry, so the engine's
+/// storage would keep its occupied/vacant tag in the pool's part of the
+/// entry, which can sit on another cache line than the engine's fields;
+/// every key check would then touch two lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Idle,
-    Armed,
-    Expired,
+struct State(u8);
+
+impl State {
+    const IDLE: State = State(0);
+    const ARMED: State = State(1);
+    const EXPIRED: State = State(2);
 }
 
 /// A timer's pool state: the value of its engine entry.
@@ -162,7 +169,7 @@ impl ShardCore {
 
     pub(crate) fn alloc(&mut self, queue: &TimeoutQueue, ctx: u64) -> TimerKey {
         let key = self.engine.insert_idle(Slot {
-            state: State::Idle,
+            state: State::IDLE,
             stamp: 0,
             ctx,
             queue: queue.clone(),
@@ -175,7 +182,7 @@ impl ShardCore {
         let tick = self.engine.deadline(t.key);
         let slot = self.engine.remove(t.key)?;
         Ok(match (slot.state, slot.event) {
-            (State::Armed, Some(held)) => Some(Timeout::leave(
+            (State::ARMED, Some(held)) => Some(Timeout::leave(
                 held,
                 t,
                 tick.unwrap_or(0),
@@ -195,6 +202,37 @@ impl ShardCore {
         limits: &Limits,
         event: Option<Timeout>,
     ) -> Result<Armed, SetError> {
+        let range = if tick < now.saturating_add(limits.min_ticks) {
+            Some(Error::TooEarly)
+        } else if tick > now.saturating_add(limits.max_ticks) {
+            Some(Error::TooLate)
+        } else {
+            None
+        };
+        if let Some(e) = range {
+            // A bad key is the first thing to report.
+            let e = match self.engine.get(t.key) {
+                Ok(_) => e,
+                Err(stale) => stale.into(),
+            };
+            return Err(SetError::new(e, event));
+        }
+        if event.is_none() {
+            // The churn path: re-arm an armed timer keeping its event. The
+            // engine knows whether the timer is armed (its state and the
+            // pool's agree), so the pool's part of the entry, which may sit
+            // on the entry's other cache line, is not touched.
+            match self.engine.reset_armed(t.key, tick) {
+                Ok(true) => {
+                    return Ok(Armed {
+                        tick,
+                        replaced: None,
+                    })
+                }
+                Ok(false) => return Err(SetError::new(Error::NoEvent, None)),
+                Err(e) => return Err(SetError::new(e.into(), None)),
+            }
+        }
         // The tick a replaced event was set for (same entry: no extra miss).
         let old_tick = match event {
             Some(_) => self.engine.deadline(t.key).unwrap_or(0),
@@ -204,13 +242,7 @@ impl ShardCore {
             Ok(s) => s,
             Err(e) => return Err(SetError::new(e.into(), event)),
         };
-        if tick < now.saturating_add(limits.min_ticks) {
-            return Err(SetError::new(Error::TooEarly, event));
-        }
-        if tick > now.saturating_add(limits.max_ticks) {
-            return Err(SetError::new(Error::TooLate, event));
-        }
-        let replaced = if slot.state == State::Armed {
+        let replaced = if slot.state == State::ARMED {
             match event {
                 // A reset keeping the held event: the engine entry only.
                 None => None,
@@ -226,7 +258,7 @@ impl ShardCore {
                 return Err(SetError::new(Error::NoEvent, None));
             };
             slot.event = Some(ev.into_held());
-            slot.state = State::Armed;
+            slot.state = State::ARMED;
             // An event delivered by the previous expiry goes stale.
             slot.stamp += 1;
             None
@@ -239,12 +271,13 @@ impl ShardCore {
     pub(crate) fn cancel(&mut self, t: TimerKey) -> Result<Timeout, Error> {
         let tick = self.engine.deadline(t.key);
         let slot = self.engine.get_mut(t.key)?;
-        match slot.state {
-            State::Expired => return Err(Error::AlreadyExpired),
-            State::Idle => return Err(Error::NotArmed),
-            State::Armed => {}
+        if slot.state == State::EXPIRED {
+            return Err(Error::AlreadyExpired);
         }
-        slot.state = State::Idle;
+        if slot.state != State::ARMED {
+            return Err(Error::NotArmed);
+        }
+        slot.state = State::IDLE;
         let (ctx, stamp) = (slot.ctx, slot.stamp);
         slot.stamp += 1;
         let held = slot.event.take();
@@ -287,10 +320,10 @@ impl ShardCore {
         } = self;
         engine.expire(now, |key, deadline, slot| {
             // Only armed timers are in the engine's lists.
-            if slot.state != State::Armed {
+            if slot.state != State::ARMED {
                 return;
             }
-            slot.state = State::Expired;
+            slot.state = State::EXPIRED;
             let Some(held) = slot.event.take() else {
                 return;
             };
