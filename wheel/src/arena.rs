@@ -34,6 +34,12 @@ pub(crate) enum Slot<T> {
     Occupied(Entry<T>),
 }
 
+#[cold]
+#[inline(never)]
+fn vacant_slot() -> ! {
+    panic!("hrwheel: a vacant timer slot is linked")
+}
+
 #[inline]
 fn vacant(gen: u32, next: u32) -> u64 {
     u64::from(gen) << 32 | u64::from(next)
@@ -68,12 +74,12 @@ impl<T> Arena<T> {
     }
 
     /// Stores `e` in a free slot with the slot's next generation, written
-    /// into `e.gen`; returns the index.
+    /// into `e.gen`; returns the index and the generation.
     ///
     /// # Panics
     /// If `u32::MAX - 1` slots are in use (indices are `u32`, `NIL` excluded).
     #[inline]
-    pub(crate) fn insert(&mut self, mut e: Entry<T>) -> u32 {
+    pub(crate) fn insert(&mut self, mut e: Entry<T>) -> (u32, NonZeroU32) {
         let idx = self.free;
         if idx == NIL {
             let idx = self.slots.len();
@@ -84,7 +90,7 @@ impl<T> Arena<T> {
             e.gen = NonZeroU32::MIN;
             self.slots.push(Slot::Occupied(e));
             self.len += 1;
-            return idx as u32;
+            return (idx as u32, NonZeroU32::MIN);
         }
         let slot = &mut self.slots[idx as usize];
         let Slot::Vacant(v) = *slot else {
@@ -92,11 +98,12 @@ impl<T> Arena<T> {
         };
         let (gen, next) = ((v >> 32) as u32, v as u32);
         // Retired slots are never on the free list, so `gen < u32::MAX`.
-        e.gen = NonZeroU32::new(gen + 1).unwrap_or(NonZeroU32::MIN);
+        let gen = NonZeroU32::new(gen + 1).unwrap_or(NonZeroU32::MIN);
+        e.gen = gen;
         *slot = Slot::Occupied(e);
         self.free = next;
         self.len += 1;
-        idx
+        (idx, gen)
     }
 
     /// Removes the timer at `idx` (which must be pending) and frees or
@@ -104,20 +111,21 @@ impl<T> Arena<T> {
     #[inline]
     pub(crate) fn remove(&mut self, idx: u32) -> Entry<T> {
         let slot = &mut self.slots[idx as usize];
-        let gen = match slot {
-            Slot::Occupied(e) => e.gen.get(),
-            Slot::Vacant(_) => panic!("removing vacant timer slot {idx}"),
-        };
-        let retire = gen == u32::MAX;
-        let next = if retire { NIL } else { self.free };
-        let Slot::Occupied(e) = std::mem::replace(slot, Slot::Vacant(vacant(gen, next))) else {
-            unreachable!()
-        };
-        if !retire {
-            self.free = idx;
+        match std::mem::replace(slot, Slot::Vacant(vacant(0, NIL))) {
+            Slot::Occupied(e) => {
+                let gen = e.gen.get();
+                if gen == u32::MAX {
+                    // Retired: left vacant, off the free list.
+                    *slot = Slot::Vacant(vacant(gen, NIL));
+                } else {
+                    *slot = Slot::Vacant(vacant(gen, self.free));
+                    self.free = idx;
+                }
+                self.len -= 1;
+                e
+            }
+            Slot::Vacant(_) => vacant_slot(),
         }
-        self.len -= 1;
-        e
     }
 
     /// The pending timer at `idx`, if any.
@@ -153,7 +161,7 @@ impl<T> Index<usize> for Arena<T> {
     fn index(&self, idx: usize) -> &Entry<T> {
         match &self.slots[idx] {
             Slot::Occupied(e) => e,
-            Slot::Vacant(_) => panic!("vacant timer slot {idx}"),
+            Slot::Vacant(_) => vacant_slot(),
         }
     }
 }
@@ -163,7 +171,7 @@ impl<T> IndexMut<usize> for Arena<T> {
     fn index_mut(&mut self, idx: usize) -> &mut Entry<T> {
         match &mut self.slots[idx] {
             Slot::Occupied(e) => e,
-            Slot::Vacant(_) => panic!("vacant timer slot {idx}"),
+            Slot::Vacant(_) => vacant_slot(),
         }
     }
 }
@@ -199,35 +207,35 @@ mod tests {
     #[test]
     fn freed_slots_are_reused_last_freed_first_with_a_new_generation() {
         let mut a = Arena::with_capacity(4);
-        let i0 = a.insert(entry(0));
-        let i1 = a.insert(entry(1));
+        let i0 = a.insert(entry(0)).0;
+        let i1 = a.insert(entry(1)).0;
         assert_eq!((i0, i1), (0, 1));
         assert_eq!(a[1].gen.get(), 1);
         assert_eq!(a.remove(i0).deadline, 0);
         assert_eq!(a.remove(i1).deadline, 1);
         assert!(a.get(i1).is_none());
-        assert_eq!(a.insert(entry(2)), 1);
+        assert_eq!(a.insert(entry(2)).0, 1);
         assert_eq!(a[1].gen.get(), 2);
-        assert_eq!(a.insert(entry(3)), 0);
-        assert_eq!(a.insert(entry(4)), 2);
+        assert_eq!(a.insert(entry(3)).0, 0);
+        assert_eq!(a.insert(entry(4)).0, 2);
         assert_eq!(a.len(), 3);
     }
 
     #[test]
     fn a_slot_whose_generation_would_wrap_is_retired() {
         let mut a = Arena::with_capacity(2);
-        let i = a.insert(entry(0));
+        let i = a.insert(entry(0)).0;
         a.remove(i);
         a.set_vacant_gen(i, u32::MAX - 2);
-        let i = a.insert(entry(1));
+        let i = a.insert(entry(1)).0;
         assert_eq!(a[i as usize].gen.get(), u32::MAX - 1);
         a.remove(i);
-        let i = a.insert(entry(2));
+        let i = a.insert(entry(2)).0;
         assert_eq!((i, a[i as usize].gen.get()), (0, u32::MAX));
         a.remove(i);
         // Retired: the next timer gets a fresh slot, and slot 0 never again.
         for k in 0..3 {
-            let j = a.insert(entry(k));
+            let j = a.insert(entry(k)).0;
             assert_eq!(j, 1);
             a.remove(j);
         }

@@ -225,7 +225,7 @@ mod tests {
                 x = x
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
-                let idx = arena.insert(entry((x >> 60) % 5, seq));
+                let idx = arena.insert(entry((x >> 60) % 5, seq)).0;
                 list.push_back(&mut arena, idx);
             }
             let mut want = collect(&list, &arena);
@@ -239,20 +239,20 @@ mod tests {
     fn unlink_and_pop_keep_links_consistent() {
         let mut arena = Arena::with_capacity(0);
         let mut list = List::EMPTY;
-        let idx: Vec<u32> = (0..5).map(|i| arena.insert(entry(i, i))).collect();
+        let idx: Vec<u32> = (0..5).map(|i| arena.insert(entry(i, i)).0).collect();
         for &i in &idx {
             list.push_back(&mut arena, i);
         }
-        let extra = arena.insert(entry(9, 9));
+        let extra = arena.insert(entry(9, 9)).0;
         list.insert_after(&mut arena, idx[1], extra);
         assert_eq!(
             collect(&list, &arena),
             vec![(0, 0), (1, 1), (9, 9), (2, 2), (3, 3), (4, 4)]
         );
         list.unlink(&mut arena, extra);
-        let first = arena.insert(entry(8, 8));
+        let first = arena.insert(entry(8, 8)).0;
         list.insert_after(&mut arena, NIL, first);
-        let last = arena.insert(entry(7, 7));
+        let last = arena.insert(entry(7, 7)).0;
         list.insert_after(&mut arena, idx[4], last);
         assert_eq!(
             collect(&list, &arena),

@@ -141,7 +141,7 @@ impl<T> Wheel<T> {
     /// If `u32::MAX - 1` timers are already pending (keys index by `u32`).
     pub fn insert_with_slack(&mut self, deadline: u64, slack: u64, value: T) -> TimerKey {
         self.seq += 1;
-        let idx = self.arena.insert(Entry {
+        let (idx, gen) = self.arena.insert(Entry {
             value,
             deadline,
             slack,
@@ -158,7 +158,7 @@ impl<T> Wheel<T> {
         self.stats.inserts += 1;
         TimerKey {
             index: idx,
-            gen: self.arena[idx as usize].gen.get(),
+            gen: gen.get(),
             wheel: self.id,
         }
     }
