@@ -25,8 +25,8 @@ impl<T> Wheel<T> {
             let mut last: Option<(u64, u64)> = None;
             while cur != NIL {
                 let e = self
-                    .slab
-                    .get(cur as usize)
+                    .arena
+                    .get(cur)
                     .ok_or_else(|| format!("list {level}/{slot} links vacant entry {cur}"))?;
                 if way.is_some_and(|w| usize::from(e.way) != w) {
                     return Err(format!("entry {cur} in way {way:?} of {level}/{slot}"));
@@ -93,11 +93,11 @@ impl<T> Wheel<T> {
                 return Err(format!("level bitmap wrong at level {l}"));
             }
         }
-        if seen + self.idle != self.slab.len() {
+        if seen + self.idle != self.arena.len() {
             return Err(format!(
                 "{} entries linked, {} pending",
                 seen,
-                self.slab.len()
+                self.arena.len()
             ));
         }
         Ok(())

@@ -1,4 +1,4 @@
-//! One timer's slab entry: its value, timing, ordering stamp and list links.
+//! One timer's arena entry: its value, timing, ordering stamp and list links.
 
 use std::num::NonZeroU32;
 
@@ -13,8 +13,9 @@ pub(crate) const DUE: u8 = u8::MAX;
 /// not armed, linked into no list (see [`Wheel::insert_idle`](crate::Wheel::insert_idle)).
 pub(crate) const IDLE: u8 = u8::MAX - 1;
 
-/// A timer. Lives in the wheel's `Slab`; an armed timer is linked into exactly
-/// one list (a slot of some level, or the due list), an idle one into none.
+/// A timer. Lives in the wheel's arena; an armed timer is linked into
+/// exactly one list (a slot of some level, or the due list), an idle one into
+/// none.
 pub(crate) struct Entry<T> {
     pub(crate) value: T,
     /// The deadline the caller asked for: never fired before it.
@@ -27,8 +28,8 @@ pub(crate) struct Entry<T> {
     pub(crate) seq: u64,
     pub(crate) prev: u32,
     pub(crate) next: u32,
-    /// Slab-slot generation this timer was inserted with (its key's).
-    /// Non-zero, which gives `slab`'s entry enum a niche for its tag.
+    /// Arena-slot generation this timer was inserted with (its key's).
+    /// Non-zero, which gives the arena's slot enum a niche for its tag.
     pub(crate) gen: NonZeroU32,
     /// Level of the slot it is filed in, [`DUE`] or [`IDLE`].
     pub(crate) level: u8,
@@ -49,9 +50,7 @@ mod tests {
     fn entry_is_small_and_has_a_niche() {
         // value + deadline + slack + seq + 3 links/gen + 4 bytes.
         assert_eq!(size_of::<Entry<u64>>(), 48);
-        // slab's `enum Entry { Vacant(usize), Occupied(T) }` reuses the niche
-        // of `gen` (layout is not guaranteed, so this checks the
-        // equivalent `Result`).
-        assert_eq!(size_of::<Result<Entry<u64>, usize>>(), 48);
+        // The arena's slot enum reuses the niche of `gen` for its tag.
+        assert_eq!(size_of::<crate::arena::Slot<u64>>(), 48);
     }
 }

@@ -1,16 +1,15 @@
 //! Timer keys and errors.
 //!
-//! A [`TimerKey`] names one arming of one timer in one wheel: the slab index
-//! of its entry, the generation of that slab slot when the timer was inserted,
-//! and the id of the wheel. Each slot's generation is bumped when its timer is
+//! A [`TimerKey`] names one arming of one timer in one wheel: the arena index
+//! of its entry, the generation of that arena slot when the timer was
+//! inserted, and the id of the wheel. Each slot's generation is bumped when its timer is
 //! cancelled or fires, so a key kept after that is *stale* and does not match
 //! the timer that later reuses the slot; a key from another wheel is *foreign*.
 //!
-//! Limit: generations are `u32`. A key kept while its slot is reused 2^32
-//! times (about a minute of a tight insert/cancel loop on that one slot)
-//! matches again, and wheel ids wrap after 2^32 wheels. The `hrwheel`
-//! facade never keeps a wheel key past its timer's arming, so it is not
-//! exposed; direct users holding keys that long should not rely on them.
+//! Generations are `u32`; a slot whose generation has reached `u32::MAX`
+//! is retired instead of reused (see `arena.rs`), so a stale key never
+//! matches again however often one slot is reused. Wheel ids are a
+//! process-wide `u32` counter and wrap after 2^32 wheels.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -25,7 +24,7 @@ pub struct TimerKey {
 }
 
 impl TimerKey {
-    /// The slab index of the timer's entry (useful as a dense id while the
+    /// The arena index of the timer's entry (useful as a dense id while the
     /// timer is pending; reused after it fires or is cancelled).
     pub fn index(&self) -> u32 {
         self.index

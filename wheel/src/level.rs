@@ -20,9 +20,8 @@
 //! (`trailing_zeros`) of the lowest non-empty level, which the wheel finds
 //! from a further per-level summary bitmap: two `tzcnt`s, no list walking.
 
-use crate::entry::Entry;
+use crate::arena::Arena;
 use crate::list::List;
-use slab::Slab;
 
 /// log2 of the number of slots per level.
 pub const SLOT_BITS: u32 = 6;
@@ -131,14 +130,14 @@ impl Level {
     #[inline]
     pub(crate) fn insert<T>(
         &mut self,
-        slab: &mut Slab<Entry<T>>,
+        arena: &mut Arena<T>,
         slot: usize,
         way: u8,
         idx: u32,
         key: u64,
     ) -> bool {
         let was_empty = self.occupied == 0;
-        self.slots[slot][way as usize].push_back(slab, idx);
+        self.slots[slot][way as usize].push_back(arena, idx);
         self.occupied |= 1 << slot;
         let min = &mut self.min_key[slot];
         *min = (*min).min(key);
@@ -150,14 +149,14 @@ impl Level {
     #[inline]
     pub(crate) fn unlink<T>(
         &mut self,
-        slab: &mut Slab<Entry<T>>,
+        arena: &mut Arena<T>,
         slot: usize,
         way: u8,
         idx: u32,
     ) -> bool {
         let ways = &mut self.slots[slot];
         let list = &mut ways[way as usize];
-        list.unlink(slab, idx);
+        list.unlink(arena, idx);
         if list.is_empty() && ways.iter().all(List::is_empty) {
             self.occupied &= !(1 << slot);
             self.min_key[slot] = u64::MAX;

@@ -10,12 +10,13 @@
 //!
 //! # Storage
 //!
-//! Timers live in a [`slab::Slab`]; each entry is linked into exactly one
+//! Timers live in an arena (a `Vec` of slots with a free list and a
+//! generation per slot, see `arena.rs`); each entry is linked into exactly one
 //! doubly-linked list by `u32` index: one of the lists of a slot of some
 //! level, or the *due list* of timers whose deadline has come (armed with a
 //! past deadline, or taken from the slot being processed) and that await
 //! delivery. `insert`, `cancel` and `reset` are O(1) and allocate nothing
-//! once the slab has grown (see [`Wheel::with_capacity`]); `expire` never
+//! once the arena has grown (see [`Wheel::with_capacity`]); `expire` never
 //! allocates.
 //!
 //! Each slot is 8 lists ("ways"): the `k`-th timer filed in a slot since it
@@ -25,7 +26,7 @@
 //! read, so up to 8 cache misses are in flight instead of one dependent
 //! pointer chase. This matters when a coarse slot is cascaded: under W3
 //! (1,000,000 timers at random deadlines in `[1, 2^20]`, 48 MB of entries) a
-//! level-2 slot holds ~4,000 timers scattered over the slab, and the
+//! level-2 slot holds ~4,000 timers scattered over the arena, and the
 //! single-list walk cost one DRAM miss per timer moved. With 8 ways W3 went
 //! from ~270 to ~100 ns per expired timer and W1 churn from ~180 to ~120 ns
 //! per operation; the price is ~2.5 ns more per insert+cancel pair (W2,
@@ -113,6 +114,7 @@
 //! A window of 64 ticks or more always holds a multiple of 64, so such a
 //! timer never cascades into level 0. Slack 0 (the default) is exact.
 
+mod arena;
 mod check;
 mod entry;
 mod key;

@@ -1,12 +1,12 @@
-//! Doubly-linked lists threaded through the slab by `u32` index.
+//! Doubly-linked lists threaded through the arena by `u32` index.
 //!
 //! A [`List`] is just a head and a tail index; the links live in the entries.
 //! Every operation is O(1) except [`List::sort`], an in-place merge sort that
 //! allocates nothing and that the wheel runs only on the set of timers firing
 //! at one tick, and only when that set is out of order.
 
+use crate::arena::Arena;
 use crate::entry::{Entry, NIL};
-use slab::Slab;
 
 /// Head and tail of one list.
 #[derive(Clone, Copy, Debug)]
@@ -28,17 +28,17 @@ impl List {
 
     /// Appends `idx` at the tail.
     #[inline]
-    pub(crate) fn push_back<T>(&mut self, slab: &mut Slab<Entry<T>>, idx: u32) {
+    pub(crate) fn push_back<T>(&mut self, arena: &mut Arena<T>, idx: u32) {
         let tail = self.tail;
         {
-            let e = &mut slab[idx as usize];
+            let e = &mut arena[idx as usize];
             e.prev = tail;
             e.next = NIL;
         }
         if tail == NIL {
             self.head = idx;
         } else {
-            slab[tail as usize].next = idx;
+            arena[tail as usize].next = idx;
         }
         self.tail = idx;
     }
@@ -46,61 +46,61 @@ impl List {
     /// Links the unlinked `idx` right after `after`, which must be in this
     /// list, or at the head if `after` is [`NIL`].
     #[inline]
-    pub(crate) fn insert_after<T>(&mut self, slab: &mut Slab<Entry<T>>, after: u32, idx: u32) {
+    pub(crate) fn insert_after<T>(&mut self, arena: &mut Arena<T>, after: u32, idx: u32) {
         let next = if after == NIL {
             self.head
         } else {
-            slab[after as usize].next
+            arena[after as usize].next
         };
         {
-            let e = &mut slab[idx as usize];
+            let e = &mut arena[idx as usize];
             e.prev = after;
             e.next = next;
         }
         if after == NIL {
             self.head = idx;
         } else {
-            slab[after as usize].next = idx;
+            arena[after as usize].next = idx;
         }
         if next == NIL {
             self.tail = idx;
         } else {
-            slab[next as usize].prev = idx;
+            arena[next as usize].prev = idx;
         }
     }
 
     /// Unlinks `idx`, which must be in this list.
     #[inline]
-    pub(crate) fn unlink<T>(&mut self, slab: &mut Slab<Entry<T>>, idx: u32) {
+    pub(crate) fn unlink<T>(&mut self, arena: &mut Arena<T>, idx: u32) {
         let (prev, next) = {
-            let e = &slab[idx as usize];
+            let e = &arena[idx as usize];
             (e.prev, e.next)
         };
         if prev == NIL {
             self.head = next;
         } else {
-            slab[prev as usize].next = next;
+            arena[prev as usize].next = next;
         }
         if next == NIL {
             self.tail = prev;
         } else {
-            slab[next as usize].prev = prev;
+            arena[next as usize].prev = prev;
         }
     }
 
     /// Unlinks and returns the head.
     #[inline]
-    pub(crate) fn pop_front<T>(&mut self, slab: &mut Slab<Entry<T>>) -> Option<u32> {
+    pub(crate) fn pop_front<T>(&mut self, arena: &mut Arena<T>) -> Option<u32> {
         let idx = self.head;
         if idx == NIL {
             return None;
         }
-        let next = slab[idx as usize].next;
+        let next = arena[idx as usize].next;
         self.head = next;
         if next == NIL {
             self.tail = NIL;
         } else {
-            slab[next as usize].prev = NIL;
+            arena[next as usize].prev = NIL;
         }
         Some(idx)
     }
@@ -111,14 +111,14 @@ impl List {
     /// rebuild `prev` and the tail).
     pub(crate) fn sort<T>(
         &mut self,
-        slab: &mut Slab<Entry<T>>,
+        arena: &mut Arena<T>,
         le: impl Fn(&Entry<T>, &Entry<T>) -> bool,
     ) {
         let mut list = self.head;
         if list == NIL {
             return;
         }
-        let next = |slab: &Slab<Entry<T>>, i: u32| slab[i as usize].next;
+        let next = |arena: &Arena<T>, i: u32| arena[i as usize].next;
         let mut run = 1usize;
         loop {
             let mut p = list;
@@ -132,7 +132,7 @@ impl List {
                 let mut psize = 0usize;
                 while psize < run && q != NIL {
                     psize += 1;
-                    q = next(slab, q);
+                    q = next(arena, q);
                 }
                 let mut qsize = run;
                 while psize > 0 || (qsize > 0 && q != NIL) {
@@ -141,29 +141,29 @@ impl List {
                     } else if qsize == 0 || q == NIL {
                         true
                     } else {
-                        le(&slab[p as usize], &slab[q as usize])
+                        le(&arena[p as usize], &arena[q as usize])
                     };
                     let e = if take_p {
                         let e = p;
-                        p = next(slab, p);
+                        p = next(arena, p);
                         psize -= 1;
                         e
                     } else {
                         let e = q;
-                        q = next(slab, q);
+                        q = next(arena, q);
                         qsize -= 1;
                         e
                     };
                     if tail == NIL {
                         list = e;
                     } else {
-                        slab[tail as usize].next = e;
+                        arena[tail as usize].next = e;
                     }
                     tail = e;
                 }
                 p = q;
             }
-            slab[tail as usize].next = NIL;
+            arena[tail as usize].next = NIL;
             if merges <= 1 {
                 break;
             }
@@ -172,7 +172,7 @@ impl List {
         self.head = list;
         let (mut prev, mut cur) = (NIL, list);
         while cur != NIL {
-            let e = &mut slab[cur as usize];
+            let e = &mut arena[cur as usize];
             e.prev = prev;
             prev = cur;
             cur = e.next;
@@ -202,10 +202,10 @@ mod tests {
         }
     }
 
-    fn collect(list: &List, slab: &Slab<Entry<()>>) -> Vec<(u64, u64)> {
+    fn collect(list: &List, arena: &Arena<()>) -> Vec<(u64, u64)> {
         let (mut out, mut prev, mut cur) = (Vec::new(), NIL, list.head);
         while cur != NIL {
-            let e = &slab[cur as usize];
+            let e = &arena[cur as usize];
             assert_eq!(e.prev, prev);
             out.push((e.deadline, e.seq));
             prev = cur;
@@ -219,54 +219,54 @@ mod tests {
     fn sort_orders_stably_and_relinks_both_ways() {
         let mut x = 12345u64;
         for n in [0usize, 1, 2, 3, 7, 64, 100, 1000] {
-            let mut slab = Slab::new();
+            let mut arena = Arena::with_capacity(0);
             let mut list = List::EMPTY;
             for seq in 0..n as u64 {
                 x = x
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
-                let idx = slab.insert(entry((x >> 60) % 5, seq)) as u32;
-                list.push_back(&mut slab, idx);
+                let idx = arena.insert(entry((x >> 60) % 5, seq)).0;
+                list.push_back(&mut arena, idx);
             }
-            let mut want = collect(&list, &slab);
+            let mut want = collect(&list, &arena);
             want.sort_by_key(|&(d, _)| d); // stable: seq order within a deadline
-            list.sort(&mut slab, |a, b| a.deadline <= b.deadline);
-            assert_eq!(collect(&list, &slab), want, "n = {n}");
+            list.sort(&mut arena, |a, b| a.deadline <= b.deadline);
+            assert_eq!(collect(&list, &arena), want, "n = {n}");
         }
     }
 
     #[test]
     fn unlink_and_pop_keep_links_consistent() {
-        let mut slab = Slab::new();
+        let mut arena = Arena::with_capacity(0);
         let mut list = List::EMPTY;
-        let idx: Vec<u32> = (0..5).map(|i| slab.insert(entry(i, i)) as u32).collect();
+        let idx: Vec<u32> = (0..5).map(|i| arena.insert(entry(i, i)).0).collect();
         for &i in &idx {
-            list.push_back(&mut slab, i);
+            list.push_back(&mut arena, i);
         }
-        let extra = slab.insert(entry(9, 9)) as u32;
-        list.insert_after(&mut slab, idx[1], extra);
+        let extra = arena.insert(entry(9, 9)).0;
+        list.insert_after(&mut arena, idx[1], extra);
         assert_eq!(
-            collect(&list, &slab),
+            collect(&list, &arena),
             vec![(0, 0), (1, 1), (9, 9), (2, 2), (3, 3), (4, 4)]
         );
-        list.unlink(&mut slab, extra);
-        let first = slab.insert(entry(8, 8)) as u32;
-        list.insert_after(&mut slab, NIL, first);
-        let last = slab.insert(entry(7, 7)) as u32;
-        list.insert_after(&mut slab, idx[4], last);
+        list.unlink(&mut arena, extra);
+        let first = arena.insert(entry(8, 8)).0;
+        list.insert_after(&mut arena, NIL, first);
+        let last = arena.insert(entry(7, 7)).0;
+        list.insert_after(&mut arena, idx[4], last);
         assert_eq!(
-            collect(&list, &slab),
+            collect(&list, &arena),
             vec![(8, 8), (0, 0), (1, 1), (2, 2), (3, 3), (4, 4), (7, 7)]
         );
-        list.unlink(&mut slab, first);
-        list.unlink(&mut slab, last);
-        list.unlink(&mut slab, idx[0]);
-        list.unlink(&mut slab, idx[4]);
-        list.unlink(&mut slab, idx[2]);
-        assert_eq!(collect(&list, &slab), vec![(1, 1), (3, 3)]);
-        assert_eq!(list.pop_front(&mut slab), Some(idx[1]));
-        assert_eq!(list.pop_front(&mut slab), Some(idx[3]));
-        assert_eq!(list.pop_front(&mut slab), None);
+        list.unlink(&mut arena, first);
+        list.unlink(&mut arena, last);
+        list.unlink(&mut arena, idx[0]);
+        list.unlink(&mut arena, idx[4]);
+        list.unlink(&mut arena, idx[2]);
+        assert_eq!(collect(&list, &arena), vec![(1, 1), (3, 3)]);
+        assert_eq!(list.pop_front(&mut arena), Some(idx[1]));
+        assert_eq!(list.pop_front(&mut arena), Some(idx[3]));
+        assert_eq!(list.pop_front(&mut arena), None);
         assert!(list.is_empty());
         assert_eq!(list.tail, NIL);
     }

@@ -1,12 +1,11 @@
 //! [`Wheel`]: the timer operations, filing, and the `expire` loop.
 
+use crate::arena::Arena;
 use crate::entry::{Entry, DUE, IDLE, NIL};
 use crate::key::{next_wheel_id, Error, TimerKey};
 use crate::level::{fire_key, level_for, slot_for, slot_start, Level, LEVELS};
 use crate::list::List;
-use crate::prefetch::prefetch_entry;
 use crate::stats::Stats;
-use slab::Slab;
 use std::num::NonZeroU32;
 
 /// How far back from the due list's tail [`Wheel`] looks for an entry's
@@ -46,10 +45,7 @@ pub struct Expired<T> {
 /// assert!(wheel.is_empty());
 /// ```
 pub struct Wheel<T> {
-    pub(crate) slab: Slab<Entry<T>>,
-    /// Generation of the latest timer inserted in each slab slot (bumped on
-    /// insert, so removal does not touch this array).
-    pub(crate) gens: Vec<u32>,
+    pub(crate) arena: Arena<T>,
     pub(crate) levels: Box<[Level; LEVELS]>,
     /// Bit `L` set iff level `L` has a non-empty slot.
     pub(crate) nonempty: u32,
@@ -64,7 +60,7 @@ pub struct Wheel<T> {
     pub(crate) due_min: u64,
     pub(crate) now: u64,
     pub(crate) seq: u64,
-    /// Idle timers (in the slab, linked nowhere).
+    /// Idle timers (in the arena, linked nowhere).
     pub(crate) idle: usize,
     pub(crate) id: u32,
     pub(crate) stats: Stats,
@@ -80,7 +76,7 @@ impl<T> std::fmt::Debug for Wheel<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Wheel")
             .field("now", &self.now)
-            .field("len", &self.slab.len())
+            .field("len", &self.arena.len())
             .field("stats", &self.stats)
             .finish_non_exhaustive()
     }
@@ -96,8 +92,7 @@ impl<T> Wheel<T> {
     /// `n` timers are pending at once.
     pub fn with_capacity(n: usize) -> Self {
         Wheel {
-            slab: Slab::with_capacity(n),
-            gens: Vec::with_capacity(n),
+            arena: Arena::with_capacity(n),
             levels: Box::new([Level::EMPTY; LEVELS]),
             nonempty: 0,
             due: List::EMPTY,
@@ -118,7 +113,7 @@ impl<T> Wheel<T> {
 
     /// Number of armed timers (idle ones are not counted).
     pub fn len(&self) -> usize {
-        self.slab.len() - self.idle
+        self.arena.len() - self.idle
     }
 
     /// True if no timer is armed.
@@ -157,7 +152,7 @@ impl<T> Wheel<T> {
     /// Adds an *idle* timer: it holds `value` and its key is valid, but it is
     /// not armed and never fires until [`arm`](Self::arm)ed. A timer that
     /// lives longer than one arming (Linux's `timer_list`, an ODP timer)
-    /// keeps one key and one slab entry for its whole life this way: `arm`,
+    /// keeps one key and one arena entry for its whole life this way: `arm`,
     /// [`disarm`](Self::disarm) and [`expire_in_place`](Self::expire_in_place)
     /// leave the key valid; only [`cancel`](Self::cancel) removes it.
     ///
@@ -174,7 +169,7 @@ impl<T> Wheel<T> {
     /// If `u32::MAX - 1` timers are already in the wheel (keys index by `u32`).
     pub fn insert_idle(&mut self, value: T) -> TimerKey {
         let key = self.alloc(0, 0, value);
-        self.slab[key.index as usize].level = IDLE;
+        self.arena[key.index as usize].level = IDLE;
         self.idle += 1;
         key
     }
@@ -198,11 +193,11 @@ impl<T> Wheel<T> {
     /// [`Error::StaleKey`] or [`Error::ForeignKey`].
     pub fn arm(&mut self, key: TimerKey, deadline: u64) -> Result<(), Error> {
         let idx = self.check(key)?;
-        if self.slab[idx as usize].level != IDLE {
+        if self.arena[idx as usize].level != IDLE {
             return self.reset(key, deadline);
         }
         self.seq += 1;
-        let e = &mut self.slab[idx as usize];
+        let e = &mut self.arena[idx as usize];
         e.seq = self.seq;
         e.moves = 0;
         e.deadline = deadline;
@@ -228,61 +223,51 @@ impl<T> Wheel<T> {
     /// [`Error::StaleKey`] or [`Error::ForeignKey`].
     pub fn disarm(&mut self, key: TimerKey) -> Result<bool, Error> {
         let idx = self.check(key)?;
-        if self.slab[idx as usize].level == IDLE {
+        if self.arena[idx as usize].level == IDLE {
             return Ok(false);
         }
         self.unlink(idx);
-        self.slab[idx as usize].level = IDLE;
+        self.arena[idx as usize].level = IDLE;
         self.idle += 1;
         self.stats.cancels += 1;
         Ok(true)
     }
 
-    /// Takes a slab entry for a new, unlinked timer and returns its key.
+    /// Takes an arena entry for a new, unlinked timer and returns its key.
     #[inline]
     fn alloc(&mut self, deadline: u64, slack: u64, value: T) -> TimerKey {
-        let idx = self.slab.vacant_key();
-        assert!(
-            idx < NIL as usize,
-            "hrwheel: more than u32::MAX - 1 pending timers"
-        );
-        if idx == self.gens.len() {
-            self.gens.push(0);
-        }
-        let gen = NonZeroU32::new(self.gens[idx].wrapping_add(1)).unwrap_or(NonZeroU32::MIN);
-        self.gens[idx] = gen.get();
         self.seq += 1;
-        self.slab.insert(Entry {
+        let (idx, gen) = self.arena.insert(Entry {
             value,
             deadline,
             slack,
             seq: self.seq,
             prev: NIL,
             next: NIL,
-            gen,
+            gen: NonZeroU32::MIN,
             level: DUE,
             slot: 0,
             moves: 0,
             way: 0,
         });
         TimerKey {
-            index: idx as u32,
+            index: idx,
             gen: gen.get(),
             wheel: self.id,
         }
     }
 
-    /// Removes a timer (armed or idle) and returns its value; `None` if the
-    /// key is stale (fired or cancelled) or from another wheel. O(1); a timer
+    /// Removes a pending timer and returns its value; `None` if the key is
+    /// stale (fired or cancelled) or from another wheel. O(1); a timer
     /// cancelled before its slot is reached was never moved.
     pub fn cancel(&mut self, key: TimerKey) -> Option<T> {
         let idx = self.check(key).ok()?;
-        if self.slab[idx as usize].level == IDLE {
+        if self.arena[idx as usize].level == IDLE {
             self.idle -= 1;
         } else {
             self.unlink(idx);
         }
-        let e = self.slab.remove(idx as usize);
+        let e = self.arena.remove(idx);
         self.stats.cancels += 1;
         Some(e.value)
     }
@@ -293,16 +278,16 @@ impl<T> Wheel<T> {
     /// firing tick (the usual "push the timeout further out" case) only the
     /// stored deadline changes, touching no other timer, and the timer is
     /// re-filed when the slot is reached ("lazy re-arm"); otherwise it is
-    /// relinked at once. An idle timer is [`arm`](Self::arm)ed.
+    /// relinked at once.
     pub fn reset(&mut self, key: TimerKey, deadline: u64) -> Result<(), Error> {
         let idx = self.check(key)?;
-        if self.slab[idx as usize].level == IDLE {
+        if self.arena[idx as usize].level == IDLE {
             return self.arm(key, deadline);
         }
         self.stats.resets += 1;
         self.seq += 1;
         let now = self.now;
-        let e = &mut self.slab[idx as usize];
+        let e = &mut self.arena[idx as usize];
         e.seq = self.seq;
         e.moves = 0;
         e.deadline = deadline;
@@ -323,19 +308,19 @@ impl<T> Wheel<T> {
     /// The value of a pending timer.
     pub fn get(&self, key: TimerKey) -> Option<&T> {
         let idx = self.check(key).ok()?;
-        Some(&self.slab[idx as usize].value)
+        Some(&self.arena[idx as usize].value)
     }
 
     /// The value of a pending timer, mutably.
     pub fn get_mut(&mut self, key: TimerKey) -> Option<&mut T> {
         let idx = self.check(key).ok()?;
-        Some(&mut self.slab[idx as usize].value)
+        Some(&mut self.arena[idx as usize].value)
     }
 
-    /// The deadline of an armed timer (`None` for an idle one).
+    /// The deadline of a pending timer.
     pub fn deadline(&self, key: TimerKey) -> Option<u64> {
         let idx = self.check(key).ok()?;
-        let e = &self.slab[idx as usize];
+        let e = &self.arena[idx as usize];
         (e.level != IDLE).then_some(e.deadline)
     }
 
@@ -380,7 +365,7 @@ impl<T> Wheel<T> {
     /// and the wheel is consistent, with `now()` at the tick being processed.
     pub fn expire(&mut self, to: u64, mut f: impl FnMut(Expired<T>)) -> usize {
         self.run(to, |w, idx| {
-            let e = w.slab.remove(idx as usize);
+            let e = w.arena.remove(idx);
             f(Expired {
                 key: TimerKey {
                     index: idx,
@@ -409,7 +394,7 @@ impl<T> Wheel<T> {
         self.run(to, |w, idx| {
             let id = w.id;
             w.idle += 1;
-            let e = &mut w.slab[idx as usize];
+            let e = &mut w.arena[idx as usize];
             e.level = IDLE;
             let key = TimerKey {
                 index: idx,
@@ -455,14 +440,14 @@ impl<T> Wheel<T> {
                     let w = round.trailing_zeros() as usize;
                     round &= round - 1;
                     let idx = heads[w];
-                    let e = &mut self.slab[idx as usize];
-                    let next = e.next;
+                    let next = self.arena[idx as usize].next;
                     heads[w] = next;
                     if next == NIL {
                         live &= !(1 << w);
                     } else {
-                        prefetch_entry(e, idx, next);
+                        self.arena.prefetch(next);
                     }
+                    let e = &mut self.arena[idx as usize];
                     if e.deadline <= t {
                         self.push_due(idx);
                     } else {
@@ -483,13 +468,13 @@ impl<T> Wheel<T> {
         fired
     }
 
-    /// Validates a key, returning its slab index.
+    /// Validates a key, returning its arena index.
     #[inline]
     fn check(&self, key: TimerKey) -> Result<u32, Error> {
         if key.wheel != self.id {
             return Err(Error::ForeignKey);
         }
-        match self.slab.get(key.index as usize) {
+        match self.arena.get(key.index) {
             Some(e) if e.gen.get() == key.gen => Ok(key.index),
             _ => Err(Error::StaleKey),
         }
@@ -499,7 +484,7 @@ impl<T> Wheel<T> {
     /// the deadline has passed, else the slot of its firing key.
     #[inline]
     fn link(&mut self, idx: u32) {
-        let e = &self.slab[idx as usize];
+        let e = &self.arena[idx as usize];
         let deadline = e.deadline;
         if deadline <= self.now {
             self.push_due(idx);
@@ -516,7 +501,7 @@ impl<T> Wheel<T> {
     /// list is flagged for sorting before delivery.
     #[inline]
     fn push_due(&mut self, idx: u32) {
-        let e = &mut self.slab[idx as usize];
+        let e = &mut self.arena[idx as usize];
         e.level = DUE;
         let order = (e.deadline, e.seq);
         self.due_min = self.due_min.min(e.deadline);
@@ -524,7 +509,7 @@ impl<T> Wheel<T> {
         if !self.due_unsorted {
             let mut steps = 0;
             while after != NIL {
-                let a = &self.slab[after as usize];
+                let a = &self.arena[after as usize];
                 if (a.deadline, a.seq) <= order {
                     break;
                 }
@@ -537,7 +522,7 @@ impl<T> Wheel<T> {
                 after = a.prev;
             }
         }
-        self.due.insert_after(&mut self.slab, after, idx);
+        self.due.insert_after(&mut self.arena, after, idx);
     }
 
     /// Delivers the due list in `(deadline, seq)` order.
@@ -547,13 +532,13 @@ impl<T> Wheel<T> {
             return 0;
         }
         if self.due_unsorted {
-            self.due.sort(&mut self.slab, |a, b| {
+            self.due.sort(&mut self.arena, |a, b| {
                 (a.deadline, a.seq) <= (b.deadline, b.seq)
             });
             self.due_unsorted = false;
         }
         let mut fired = 0;
-        while let Some(idx) = self.due.pop_front(&mut self.slab) {
+        while let Some(idx) = self.due.pop_front(&mut self.arena) {
             self.stats.expiries += 1;
             f(self, idx);
             fired += 1;
@@ -571,11 +556,11 @@ impl<T> Wheel<T> {
         let slot = slot_for(key, level);
         let lv = &mut self.levels[level];
         let way = lv.take_way(slot);
-        let e = &mut self.slab[idx as usize];
+        let e = &mut self.arena[idx as usize];
         e.level = level as u8;
         e.slot = slot as u8;
         e.way = way;
-        if lv.insert(&mut self.slab, slot, way, idx, key) {
+        if lv.insert(&mut self.arena, slot, way, idx, key) {
             self.nonempty |= 1 << level;
         }
     }
@@ -583,18 +568,62 @@ impl<T> Wheel<T> {
     /// Unlinks a linked entry from its list.
     #[inline]
     fn unlink(&mut self, idx: u32) {
-        let e = &self.slab[idx as usize];
+        let e = &self.arena[idx as usize];
         if e.level == DUE {
-            self.due.unlink(&mut self.slab, idx);
+            self.due.unlink(&mut self.arena, idx);
             if self.due.is_empty() {
                 self.due_min = u64::MAX;
                 self.due_unsorted = false;
             }
         } else {
             let (level, slot, way) = (e.level as usize, e.slot as usize, e.way);
-            if self.levels[level].unlink(&mut self.slab, slot, way, idx) {
+            if self.levels[level].unlink(&mut self.arena, slot, way, idx) {
                 self.nonempty &= !(1 << level);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 9: a key kept while its slot was reused 2^32 times matched the
+    /// new timer again. Start the slot's generation near `u32::MAX` (the
+    /// loop would otherwise take a minute) and reuse it past the wrap.
+    #[test]
+    fn a_stale_key_never_matches_after_its_slot_is_reused_2_pow_32_times() {
+        let mut w = Wheel::new();
+        let first = w.insert(10, 0u32);
+        assert_eq!(w.cancel(first), Some(0));
+        w.arena.set_vacant_gen(first.index, u32::MAX - 3);
+        let mut keys = Vec::new();
+        for i in 1..=6u32 {
+            let k = w.insert(10 + u64::from(i), i);
+            keys.push(k);
+            // The old key never names the new timer, and it is left alone.
+            assert_eq!(w.cancel(first), None);
+            assert_eq!(w.reset(first, 99), Err(Error::StaleKey));
+            assert_eq!(w.get(k), Some(&i));
+            if i % 2 == 0 {
+                assert_eq!(w.cancel(k), Some(i));
+            } else {
+                let mut fired = Vec::new();
+                w.expire(w.now() + 100, |e| fired.push((e.key, e.value)));
+                assert_eq!(fired, [(k, i)]);
+            }
+        }
+        // Generations went MAX - 2, MAX - 1, MAX on slot 0, which then
+        // retired; later timers live in slot 1.
+        let gens: Vec<(u32, u32)> = keys.iter().map(|k| (k.index, k.gen)).collect();
+        assert_eq!(
+            &gens[..3],
+            &[(0, u32::MAX - 2), (0, u32::MAX - 1), (0, u32::MAX)]
+        );
+        assert!(gens[3..].iter().all(|&(index, _)| index == 1));
+        for k in &keys {
+            assert_eq!(w.cancel(*k), None);
+        }
+        w.check_invariants().unwrap();
     }
 }
