@@ -70,6 +70,19 @@ pub enum Error {
     AlreadyExpired,
     /// `cancel`: the timer is not set (never set, or already cancelled).
     NotArmed,
+
+    // ---- periodic and callback timers ------------------------------------
+    /// A periodic timer needs a period of at least one tick.
+    ZeroPeriod,
+    /// The timer runs a callback: it takes no event and has none to give
+    /// back (use `stop` rather than `cancel`).
+    CallbackTimer,
+    /// `stop`: the timer's callback is running on another thread (DPDK's
+    /// `rte_timer_stop` returning -1); `stop_sync` waits instead.
+    Running,
+    /// `stop_sync` called from the timer's own callback, which would wait
+    /// for itself forever (`stop` works there).
+    InOwnCallback,
 }
 
 impl fmt::Display for Error {
@@ -97,6 +110,10 @@ impl fmt::Display for Error {
             Error::NoEvent => "no timeout event given and the timer holds none",
             Error::AlreadyExpired => "timer already expired",
             Error::NotArmed => "timer is not set",
+            Error::ZeroPeriod => "periodic timer with a zero period",
+            Error::CallbackTimer => "the timer runs a callback and has no event",
+            Error::Running => "the timer's callback is running on another thread",
+            Error::InOwnCallback => "stop_sync called from the timer's own callback",
         })
     }
 }

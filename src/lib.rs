@@ -112,6 +112,6 @@ pub use key::TimerKey;
 pub use params::{Backend, Limits, PoolParams, AUTO_HIGHRES_BELOW_NS};
 pub use pool::{LocalTimerPool, PoolInfo, TimerPool};
 pub use queue::TimeoutQueue;
-pub use shard::Armed;
+pub use shard::{Armed, Expiry};
 pub use sharing::{Local, Shared, Sharing};
 pub use timeout::{Timeout, TimeoutPool};

@@ -69,7 +69,7 @@ use crate::error::{Error, SetError};
 use crate::key::TimerKey;
 use crate::params::{Backend, Limits, PoolParams};
 use crate::queue::TimeoutQueue;
-use crate::shard::{Armed, ShardCore};
+use crate::shard::{Armed, Expiry, ShardCore};
 use crate::sharing::{sealed::Sealed, Local, Shared, Sharing, Word};
 use crate::ticks::TickMath;
 use crate::timeout::Timeout;
@@ -82,7 +82,7 @@ pub type LocalTimerPool = TimerPool<Local>;
 /// not slow down a set holding the lock).
 struct Shard<S: Sharing> {
     next_due: CachePadded<<S as Sealed>::Word>,
-    core: CachePadded<<S as Sealed>::Lock<ShardCore>>,
+    core: CachePadded<<S as Sealed>::Lock<ShardCore<S>>>,
 }
 
 /// A pool of timers with one resolution, clock and engine kind.
@@ -524,7 +524,7 @@ impl<S: Sharing> TimerPool<S> {
         tick: u64,
         event: Option<Timeout>,
     ) -> Result<Armed, SetError> {
-        self.set_with(timer, event, |_| tick)
+        self.set_with(timer, event, None, |_| tick)
     }
 
     /// Sets `timer` to expire `ticks` after the current tick (saturating);
@@ -559,7 +559,7 @@ impl<S: Sharing> TimerPool<S> {
         ticks: u64,
         event: Option<Timeout>,
     ) -> Result<Armed, SetError> {
-        self.set_with(timer, event, |now| now.saturating_add(ticks))
+        self.set_with(timer, event, None, |now| now.saturating_add(ticks))
     }
 
     /// Both setters: `tick(now)` is the absolute tick, `now` the shard's
@@ -569,6 +569,7 @@ impl<S: Sharing> TimerPool<S> {
         &self,
         timer: TimerKey,
         event: Option<Timeout>,
+        period: Option<u64>,
         tick: impl FnOnce(u64) -> u64,
     ) -> Result<Armed, SetError> {
         let s = match self.shard_of(timer) {
@@ -579,7 +580,7 @@ impl<S: Sharing> TimerPool<S> {
         S::with(&s.core, |c| {
             let now = c.clamp(reading);
             let tick = tick(now);
-            let armed = c.set(timer, tick, now, &self.limits, event)?;
+            let armed = c.set(timer, tick, now, &self.limits, event, period)?;
             if tick < s.next_due.load() {
                 s.next_due.store(tick);
             }
@@ -690,7 +691,7 @@ impl<S: Sharing> TimerPool<S> {
     #[inline]
     pub fn expire(&self) -> usize {
         let now = self.reading();
-        self.shards.iter().map(|s| Self::pass(s, now)).sum()
+        self.shards.iter().map(|s| self.pass(s, now)).sum()
     }
 
     /// Processes everything due on shard `shard` at the current tick: each
@@ -709,21 +710,360 @@ impl<S: Sharing> TimerPool<S> {
     #[inline]
     pub fn expire_shard(&self, shard: usize) -> Result<usize, Error> {
         let s = self.shards.get(shard).ok_or(Error::NoSuchShard)?;
-        Ok(Self::pass(s, self.reading()))
+        Ok(self.pass(s, self.reading()))
     }
 
-    /// One shard's pass at reading `now`.
+    /// One shard's pass at reading `now`: events under the lock, then the
+    /// callbacks with no lock held.
     #[inline]
-    fn pass(s: &Shard<S>, now: u64) -> usize {
+    fn pass(&self, s: &Shard<S>, now: u64) -> usize {
         if now < s.next_due.load() {
             return 0;
         }
-        S::with(&s.core, |c| {
+        let (n, ready) = S::with(&s.core, |c| {
             let n = c.expire(now);
             s.next_due.store(c.next_due());
-            n
+            (n, c.take_ready())
+        });
+        if !ready.is_empty() {
+            self.run_callbacks(s, ready);
+        }
+        n
+    }
+
+    /// Runs the callbacks a pass took out, then hands them back to their
+    /// shard. A panicking callback does not stop the others: each runs
+    /// under `catch_unwind`, the shard is restored, and the first panic is
+    /// resumed at the end.
+    #[cold]
+    fn run_callbacks(&self, s: &Shard<S>, mut ready: crate::shard::Ready<S>) {
+        let mut panicked = Vec::with_capacity(ready.len());
+        let mut first_panic = None;
+        for (_, expiry, f) in ready.iter_mut() {
+            let outer = RUNNING.with(|r| r.replace(Some(expiry.timer)));
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self, *expiry)));
+            RUNNING.with(|r| r.set(outer));
+            panicked.push(r.is_err());
+            if let Err(p) = r {
+                first_panic.get_or_insert(p);
+            }
+        }
+        S::with(&s.core, |c| {
+            c.finish(ready, &panicked);
+            s.next_due.store(c.next_due());
+        });
+        if let Some(p) = first_panic {
+            std::panic::resume_unwind(p);
+        }
+    }
+
+    /// Whether the calling thread is running `timer`'s callback.
+    fn in_own_callback(timer: TimerKey) -> bool {
+        RUNNING.with(|r| r.get() == Some(timer))
+    }
+
+    /// Allocates a timer that runs `callback` when it expires instead of
+    /// delivering an event (DPDK's `rte_timer`, VirtualBox's `RTTimer`), on
+    /// the calling thread's home shard. The callback runs on that shard's
+    /// expiry pass, with no pool lock held: it may call any method of the
+    /// pool (it gets the pool and the [`Expiry`]) on any timer, its own
+    /// included (stop, set, change the period, free). Arm it with
+    /// [`set_abs`](Self::set_abs)/[`set_rel`](Self::set_rel) (`None` for the
+    /// event) or [`start_periodic`](Self::start_periodic).
+    ///
+    /// If the callback panics, the other timers of the pass still run, the
+    /// pool stays consistent and usable, and the panic then propagates out
+    /// of the expiry call; the timer whose callback panicked is left
+    /// stopped (idle, its callback kept), as if it had called `stop`.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// use std::sync::Arc;
+    /// use hrwheel::{ClockSource, LocalTimerPool, PoolParams};
+    /// let (clock, mock) = ClockSource::mock();
+    /// let pool = LocalTimerPool::new_local("cb", PoolParams::default().clock(clock))?;
+    /// let hits = Arc::new(AtomicU32::new(0));
+    /// let h = hits.clone();
+    /// let t = pool.alloc_callback(7, move |pool, expiry| {
+    ///     h.fetch_add(1, Ordering::Relaxed);
+    ///     if expiry.tick < 3 {
+    ///         pool.set_rel(expiry.timer, 1, None).unwrap(); // restart itself
+    ///     }
+    /// })?;
+    /// pool.set_abs(t, 1, None)?;
+    /// for _ in 0..5 {
+    ///     mock.increment(1_000_000u64); // one 1 ms tick
+    ///     pool.expire();
+    /// }
+    /// assert_eq!(hits.load(Ordering::Relaxed), 3); // ticks 1, 2, 3
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn alloc_callback(
+        &self,
+        user_ctx: u64,
+        callback: impl FnMut(&TimerPool<S>, Expiry) + Send + 'static,
+    ) -> Result<TimerKey, Error> {
+        self.alloc_callback_on(self.home_shard(), user_ctx, callback)
+    }
+
+    /// [`alloc_callback`](Self::alloc_callback) on shard `shard`.
+    ///
+    /// ```
+    /// let pool = hrwheel::TimerPool::new("cb", hrwheel::PoolParams::default().shards(2))?;
+    /// let t = pool.alloc_callback_on(1, 0, |_, _| {})?;
+    /// assert_eq!(t.shard(), 1);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
+    pub fn alloc_callback_on(
+        &self,
+        shard: usize,
+        user_ctx: u64,
+        callback: impl FnMut(&TimerPool<S>, Expiry) + Send + 'static,
+    ) -> Result<TimerKey, Error> {
+        let s = self.shards.get(shard).ok_or(Error::NoSuchShard)?;
+        let limit = u64::try_from(self.limits.num_timers).unwrap_or(u64::MAX);
+        let n = self
+            .allocated
+            .try_increment(limit)
+            .ok_or(Error::PoolExhausted)?;
+        self.hwm.fetch_max(n);
+        let f: crate::shard::Callback<S> = Box::new(callback);
+        Ok(S::with(&s.core, |c| c.alloc_callback(user_ctx, f)))
+    }
+
+    /// Starts `timer` as a periodic timer (ODP's `odp_timer_periodic_start`,
+    /// Linux's `hrtimer_forward` schedule): expiration `k` (from 0) is at
+    /// tick `first + k * period` exactly, never drifting; `first` defaults
+    /// to one period from now. An event timer delivers its event each
+    /// period and the application hands it back with [`ack`](Self::ack); a
+    /// period that comes while the event is out is not delivered but counted
+    /// in the next event's [`overruns`](Timeout::overruns). A callback timer
+    /// runs its callback each period, with the skipped periods in
+    /// [`Expiry::overruns`]. [`Error::ZeroPeriod`] for a zero period;
+    /// otherwise as [`set_abs`](Self::set_abs) for `first`.
+    ///
+    /// ```
+    /// use hrwheel::{ClockSource, LocalTimerPool, PoolParams, TimeoutPool, TimeoutQueue};
+    /// let (clock, mock) = ClockSource::mock();
+    /// let pool = LocalTimerPool::new_local("per", PoolParams::default().clock(clock))?;
+    /// let (q, events) = (TimeoutQueue::new(4)?, TimeoutPool::new(1)?);
+    /// let t = pool.alloc(&q, 0)?;
+    /// pool.start_periodic(t, Some(10), 10, Some(events.alloc()?))?;
+    /// mock.increment(10_000_000u64); // tick 10
+    /// pool.expire();
+    /// let ev = q.pop().unwrap();
+    /// assert_eq!((ev.tick(), ev.overruns()), (10, 0));
+    /// pool.ack(t, ev)?;
+    /// mock.increment(25_000_000u64); // tick 35: 20 and 30 are due
+    /// pool.expire();
+    /// let ev = q.pop().unwrap();
+    /// assert_eq!((ev.tick(), ev.overruns()), (20, 1)); // late: 20, and 30 folded in
+    /// assert_eq!(pool.next_deadline(), Some(40)); // still on the grid
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn start_periodic(
+        &self,
+        timer: TimerKey,
+        first: Option<u64>,
+        period: u64,
+        event: Option<Timeout>,
+    ) -> Result<Armed, SetError> {
+        if period == 0 {
+            return Err(SetError::new(Error::ZeroPeriod, event));
+        }
+        self.set_with(timer, event, Some(period), |now| {
+            first.unwrap_or_else(|| now.saturating_add(period))
         })
     }
+
+    /// Hands a periodic timer's delivered event back, for its next period
+    /// (ODP's `odp_timer_periodic_ack`). If the timer is no longer running
+    /// periodically (cancelled, stopped, freed) the event comes back in the
+    /// [`SetError`]: the application keeps it, nothing is lost.
+    ///
+    /// ```
+    /// use hrwheel::{ClockSource, Error, LocalTimerPool, PoolParams, TimeoutPool, TimeoutQueue};
+    /// let (clock, mock) = ClockSource::mock();
+    /// let pool = LocalTimerPool::new_local("ack", PoolParams::default().clock(clock))?;
+    /// let (q, events) = (TimeoutQueue::new(4)?, TimeoutPool::new(1)?);
+    /// let t = pool.alloc(&q, 0)?;
+    /// pool.start_periodic(t, None, 5, Some(events.alloc()?))?;
+    /// mock.increment(5_000_000u64);
+    /// pool.expire();
+    /// let ev = q.pop().unwrap();
+    /// assert_eq!(pool.cancel(t).unwrap_err(), Error::AlreadyExpired); // stopped; its event is ours
+    /// let back = pool.ack(t, ev).unwrap_err();
+    /// assert_eq!(back.error, Error::NotArmed);
+    /// assert!(back.event.is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ack(&self, timer: TimerKey, event: Timeout) -> Result<(), SetError> {
+        let s = match self.shard_of(timer) {
+            Ok(s) => s,
+            Err(e) => return Err(SetError::new(e, Some(event))),
+        };
+        S::with(&s.core, |c| c.ack(timer, event))
+    }
+
+    /// Changes a timer's period, from anywhere (another thread, or its own
+    /// callback; VirtualBox's `RTTimerChangeInterval`). The expiry already
+    /// scheduled stays; the ones after it follow the new period from it. A
+    /// one-shot timer becomes periodic. [`Error::ZeroPeriod`] for 0.
+    ///
+    /// ```
+    /// use hrwheel::{ClockSource, LocalTimerPool, PoolParams, TimeoutPool, TimeoutQueue};
+    /// let (clock, mock) = ClockSource::mock();
+    /// let pool = LocalTimerPool::new_local("p", PoolParams::default().clock(clock))?;
+    /// let (q, events) = (TimeoutQueue::new(4)?, TimeoutPool::new(1)?);
+    /// let t = pool.alloc(&q, 0)?;
+    /// pool.start_periodic(t, Some(10), 10, Some(events.alloc()?))?;
+    /// pool.set_period(t, 3)?;
+    /// mock.increment(10_000_000u64);
+    /// pool.expire();
+    /// pool.ack(t, q.pop().unwrap())?;
+    /// assert_eq!(pool.next_deadline(), Some(13));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_period(&self, timer: TimerKey, period: u64) -> Result<(), Error> {
+        if period == 0 {
+            return Err(Error::ZeroPeriod);
+        }
+        let s = self.shard_of(timer)?;
+        S::with(&s.core, |c| c.set_period(timer, period))
+    }
+
+    /// Stops a timer of either kind (DPDK's `rte_timer_stop`): it becomes
+    /// idle and a periodic one stops repeating; an event it held comes back.
+    /// [`Error::Running`] if its callback is running on another thread at
+    /// that moment (see [`stop_sync`](Self::stop_sync)); from inside its own
+    /// callback it works. Stopping an idle timer is not an error.
+    ///
+    /// ```
+    /// use hrwheel::{ClockSource, LocalTimerPool, PoolParams};
+    /// let pool = LocalTimerPool::new_local("s", PoolParams::default().clock(ClockSource::mock().0))?;
+    /// let t = pool.alloc_callback(0, |_, _| {})?;
+    /// pool.set_rel(t, 5, None)?;
+    /// assert!(pool.is_pending(t)?);
+    /// assert!(pool.stop(t)?.is_none());
+    /// assert!(!pool.is_pending(t)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn stop(&self, timer: TimerKey) -> Result<Option<Timeout>, Error> {
+        let s = self.shard_of(timer)?;
+        let own = Self::in_own_callback(timer);
+        S::with(&s.core, |c| c.stop(timer, own))
+    }
+
+    /// [`stop`](Self::stop), waiting while the timer's callback runs on
+    /// another thread (DPDK's `rte_timer_stop_sync`): when it returns `Ok`,
+    /// the timer is stopped and its callback is not running. Called from the
+    /// timer's own callback it returns [`Error::InOwnCallback`] instead of
+    /// waiting for itself.
+    ///
+    /// ```
+    /// use hrwheel::{Error, PoolParams, TimerPool};
+    /// use std::sync::Arc;
+    /// let pool = Arc::new(TimerPool::new("s", PoolParams::default().shards(1))?);
+    /// let t = pool.alloc_callback(0, |pool, e| {
+    ///     assert!(matches!(pool.stop_sync(e.timer), Err(Error::InOwnCallback)));
+    /// })?;
+    /// pool.stop_sync(t)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn stop_sync(&self, timer: TimerKey) -> Result<Option<Timeout>, Error> {
+        if Self::in_own_callback(timer) {
+            return Err(Error::InOwnCallback);
+        }
+        loop {
+            match self.stop(timer) {
+                Err(Error::Running) => std::thread::yield_now(),
+                r => return r,
+            }
+        }
+    }
+
+    /// Whether the timer is armed (DPDK's `rte_timer_pending`).
+    ///
+    /// ```
+    /// use hrwheel::{LocalTimerPool, PoolParams};
+    /// let pool = LocalTimerPool::new_local("p", PoolParams::default())?;
+    /// let t = pool.alloc_callback(0, |_, _| {})?;
+    /// assert!(!pool.is_pending(t)?);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
+    pub fn is_pending(&self, timer: TimerKey) -> Result<bool, Error> {
+        let s = self.shard_of(timer)?;
+        S::with(&s.core, |c| c.status(timer)).map(|(pending, _)| pending)
+    }
+
+    /// Whether the timer's callback is running now (on any thread).
+    ///
+    /// ```
+    /// use hrwheel::{LocalTimerPool, PoolParams};
+    /// let pool = LocalTimerPool::new_local("p", PoolParams::default())?;
+    /// let t = pool.alloc_callback(0, |_, _| {})?;
+    /// assert!(!pool.is_running(t)?);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
+    pub fn is_running(&self, timer: TimerKey) -> Result<bool, Error> {
+        let s = self.shard_of(timer)?;
+        S::with(&s.core, |c| c.status(timer)).map(|(_, running)| running)
+    }
+
+    /// Changes the queue an event timer delivers to, without free and
+    /// alloc (its next expiry goes there). [`Error::CallbackTimer`] for a
+    /// callback timer.
+    ///
+    /// ```
+    /// use hrwheel::{LocalTimerPool, PoolParams, TimeoutQueue};
+    /// let pool = LocalTimerPool::new_local("q", PoolParams::default())?;
+    /// let t = pool.alloc(&TimeoutQueue::new(1)?, 0)?;
+    /// pool.set_queue(t, &TimeoutQueue::new(1)?)?;
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
+    pub fn set_queue(&self, timer: TimerKey, queue: &TimeoutQueue) -> Result<(), Error> {
+        let s = self.shard_of(timer)?;
+        S::with(&s.core, |c| c.set_queue(timer, queue))
+    }
+
+    /// Moves a timer to shard `shard` (DPDK's `tim_lcore` argument of
+    /// `rte_timer_reset`), keeping everything (armed at the same tick, its
+    /// event, queue or callback, context, period), without free and alloc.
+    /// The timer gets a new key, returned; the old key reads
+    /// [`Error::StaleKey`] from then on, and its delivered events are
+    /// stale. [`Error::Running`] while its callback runs (move it from the
+    /// callback's own re-arm instead, or after `stop_sync`).
+    ///
+    /// ```
+    /// use hrwheel::{PoolParams, TimeoutQueue, TimerPool};
+    /// let pool = TimerPool::new("m", PoolParams::default().shards(2))?;
+    /// let t = pool.alloc_on(0, &TimeoutQueue::new(1)?, 0)?;
+    /// let t = pool.move_to(t, 1)?;
+    /// assert_eq!(t.shard(), 1);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
+    pub fn move_to(&self, timer: TimerKey, shard: usize) -> Result<TimerKey, Error> {
+        let from = self.shard_of(timer)?;
+        let to = self.shards.get(shard).ok_or(Error::NoSuchShard)?;
+        if timer.shard as usize == shard {
+            return Ok(timer);
+        }
+        let (slot, tick) = S::with(&from.core, |c| c.take_out(timer))?;
+        Ok(S::with(&to.core, |c| {
+            let key = c.put_in(slot, tick);
+            if let Some(tick) = tick {
+                if tick < to.next_due.load() {
+                    to.next_due.store(tick);
+                }
+            }
+            key
+        }))
+    }
+}
+
+thread_local! {
+    /// The timer whose callback the calling thread is running, if any.
+    static RUNNING: std::cell::Cell<Option<TimerKey>> = const { std::cell::Cell::new(None) };
 }
 
 impl<S: Sharing> fmt::Debug for TimerPool<S> {

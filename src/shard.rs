@@ -29,6 +29,21 @@
 //! outside the pool with the current stamp), so the churn path writes only
 //! the engine entry. Events of a freed timer are stale through their key.
 //!
+//! Periodic timers: expiration `k` of a timer started at `first` with
+//! period `p` is at tick `first + k * p`, exactly: when it fires at `d` the
+//! shard re-arms it at the first `d + j * p` after the current tick, and
+//! the `j - 1` periods skipped are its *overruns* (`hrtimer_forward`). An
+//! event timer delivers its one event each period; the application hands
+//! it back with `ack`. A period that comes while the event is out delivers
+//! nothing and is counted, and the next delivery carries the count.
+//!
+//! Callback timers run a closure instead of delivering an event. The shard
+//! takes the closures of the due timers out of their entries under the
+//! lock, the pool runs them with no lock held (so a callback may call any
+//! pool method on any timer, its own included), then puts each back and
+//! re-arms the periodic ones the callback did not stop, set or free. While
+//! its closure runs a timer is *running* (DPDK's `RTE_TIMER_RUNNING`).
+//!
 //! Full queues: an event whose queue is full waits in that queue's
 //! *blocked list*, in expiry order; later events for the same queue join
 //! the list behind it, so a queue receives its events in expiry order. Each
@@ -42,7 +57,9 @@ use crate::engine::{Engine, EngineKey, Stale};
 use crate::error::{Error, SetError};
 use crate::key::TimerKey;
 use crate::params::Limits;
+use crate::pool::TimerPool;
 use crate::queue::TimeoutQueue;
+use crate::sharing::Sharing;
 use crate::timeout::{Held, Timeout};
 
 /// A timer's state, a plain byte rather than an enum: an enum's spare
@@ -59,14 +76,52 @@ impl State {
     const EXPIRED: State = State(2);
 }
 
+/// A callback timer's closure.
+pub(crate) type Callback<S> = Box<dyn FnMut(&TimerPool<S>, Expiry) + Send>;
+
+/// What a timer does when it fires.
+enum Target<S: Sharing> {
+    /// Deliver its event to its queue.
+    Queue {
+        queue: TimeoutQueue,
+        /// The event, held while armed (and, for a periodic timer, while
+        /// acknowledged).
+        event: Option<Held>,
+    },
+    /// Run a closure (`None` while it runs).
+    Callback(Option<Callback<S>>),
+}
+
 /// A timer's pool state: the value of its engine entry.
-pub(crate) struct Slot {
+pub(crate) struct Slot<S: Sharing> {
     state: State,
+    /// Its callback is running.
+    running: bool,
+    /// Re-arm at the next period once the running callback returns, unless
+    /// the callback sets, stops or frees the timer meanwhile.
+    rearm: bool,
     stamp: u64,
     ctx: u64,
-    queue: TimeoutQueue,
-    /// The event, held while armed.
-    event: Option<Held>,
+    /// 0: one-shot.
+    period: u64,
+    /// Periods that fired while a periodic timer's event was out.
+    missed: u64,
+    target: Target<S>,
+}
+
+/// One expiry of a callback timer, as its callback sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Expiry {
+    /// The timer.
+    pub timer: TimerKey,
+    /// The tick it was set for.
+    pub tick: u64,
+    /// Whole periods skipped since the previous expiry because the pass
+    /// came late (0 when on time, always 0 for a one-shot timer).
+    pub overruns: u64,
+    /// The period, `None` for a one-shot timer.
+    pub period: Option<u64>,
 }
 
 /// A successful `set_abs`/`set_rel`.
@@ -94,13 +149,21 @@ pub(crate) struct Counters {
     pub(crate) pending: usize,
 }
 
-pub(crate) struct ShardCore {
+/// Callbacks taken out for one pass: the timer, its expiry, its closure.
+pub(crate) type Ready<S> = Vec<(EngineKey, Expiry, Callback<S>)>;
+
+pub(crate) struct ShardCore<S: Sharing> {
     pool: u32,
     shard: u32,
-    engine: Engine<Slot>,
+    engine: Engine<Slot<S>>,
     /// The shard's current tick: the highest reading it has acted on.
     now: u64,
     blocked: Vec<Blocked>,
+    /// Periodic event timers to re-arm after the engine's pass.
+    rearm: Vec<(EngineKey, u64)>,
+    /// Callbacks due, taken out by `expire` for the pool to run (its
+    /// capacity is kept across passes).
+    ready: Ready<S>,
     counters: Counters,
 }
 
@@ -110,7 +173,16 @@ impl From<Stale> for Error {
     }
 }
 
-impl ShardCore {
+/// The first tick of `d + j * period` (`j >= 1`) after `now`, and `j - 1`
+/// (the periods skipped); `None` if it would overflow.
+#[inline]
+fn forward(d: u64, period: u64, now: u64) -> Option<(u64, u64)> {
+    let skipped = now.saturating_sub(d) / period;
+    let next = d.checked_add(period.checked_mul(skipped + 1)?)?;
+    Some((next, skipped))
+}
+
+impl<S: Sharing> ShardCore<S> {
     pub(crate) fn new(pool: u32, shard: u32, limits: &Limits, capacity: usize) -> Self {
         ShardCore {
             pool,
@@ -118,6 +190,8 @@ impl ShardCore {
             engine: Engine::new(limits.backend, capacity),
             now: 0,
             blocked: Vec::new(),
+            rearm: Vec::new(),
+            ready: Vec::new(),
             counters: Counters::default(),
         }
     }
@@ -167,41 +241,54 @@ impl ShardCore {
         self.now
     }
 
-    pub(crate) fn alloc(&mut self, queue: &TimeoutQueue, ctx: u64) -> TimerKey {
+    fn insert(&mut self, ctx: u64, target: Target<S>) -> TimerKey {
         let key = self.engine.insert_idle(Slot {
             state: State::IDLE,
+            running: false,
+            rearm: false,
             stamp: 0,
             ctx,
-            queue: queue.clone(),
-            event: None,
+            period: 0,
+            missed: 0,
+            target,
         });
         self.key(key)
     }
 
-    pub(crate) fn free(&mut self, t: TimerKey) -> Result<Option<Timeout>, Error> {
-        let tick = self.engine.deadline(t.key);
-        let slot = self.engine.remove(t.key)?;
-        Ok(match (slot.state, slot.event) {
-            (State::ARMED, Some(held)) => Some(Timeout::leave(
-                held,
-                t,
-                tick.unwrap_or(0),
-                slot.ctx,
-                slot.stamp,
-            )),
-            _ => None,
-        })
+    pub(crate) fn alloc(&mut self, queue: &TimeoutQueue, ctx: u64) -> TimerKey {
+        self.insert(
+            ctx,
+            Target::Queue {
+                queue: queue.clone(),
+                event: None,
+            },
+        )
     }
 
-    /// Sets `t` to expire at `tick`, `now` being the current tick.
-    pub(crate) fn set(
-        &mut self,
-        t: TimerKey,
-        tick: u64,
-        now: u64,
-        limits: &Limits,
-        event: Option<Timeout>,
-    ) -> Result<Armed, SetError> {
+    pub(crate) fn alloc_callback(&mut self, ctx: u64, f: Callback<S>) -> TimerKey {
+        self.insert(ctx, Target::Callback(Some(f)))
+    }
+
+    /// The event a timer holds, leaving with the setting it describes.
+    #[inline]
+    fn take_event(slot: &mut Slot<S>, t: TimerKey, tick: u64) -> Option<Timeout> {
+        match &mut slot.target {
+            Target::Queue { event, .. } => event
+                .take()
+                .map(|held| Timeout::leave(held, t, tick, slot.ctx, slot.stamp, 0)),
+            Target::Callback(_) => None,
+        }
+    }
+
+    pub(crate) fn free(&mut self, t: TimerKey) -> Result<Option<Timeout>, Error> {
+        let tick = self.engine.deadline(t.key).unwrap_or(0);
+        let mut slot = self.engine.remove(t.key)?;
+        Ok(Self::take_event(&mut slot, t, tick))
+    }
+
+    /// Checks `tick` against the pool's limits, reporting a bad key first.
+    #[inline]
+    fn check_range(&self, t: TimerKey, tick: u64, now: u64, limits: &Limits) -> Result<(), Error> {
         let range = if tick < now.saturating_add(limits.min_ticks) {
             Some(Error::TooEarly)
         } else if tick > now.saturating_add(limits.max_ticks) {
@@ -209,15 +296,30 @@ impl ShardCore {
         } else {
             None
         };
-        if let Some(e) = range {
-            // A bad key is the first thing to report.
-            let e = match self.engine.get(t.key) {
-                Ok(_) => e,
-                Err(stale) => stale.into(),
-            };
+        match range {
+            None => Ok(()),
+            Some(e) => match self.engine.get(t.key) {
+                Ok(_) => Err(e),
+                Err(stale) => Err(stale.into()),
+            },
+        }
+    }
+
+    /// Sets `t` to expire at `tick`, `now` being the current tick; a
+    /// `period` starts (or keeps, if `None`) periodic expiry.
+    pub(crate) fn set(
+        &mut self,
+        t: TimerKey,
+        tick: u64,
+        now: u64,
+        limits: &Limits,
+        event: Option<Timeout>,
+        period: Option<u64>,
+    ) -> Result<Armed, SetError> {
+        if let Err(e) = self.check_range(t, tick, now, limits) {
             return Err(SetError::new(e, event));
         }
-        if event.is_none() {
+        if event.is_none() && period.is_none() {
             // The churn path: re-arm an armed timer keeping its event. The
             // engine knows whether the timer is armed (its state and the
             // pool's agree), so the pool's part of the entry, which may sit
@@ -229,7 +331,7 @@ impl ShardCore {
                         replaced: None,
                     })
                 }
-                Ok(false) => return Err(SetError::new(Error::NoEvent, None)),
+                Ok(false) => {}
                 Err(e) => return Err(SetError::new(e.into(), None)),
             }
         }
@@ -242,35 +344,53 @@ impl ShardCore {
             Ok(s) => s,
             Err(e) => return Err(SetError::new(e.into(), event)),
         };
-        let replaced = if slot.state == State::ARMED {
-            match event {
-                // A reset keeping the held event: the engine entry only.
-                None => None,
-                Some(new) => {
-                    let old = slot.event.replace(new.into_held());
-                    let (ctx, stamp) = (slot.ctx, slot.stamp);
-                    slot.stamp += 1;
-                    old.map(|held| Timeout::leave(held, t, old_tick, ctx, stamp))
+        let replaced = match &mut slot.target {
+            Target::Callback(_) => {
+                if event.is_some() {
+                    return Err(SetError::new(Error::CallbackTimer, event));
                 }
+                if slot.state != State::ARMED {
+                    slot.stamp += 1;
+                }
+                None
             }
-        } else {
-            let Some(ev) = event else {
-                return Err(SetError::new(Error::NoEvent, None));
-            };
-            slot.event = Some(ev.into_held());
-            slot.state = State::ARMED;
-            // An event delivered by the previous expiry goes stale.
-            slot.stamp += 1;
-            None
+            Target::Queue { event: held, .. } => match event {
+                Some(new) => {
+                    let old = held.replace(new.into_held());
+                    let stamp = slot.stamp;
+                    slot.stamp += 1;
+                    old.map(|h| Timeout::leave(h, t, old_tick, slot.ctx, stamp, 0))
+                }
+                // Armed (periodic, its event out) or already holding one.
+                None if slot.state == State::ARMED || held.is_some() => None,
+                None => return Err(SetError::new(Error::NoEvent, None)),
+            },
         };
+        if slot.state != State::ARMED {
+            // An event delivered by the previous expiry goes stale.
+            if replaced.is_none() {
+                slot.stamp += 1;
+            }
+            slot.state = State::ARMED;
+        }
+        if let Some(p) = period {
+            slot.period = p;
+            slot.missed = 0;
+        }
+        // An explicit set wins over the periodic re-arm of a running
+        // callback.
+        slot.rearm = false;
         // Cannot fail: the key was checked above and nothing ran since.
         let _ = self.engine.arm(t.key, tick);
         Ok(Armed { tick, replaced })
     }
 
     pub(crate) fn cancel(&mut self, t: TimerKey) -> Result<Timeout, Error> {
-        let tick = self.engine.deadline(t.key);
+        let tick = self.engine.deadline(t.key).unwrap_or(0);
         let slot = self.engine.get_mut(t.key)?;
+        if matches!(slot.target, Target::Callback(_)) {
+            return Err(Error::CallbackTimer);
+        }
         if slot.state == State::EXPIRED {
             return Err(Error::AlreadyExpired);
         }
@@ -278,15 +398,104 @@ impl ShardCore {
             return Err(Error::NotArmed);
         }
         slot.state = State::IDLE;
-        let (ctx, stamp) = (slot.ctx, slot.stamp);
+        let ev = Self::take_event(slot, t, tick);
         slot.stamp += 1;
-        let held = slot.event.take();
+        slot.period = 0;
         self.engine.disarm(t.key);
-        match held {
-            Some(held) => Ok(Timeout::leave(held, t, tick.unwrap_or(0), ctx, stamp)),
-            // An armed timer always holds its event.
-            None => Err(Error::NotArmed),
+        // A periodic timer whose event is out: stopped, and the event
+        // stays with whoever has it (`ack` hands it back).
+        ev.ok_or(Error::AlreadyExpired)
+    }
+
+    /// DPDK's `rte_timer_stop`: stops the timer, whatever it runs.
+    /// `own_callback`: the caller is this timer's running callback.
+    pub(crate) fn stop(
+        &mut self,
+        t: TimerKey,
+        own_callback: bool,
+    ) -> Result<Option<Timeout>, Error> {
+        let tick = self.engine.deadline(t.key).unwrap_or(0);
+        let slot = self.engine.get_mut(t.key)?;
+        if slot.running && !own_callback {
+            return Err(Error::Running);
         }
+        slot.rearm = false;
+        slot.period = 0;
+        if slot.state != State::ARMED {
+            return Ok(None);
+        }
+        slot.state = State::IDLE;
+        let ev = Self::take_event(slot, t, tick);
+        slot.stamp += 1;
+        self.engine.disarm(t.key);
+        Ok(ev)
+    }
+
+    /// Hands a periodic timer's event back for its next period.
+    pub(crate) fn ack(&mut self, t: TimerKey, event: Timeout) -> Result<(), SetError> {
+        let slot = match self.engine.get_mut(t.key) {
+            Ok(s) => s,
+            Err(e) => return Err(SetError::new(e.into(), Some(event))),
+        };
+        match &mut slot.target {
+            Target::Queue { event: held, .. }
+                if slot.state == State::ARMED && slot.period != 0 && held.is_none() =>
+            {
+                *held = Some(event.into_held());
+                Ok(())
+            }
+            _ => Err(SetError::new(Error::NotArmed, Some(event))),
+        }
+    }
+
+    pub(crate) fn set_period(&mut self, t: TimerKey, period: u64) -> Result<(), Error> {
+        let slot = self.engine.get_mut(t.key)?;
+        slot.period = period;
+        if slot.running {
+            // The running callback's timer continues periodically unless
+            // the callback stops or sets it.
+            slot.rearm = slot.state == State::IDLE;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn set_queue(&mut self, t: TimerKey, queue: &TimeoutQueue) -> Result<(), Error> {
+        let slot = self.engine.get_mut(t.key)?;
+        match &mut slot.target {
+            Target::Queue { queue: q, .. } => {
+                *q = queue.clone();
+                Ok(())
+            }
+            Target::Callback(_) => Err(Error::CallbackTimer),
+        }
+    }
+
+    /// `(pending, running)`.
+    pub(crate) fn status(&self, t: TimerKey) -> Result<(bool, bool), Error> {
+        let slot = self.engine.get(t.key)?;
+        Ok((slot.state == State::ARMED, slot.running))
+    }
+
+    /// Takes the timer out of this shard for another: its slot and the
+    /// tick it is armed for.
+    pub(crate) fn take_out(&mut self, t: TimerKey) -> Result<(Slot<S>, Option<u64>), Error> {
+        if self.engine.get(t.key)?.running {
+            return Err(Error::Running);
+        }
+        let tick = self.engine.deadline(t.key);
+        let slot = self.engine.remove(t.key)?;
+        Ok((slot, tick))
+    }
+
+    /// Puts a timer taken out of another shard in, armed as it was.
+    pub(crate) fn put_in(&mut self, mut slot: Slot<S>, tick: Option<u64>) -> TimerKey {
+        // Its events so far name the old key: stale.
+        slot.stamp += 1;
+        let key = self.engine.insert_idle(slot);
+        if let Some(tick) = tick {
+            let _ = self.engine.arm(key, tick);
+        }
+        self.key(key)
     }
 
     pub(crate) fn is_fresh(&self, t: TimerKey, stamp: u64) -> bool {
@@ -294,7 +503,9 @@ impl ShardCore {
     }
 
     /// Delivers events waiting for queue room, then fires every timer due at
-    /// `now`. Returns the events delivered to queues by this call.
+    /// `now`: events go to their queues, callbacks are taken out into the
+    /// ready list for the pool to run ([`take_ready`](Self::take_ready)).
+    /// Returns the events delivered to queues by this call.
     pub(crate) fn expire(&mut self, now: u64) -> usize {
         let mut delivered = 0;
         // Each blocked queue from its front, stopping at the first refusal.
@@ -316,6 +527,8 @@ impl ShardCore {
             engine,
             blocked,
             counters,
+            rearm,
+            ready,
             ..
         } = self;
         engine.expire(now, |key, deadline, slot| {
@@ -323,29 +536,122 @@ impl ShardCore {
             if slot.state != State::ARMED {
                 return;
             }
-            slot.state = State::EXPIRED;
-            let Some(held) = slot.event.take() else {
-                return;
-            };
-            let t = TimerKey { pool, shard, key };
-            let ev = Timeout::leave(held, t, deadline, slot.ctx, slot.stamp);
             counters.expired += 1;
-            if let Some(b) = blocked.iter_mut().find(|b| b.queue.same_queue(&slot.queue)) {
-                b.events.push_back(ev);
-                counters.deferred += 1;
-                return;
-            }
-            match slot.queue.push(ev) {
-                Ok(()) => delivered += 1,
-                Err(ev) => {
-                    counters.deferred += 1;
-                    blocked.push(Blocked {
-                        queue: slot.queue.clone(),
-                        events: VecDeque::from([ev]),
-                    });
+            let t = TimerKey { pool, shard, key };
+            let (next, overruns) = match slot.period {
+                0 => (None, 0),
+                p => match forward(deadline, p, now) {
+                    Some((next, skipped)) => (Some(next), skipped),
+                    None => (None, 0),
+                },
+            };
+            match &mut slot.target {
+                Target::Callback(f) => {
+                    let Some(f) = f.take() else {
+                        return;
+                    };
+                    slot.state = State::IDLE;
+                    slot.running = true;
+                    slot.rearm = slot.period != 0;
+                    let expiry = Expiry {
+                        timer: t,
+                        tick: deadline,
+                        overruns,
+                        period: (slot.period != 0).then_some(slot.period),
+                    };
+                    ready.push((key, expiry, f));
+                }
+                Target::Queue { queue, event } => {
+                    let held = event.take();
+                    match next {
+                        Some(next) => rearm.push((key, next)),
+                        None => slot.state = State::EXPIRED,
+                    }
+                    let Some(held) = held else {
+                        // A periodic timer whose event is still out: the
+                        // period is counted, nothing is delivered.
+                        slot.missed += overruns + 1;
+                        return;
+                    };
+                    let overruns = overruns + std::mem::take(&mut slot.missed);
+                    let ev = Timeout::leave(held, t, deadline, slot.ctx, slot.stamp, overruns);
+                    if let Some(b) = blocked.iter_mut().find(|b| b.queue.same_queue(queue)) {
+                        b.events.push_back(ev);
+                        counters.deferred += 1;
+                        return;
+                    }
+                    match queue.push(ev) {
+                        Ok(()) => delivered += 1,
+                        Err(ev) => {
+                            counters.deferred += 1;
+                            blocked.push(Blocked {
+                                queue: queue.clone(),
+                                events: VecDeque::from([ev]),
+                            });
+                        }
+                    }
                 }
             }
         });
+        for (key, next) in self.rearm.drain(..) {
+            let _ = self.engine.arm(key, next);
+        }
         delivered
+    }
+
+    /// The callbacks `expire` took out, to run with no lock held.
+    #[inline]
+    pub(crate) fn take_ready(&mut self) -> Ready<S> {
+        std::mem::take(&mut self.ready)
+    }
+
+    /// Puts the closures back after they ran (`panicked`: whether each
+    /// one's callback panicked) and re-arms the periodic timers their
+    /// callbacks left alone; keeps `ready`'s buffer for the next pass.
+    pub(crate) fn finish(&mut self, mut ran: Ready<S>, panicked: &[bool]) {
+        let now = self.now;
+        for (i, (key, expiry, f)) in ran.drain(..).enumerate() {
+            // Freed by its callback (or another thread): the closure goes.
+            let Ok(slot) = self.engine.get_mut(key) else {
+                continue;
+            };
+            slot.running = false;
+            if let Target::Callback(cb) = &mut slot.target {
+                *cb = Some(f);
+            }
+            let rearm = std::mem::take(&mut slot.rearm);
+            if panicked.get(i).copied().unwrap_or(false) {
+                // Stopped: idle, closure kept.
+                slot.period = 0;
+                if slot.state == State::ARMED {
+                    slot.state = State::IDLE;
+                    self.engine.disarm(key);
+                }
+                continue;
+            }
+            if rearm && slot.state == State::IDLE && slot.period != 0 {
+                if let Some((next, _)) = forward(expiry.tick, slot.period, now) {
+                    slot.state = State::ARMED;
+                    let _ = self.engine.arm(key, next);
+                }
+            }
+        }
+        if self.ready.capacity() < ran.capacity() {
+            self.ready = ran;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forward;
+
+    #[test]
+    fn forward_counts_the_skipped_periods_and_keeps_the_grid() {
+        assert_eq!(forward(10, 5, 10), Some((15, 0)));
+        assert_eq!(forward(10, 5, 14), Some((15, 0)));
+        assert_eq!(forward(10, 5, 15), Some((20, 1)));
+        assert_eq!(forward(10, 5, 27), Some((30, 3)));
+        assert_eq!(forward(u64::MAX - 1, 5, u64::MAX), None);
     }
 }

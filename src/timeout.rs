@@ -166,6 +166,7 @@ pub struct Timeout {
     tick: u64,
     ctx: u64,
     stamp: u64,
+    overruns: u64,
 }
 
 impl Timeout {
@@ -177,6 +178,7 @@ impl Timeout {
             tick: 0,
             ctx: 0,
             stamp: 0,
+            overruns: 0,
         }
     }
 
@@ -199,6 +201,16 @@ impl Timeout {
         self.ctx
     }
 
+    /// For a periodic timer's event: the periods that fired since the
+    /// previous delivery without delivering (the pass came late, or the
+    /// event had not been [acknowledged](crate::TimerPool::ack) yet); 0 for
+    /// a one-shot timer. Expiration `k` of a periodic timer is at `first + k
+    /// * period` exactly, so `tick()` and this count place every period.
+    #[inline]
+    pub fn overruns(&self) -> u64 {
+        self.overruns
+    }
+
     /// The event's index in its [`TimeoutPool`] (`0..capacity`): a stable
     /// identity, e.g. to check that no event is duplicated or lost.
     #[inline]
@@ -219,13 +231,21 @@ impl Timeout {
 
     /// The event leaving a timer, with the setting it describes.
     #[inline]
-    pub(crate) fn leave(held: Held, timer: TimerKey, tick: u64, ctx: u64, stamp: u64) -> Self {
+    pub(crate) fn leave(
+        held: Held,
+        timer: TimerKey,
+        tick: u64,
+        ctx: u64,
+        stamp: u64,
+        overruns: u64,
+    ) -> Self {
         Timeout {
             held,
             timer: Some(timer),
             tick,
             ctx,
             stamp,
+            overruns,
         }
     }
 }
