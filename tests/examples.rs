@@ -1,12 +1,26 @@
-//! Runs the three examples' `main` so their assertions are checked by
+//! Runs the examples' `main` so their assertions are checked by
 //! `cargo test`, not only when someone runs `cargo run --example`.
 
+#[path = "../examples/dpdk_basic.rs"]
+mod dpdk_basic;
 #[path = "../examples/flow_teardown.rs"]
 mod flow_teardown;
 #[path = "../examples/periodic_1733hz.rs"]
 mod periodic_1733hz;
 #[path = "../examples/tcp_retransmit.rs"]
 mod tcp_retransmit;
+#[path = "../examples/vbox_interval.rs"]
+mod vbox_interval;
+
+#[test]
+fn dpdk_basic_example() {
+    dpdk_basic::main().unwrap();
+}
+
+#[test]
+fn vbox_interval_example() {
+    vbox_interval::main().unwrap();
+}
 
 #[test]
 fn tcp_retransmit_example() {
