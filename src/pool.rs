@@ -976,7 +976,7 @@ impl<S: Sharing> TimerPool<S> {
         }
         loop {
             match self.stop(timer) {
-                Err(Error::Running) => std::thread::yield_now(),
+                Err(Error::Running) => crate::sync::yield_now(),
                 r => return r,
             }
         }
@@ -1061,9 +1061,16 @@ impl<S: Sharing> TimerPool<S> {
     }
 }
 
-thread_local! {
+#[cfg(not(loom))]
+std::thread_local! {
     /// The timer whose callback the calling thread is running, if any.
     static RUNNING: std::cell::Cell<Option<TimerKey>> = const { std::cell::Cell::new(None) };
+}
+
+#[cfg(loom)]
+loom::thread_local! {
+    /// The timer whose callback the calling thread is running, if any.
+    static RUNNING: std::cell::Cell<Option<TimerKey>> = std::cell::Cell::new(None);
 }
 
 impl<S: Sharing> fmt::Debug for TimerPool<S> {

@@ -44,3 +44,16 @@ impl<T> Mutex<T> {
         }
     }
 }
+
+/// Lets another thread run while `stop_sync` waits for a callback.
+#[cfg(not(loom))]
+#[inline]
+pub(crate) fn yield_now() {
+    std::thread::yield_now();
+}
+
+/// Lets another thread run while `stop_sync` waits for a callback.
+#[cfg(loom)]
+pub(crate) fn yield_now() {
+    loom::thread::yield_now();
+}

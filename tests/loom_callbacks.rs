@@ -1,0 +1,121 @@
+//! loom model checks of the callback states (running / stop / stop_sync),
+//! over every interleaving loom explores of the pool's locks and atomics:
+//! `RUSTFLAGS="--cfg loom" cargo test --release -p hrwheel --test loom_callbacks`
+#![cfg(loom)]
+
+use std::sync::Arc;
+
+use hrwheel::{ClockSource, Error, PoolParams, TimerPool};
+use loom::sync::atomic::{AtomicUsize, Ordering};
+
+fn pool() -> (Arc<TimerPool>, Arc<quanta::Mock>) {
+    let (clock, mock) = ClockSource::mock();
+    let p = TimerPool::new(
+        "loom",
+        PoolParams::default()
+            .resolution_ns(1_000)
+            .num_timers(2)
+            .clock(clock)
+            .shards(1),
+    )
+    .unwrap();
+    (Arc::new(p), mock)
+}
+
+/// `stop_sync` against the pass running the timer's periodic callback: once
+/// `stop_sync` returns, the callback is not running, the timer is not
+/// pending, and the callback never runs again.
+#[test]
+fn stop_sync_against_a_running_callback() {
+    loom::model(|| {
+        let (p, mock) = pool();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let r = runs.clone();
+        let t = p
+            .alloc_callback_on(0, 0, move |_, _| {
+                r.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap();
+        p.start_periodic(t, Some(1), 1, None).unwrap();
+        mock.increment(1_000u64); // tick 1: due
+        let p2 = p.clone();
+        let driver = loom::thread::spawn(move || {
+            p2.expire_shard(0).unwrap();
+        });
+        p.stop_sync(t).unwrap();
+        let seen = runs.load(Ordering::SeqCst);
+        assert_eq!(p.is_running(t), Ok(false));
+        assert_eq!(p.is_pending(t), Ok(false));
+        driver.join().unwrap();
+        // Later passes never run it again.
+        mock.increment(5_000u64);
+        p.expire_shard(0).unwrap();
+        assert_eq!(runs.load(Ordering::SeqCst), seen);
+        assert!(seen <= 1);
+    });
+}
+
+/// `stop` from another thread either stops the timer (before or after its
+/// callback ran) or reports `Running`: then the pass had taken the timer to
+/// run it, and its callback does run (exactly once).
+#[test]
+fn stop_against_a_running_callback() {
+    loom::model(|| {
+        let (p, mock) = pool();
+        let started = Arc::new(AtomicUsize::new(0));
+        let s = started.clone();
+        let t = p
+            .alloc_callback_on(0, 0, move |_, _| {
+                s.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap();
+        p.start_periodic(t, Some(1), 1, None).unwrap();
+        mock.increment(1_000u64);
+        let p2 = p.clone();
+        let driver = loom::thread::spawn(move || {
+            p2.expire_shard(0).unwrap();
+        });
+        let r = p.stop(t);
+        assert!(
+            matches!(r, Ok(None) | Err(Error::Running)),
+            "unexpected {r:?}"
+        );
+        driver.join().unwrap();
+        if r.is_err() {
+            assert_eq!(started.load(Ordering::SeqCst), 1);
+        }
+        assert!(started.load(Ordering::SeqCst) <= 1);
+        if r.is_ok() {
+            // Stopped for good: no re-arm after the callback returned.
+            assert_eq!(p.is_pending(t), Ok(false));
+        }
+        assert_eq!(p.is_running(t), Ok(false));
+    });
+}
+
+/// The lock-free "nothing due" check against a concurrent set of an earlier
+/// callback timer: after both, a pass at the timer's tick runs it exactly
+/// once.
+#[test]
+fn set_earlier_against_the_nothing_due_check() {
+    loom::model(|| {
+        let (p, mock) = pool();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let r = runs.clone();
+        let t = p
+            .alloc_callback_on(0, 0, move |_, _| {
+                r.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap();
+        mock.increment(2_000u64); // tick 2
+        let p2 = p.clone();
+        let setter = loom::thread::spawn(move || {
+            p2.set_abs(t, 2, None).unwrap();
+        });
+        let early = p.expire_shard(0).unwrap();
+        setter.join().unwrap();
+        p.expire_shard(0).unwrap();
+        assert_eq!(early, 0, "callbacks are not counted as deliveries");
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "never lost, never twice");
+    });
+}
