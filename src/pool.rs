@@ -125,8 +125,11 @@ pub struct TimerPool<S: Sharing = Shared> {
     clock: PoolClock,
     /// The highest reading `current_tick` has returned: written only there,
     /// read (not written) by every set and pass.
-    last_ns: <S as Sealed>::Word,
-    allocated: <S as Sealed>::Word,
+    last_ns: CachePadded<<S as Sealed>::Word>,
+    /// Written by `alloc` and `free` only; on a line of its own (with
+    /// `hwm`) so that they do not slow down the sets and passes that read
+    /// the fields above.
+    allocated: CachePadded<<S as Sealed>::Word>,
     hwm: <S as Sealed>::Word,
     shards: Box<[Shard<S>]>,
 }
@@ -244,8 +247,8 @@ impl<S: Sharing> TimerPool<S> {
             limits,
             math,
             clock: PoolClock::new(params.clock),
-            last_ns: Word::new(0),
-            allocated: Word::new(0),
+            last_ns: CachePadded::new(Word::new(0)),
+            allocated: CachePadded::new(Word::new(0)),
             hwm: Word::new(0),
             shards,
         })
@@ -490,7 +493,11 @@ impl<S: Sharing> TimerPool<S> {
     /// ```
     pub fn free(&self, timer: TimerKey) -> Result<Option<Timeout>, Error> {
         let s = self.shard_of(timer)?;
-        let ev = S::with(&s.core, |c| c.free(timer))?;
+        let ev = S::with(&s.core, |c| {
+            let r = c.free(timer);
+            Self::publish(s, c);
+            r
+        })?;
         self.allocated.decrement();
         Ok(ev)
     }
@@ -609,7 +616,11 @@ impl<S: Sharing> TimerPool<S> {
     /// ```
     pub fn cancel(&self, timer: TimerKey) -> Result<Timeout, Error> {
         let s = self.shard_of(timer)?;
-        S::with(&s.core, |c| c.cancel(timer))
+        S::with(&s.core, |c| {
+            let r = c.cancel(timer);
+            Self::publish(s, c);
+            r
+        })
     }
 
     /// Whether `event` still matches its timer's latest setting: `false`
@@ -711,6 +722,18 @@ impl<S: Sharing> TimerPool<S> {
     pub fn expire_shard(&self, shard: usize) -> Result<usize, Error> {
         let s = self.shards.get(shard).ok_or(Error::NoSuchShard)?;
         Ok(self.pass(s, self.reading()))
+    }
+
+    /// Publishes the shard's next deadline after a cancel, stop or free (the
+    /// bound only ever needs lowering for correctness; raising it keeps
+    /// `next_deadline` from waking a tickless driver for a timer that is
+    /// gone, and costs one store to the shard's own line).
+    #[inline]
+    fn publish(s: &Shard<S>, c: &ShardCore<S>) {
+        let next = c.next_due();
+        if next != s.next_due.load() {
+            s.next_due.store(next);
+        }
     }
 
     /// One shard's pass at reading `now`: events under the lock, then the
@@ -951,7 +974,11 @@ impl<S: Sharing> TimerPool<S> {
     pub fn stop(&self, timer: TimerKey) -> Result<Option<Timeout>, Error> {
         let s = self.shard_of(timer)?;
         let own = Self::in_own_callback(timer);
-        S::with(&s.core, |c| c.stop(timer, own))
+        S::with(&s.core, |c| {
+            let r = c.stop(timer, own);
+            Self::publish(s, c);
+            r
+        })
     }
 
     /// [`stop`](Self::stop), waiting while the timer's callback runs on

@@ -1,0 +1,254 @@
+//! Model test for periodic and callback timers: random sequences of
+//! start_periodic / set_abs / set_period / cancel-or-stop / ack / advance on
+//! a private pool holding event timers and callback timers, against a plain
+//! model of the schedule (`next`, `period`, event in or out, periods missed).
+//!
+//! Checked after every pass, per timer: the exact list of expiries
+//! (tick and overruns) delivered to the queue or passed to the callback,
+//! never early (tick <= now), on the grid (`d + j * period`), none lost, none
+//! twice; `is_pending` and `next_deadline` agree with the model. Both
+//! engines.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use common::{events, pool, queue};
+use hrwheel::{Backend, Error, Local, Timeout, TimerKey, TimerPool};
+use proptest::prelude::*;
+
+const EVENT_TIMERS: usize = 3;
+const CALLBACK_TIMERS: usize = 3;
+const N: usize = EVENT_TIMERS + CALLBACK_TIMERS;
+const MAX: u64 = 200;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Start(usize, u64, u64),
+    SetAbs(usize, u64),
+    SetPeriod(usize, u64),
+    Stop(usize),
+    Ack(usize),
+    Advance(u64),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => (0..N, 1..40u64, 1..12u64).prop_map(|(i, f, p)| Op::Start(i, f, p)),
+        2 => (0..N, 1..40u64).prop_map(|(i, t)| Op::SetAbs(i, t)),
+        1 => (0..N, 1..12u64).prop_map(|(i, p)| Op::SetPeriod(i, p)),
+        1 => (0..N).prop_map(Op::Stop),
+        3 => (0..N).prop_map(Op::Ack),
+        4 => (0..30u64).prop_map(Op::Advance),
+    ]
+}
+
+#[derive(Debug, Clone, Default)]
+struct M {
+    /// Next expiry while armed.
+    next: Option<u64>,
+    period: u64,
+    /// Event timers: the timer holds its event.
+    holds: bool,
+    missed: u64,
+}
+
+type Log = Arc<Mutex<Vec<(u32, u64, u64)>>>;
+
+fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let (p, mock): (TimerPool<Local>, _) = pool::<Local>(b, 10, 0, MAX, N);
+    let evs = events(EVENT_TIMERS);
+    let q = queue(64);
+    let log: Log = Arc::default();
+    let mut keys: Vec<TimerKey> = Vec::new();
+    for i in 0..EVENT_TIMERS {
+        keys.push(p.alloc(&q, i as u64).unwrap());
+    }
+    for i in EVENT_TIMERS..N {
+        let l = log.clone();
+        let id = i as u32;
+        keys.push(
+            p.alloc_callback(i as u64, move |_, e| {
+                l.lock().unwrap().push((id, e.tick, e.overruns));
+            })
+            .unwrap(),
+        );
+    }
+    let mut m: Vec<M> = vec![M::default(); N];
+    // Events in the test's hand, by the timer that delivered them (or none).
+    let mut spare: Vec<Timeout> = (0..EVENT_TIMERS).map(|_| evs.alloc().unwrap()).collect();
+    let mut out: HashMap<usize, Timeout> = HashMap::new();
+    let mut now = 0u64;
+    for op in ops {
+        let is_cb = |i: usize| i >= EVENT_TIMERS;
+        match op {
+            Op::Start(i, f, per) => {
+                let first = now + f;
+                // An event delivered before is the test's to reuse.
+                if m[i].next.is_none() {
+                    spare.extend(out.remove(&i));
+                }
+                let ev = if !is_cb(i) && !m[i].holds && m[i].next.is_none() {
+                    spare.pop()
+                } else {
+                    None
+                };
+                let gave = ev.is_some();
+                let r = p.start_periodic(keys[i], Some(first), per, ev);
+                let needs_event = !is_cb(i) && !m[i].holds && m[i].next.is_none();
+                if needs_event && !gave {
+                    prop_assert_eq!(r.unwrap_err().error, Error::NoEvent);
+                    continue;
+                }
+                r.map_err(|e| TestCaseError::fail(format!("start: {e:?}")))?;
+                m[i].next = Some(first);
+                m[i].period = per;
+                m[i].missed = 0;
+                if gave {
+                    m[i].holds = true;
+                }
+            }
+            Op::SetAbs(i, t) => {
+                let tick = now + t;
+                if m[i].next.is_none() {
+                    spare.extend(out.remove(&i));
+                }
+                let needs_event = !is_cb(i) && !m[i].holds && m[i].next.is_none();
+                let ev = if needs_event { spare.pop() } else { None };
+                let gave = ev.is_some();
+                let r = p.set_abs(keys[i], tick, ev);
+                if needs_event && !gave {
+                    prop_assert_eq!(r.unwrap_err().error, Error::NoEvent);
+                    continue;
+                }
+                r.map_err(|e| TestCaseError::fail(format!("set: {e:?}")))?;
+                m[i].next = Some(tick);
+                if gave {
+                    m[i].holds = true;
+                }
+            }
+            Op::SetPeriod(i, per) => {
+                p.set_period(keys[i], per).unwrap();
+                m[i].period = per;
+            }
+            Op::Stop(i) => {
+                if is_cb(i) {
+                    prop_assert!(p.stop(keys[i]).unwrap().is_none());
+                    m[i].next = None;
+                    m[i].period = 0;
+                } else {
+                    let r = p.cancel(keys[i]);
+                    match (m[i].next.is_some(), m[i].holds) {
+                        (true, true) => {
+                            spare.push(r.map_err(|e| TestCaseError::fail(format!("{e}")))?);
+                            m[i].holds = false;
+                        }
+                        (true, false) => {
+                            // Stopped; its event (delivered) is the test's.
+                            prop_assert_eq!(r.unwrap_err(), Error::AlreadyExpired);
+                            spare.extend(out.remove(&i));
+                        }
+                        (false, _) => {
+                            prop_assert!(matches!(
+                                r.unwrap_err(),
+                                Error::AlreadyExpired | Error::NotArmed
+                            ));
+                            continue;
+                        }
+                    }
+                    m[i].next = None;
+                    m[i].period = 0;
+                }
+            }
+            Op::Ack(i) => {
+                let Some(ev) = out.remove(&i) else {
+                    continue;
+                };
+                let r = p.ack(keys[i], ev);
+                if m[i].next.is_some() && m[i].period != 0 && !m[i].holds {
+                    prop_assert!(r.is_ok(), "ack refused: {:?}", r.err());
+                    m[i].holds = true;
+                } else {
+                    let e = r.unwrap_err();
+                    prop_assert_eq!(e.error, Error::NotArmed);
+                    spare.extend(e.event);
+                }
+            }
+            Op::Advance(k) => {
+                now += k;
+                mock.increment(k * 10);
+                // The model's expiries of this pass, per timer.
+                let mut want: HashMap<usize, (u64, u64)> = HashMap::new();
+                for (i, t) in m.iter_mut().enumerate() {
+                    let Some(d) = t.next else { continue };
+                    if d > now {
+                        continue;
+                    }
+                    let (next, skipped) = if t.period == 0 {
+                        (None, 0)
+                    } else {
+                        let s = (now - d) / t.period;
+                        (Some(d + t.period * (s + 1)), s)
+                    };
+                    t.next = next;
+                    if is_cb(i) {
+                        want.insert(i, (d, skipped));
+                    } else if t.holds || t.period == 0 {
+                        want.insert(i, (d, skipped + std::mem::take(&mut t.missed)));
+                        t.holds = false;
+                    } else {
+                        t.missed += skipped + 1;
+                    }
+                    if t.period == 0 {
+                        t.next = None;
+                    }
+                }
+                p.expire();
+                let mut got: HashMap<usize, (u64, u64)> = HashMap::new();
+                while let Some(ev) = q.pop() {
+                    let i = ev.user_ctx() as usize;
+                    prop_assert!(ev.tick() <= now, "early");
+                    prop_assert!(got.insert(i, (ev.tick(), ev.overruns())).is_none(), "twice");
+                    prop_assert!(out.insert(i, ev).is_none());
+                }
+                for (id, tick, over) in log.lock().unwrap().drain(..) {
+                    prop_assert!(tick <= now, "early callback");
+                    prop_assert!(got.insert(id as usize, (tick, over)).is_none(), "twice");
+                }
+                prop_assert_eq!(&got, &want, "at {}", now);
+            }
+        }
+        for (i, t) in m.iter().enumerate() {
+            prop_assert_eq!(p.is_pending(keys[i]), Ok(t.next.is_some()), "timer {}", i);
+        }
+        let earliest = m.iter().filter_map(|t| t.next).min();
+        match (p.next_deadline(), earliest) {
+            (None, None) => {}
+            (Some(nd), Some(e)) => prop_assert!(nd <= e, "next_deadline {} > {}", nd, e),
+            (a, b) => prop_assert!(false, "next_deadline {:?}, model {:?}", a, b),
+        }
+    }
+    // Nothing lost: every event is spare, out, or held by a timer.
+    let held = m.iter().filter(|t| t.holds).count();
+    prop_assert_eq!(spare.len() + out.len() + held, EVENT_TIMERS);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 400 }))]
+
+    #[test]
+    fn periodic_and_callback_timers_match_the_model_wheel(
+        ops in proptest::collection::vec(op(), 1..if cfg!(miri) { 20 } else { 100 })
+    ) {
+        run(Backend::Wheel, ops)?;
+    }
+
+    #[test]
+    fn periodic_and_callback_timers_match_the_model_hires(
+        ops in proptest::collection::vec(op(), 1..if cfg!(miri) { 20 } else { 100 })
+    ) {
+        run(Backend::Hires, ops)?;
+    }
+}
