@@ -185,11 +185,9 @@ fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
                     if d > now {
                         continue;
                     }
-                    let (next, skipped) = if t.period == 0 {
-                        (None, 0)
-                    } else {
-                        let s = (now - d) / t.period;
-                        (Some(d + t.period * (s + 1)), s)
+                    let (next, skipped) = match (now - d).checked_div(t.period) {
+                        None => (None, 0),
+                        Some(s) => (Some(d + t.period * (s + 1)), s),
                     };
                     t.next = next;
                     if is_cb(i) {
