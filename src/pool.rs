@@ -129,6 +129,9 @@ pub struct TimerPool<S: Sharing = Shared> {
     allocated: <S as Sealed>::Word,
     hwm: <S as Sealed>::Word,
     shards: Box<[Shard<S>]>,
+    /// Issue 10: the [`Driver`](crate::Driver) thread to unpark when a set
+    /// lowers a shard's `next_due` (see `driver.rs`).
+    waker: crate::driver::Waker,
 }
 
 /// A pool's parameters and counters (`odp_timer_pool_info_t`).
@@ -248,6 +251,7 @@ impl<S: Sharing> TimerPool<S> {
             allocated: Word::new(0),
             hwm: Word::new(0),
             shards,
+            waker: crate::driver::Waker::new(),
         })
     }
 
@@ -576,15 +580,23 @@ impl<S: Sharing> TimerPool<S> {
             Err(e) => return Err(SetError::new(e, event)),
         };
         let reading = self.reading();
-        S::with(&s.core, |c| {
+        let mut lowered = false;
+        let r = S::with(&s.core, |c| {
             let now = c.clamp(reading);
             let tick = tick(now);
             let armed = c.set(timer, tick, now, &self.limits, event)?;
             if tick < s.next_due.load() {
                 s.next_due.store(tick);
+                lowered = true;
             }
             Ok(armed)
-        })
+        });
+        // Issue 10: a sooner deadline wakes a sleeping driver (one relaxed
+        // load when none is registered; nothing when next_due was not lowered).
+        if S::SHARED && lowered {
+            self.waker.wake();
+        }
+        r
     }
 
     /// Cancels a set timer and returns its event. [`Error::AlreadyExpired`]
@@ -723,6 +735,36 @@ impl<S: Sharing> TimerPool<S> {
             s.next_due.store(c.next_due());
             n
         })
+    }
+}
+
+// ---- Issue 10: what `duration.rs` and `driver.rs` need from the pool -------
+impl<S: Sharing> TimerPool<S> {
+    /// Nanoseconds since creation as a set or pass reads them (never below
+    /// what `current_tick` returned; writes nothing).
+    #[inline]
+    pub(crate) fn reading_ns(&self) -> u64 {
+        self.clock.now_ns().max(self.last_ns.load())
+    }
+
+    /// Length of one tick, ns.
+    #[inline]
+    pub(crate) fn resolution(&self) -> u64 {
+        self.limits.resolution_ns
+    }
+
+    /// The driver registration.
+    pub(crate) fn waker(&self) -> &crate::driver::Waker {
+        &self.waker
+    }
+
+    /// Takes and releases every shard's lock once: a set that lowered a
+    /// `next_due` before this call is visible after it, and a set after it
+    /// sees whatever was stored before it (the driver's registration).
+    pub(crate) fn sync_shards(&self) {
+        for s in self.shards.iter() {
+            S::with(&s.core, |_| ());
+        }
     }
 }
 
