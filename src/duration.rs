@@ -95,9 +95,9 @@ impl<S: Sharing> TimerPool<S> {
     /// mock.increment(999_999u64); // the last ns of tick 0
     /// let armed = pool.set_after(t, Duration::from_millis(200), Some(events.alloc()?))?;
     /// assert_eq!(armed.tick, 201); // set_rel(200) would say 200: 1 ns short of 200 ms
-    /// mock.increment(199_999_999u64); // 1 ns short of 200 ms after the set
+    /// mock.increment(200_000_000u64); // 200 ms after the set: still tick 200
     /// assert_eq!(pool.expire(), 0);
-    /// mock.increment(1u64);
+    /// mock.increment(1u64); // tick 201 starts
     /// assert_eq!(pool.expire(), 1);
     ///
     /// let e = pool.set_after(t, Duration::MAX, q.pop()).unwrap_err();
@@ -121,9 +121,11 @@ impl<S: Sharing> TimerPool<S> {
     /// Sets `timer` to expire no earlier than `ns` nanoseconds of pool time
     /// ([`now_ns`](Self::now_ns)): at tick `ceil(ns / resolution)`, the
     /// first tick starting at or after `ns`. A drift-free periodic timer
-    /// re-arms at `first + k * period` with it. An `ns` in the past is
-    /// [`Error::TooEarly`] (its tick is before `now + min_timeout`);
-    /// otherwise as [`set_abs`](Self::set_abs).
+    /// re-arms at `first + k * period` with it. An `ns` before the current
+    /// tick is [`Error::TooEarly`] (its tick is before `now +
+    /// min_timeout`); one earlier in the current tick rounds up to the
+    /// current tick (if `min_timeout` is 0), due on the next pass.
+    /// Otherwise as [`set_abs`](Self::set_abs).
     ///
     /// ```
     /// use hrwheel::{Backend, ClockSource, Error, LocalTimerPool, PoolParams, TimeoutPool, TimeoutQueue};
