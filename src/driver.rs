@@ -198,6 +198,10 @@ pub struct PassRecord {
     pub end_ns: u64,
     /// Events the pass delivered.
     pub delivered: usize,
+    /// Whether the driver slept (parked) since the previous delivering
+    /// pass: `false` means it was spinning or passing all along, so a late
+    /// `start_ns` was not the OS sleep's overshoot.
+    pub slept: bool,
 }
 
 #[derive(Default)]
@@ -217,7 +221,8 @@ impl Control {
         }
     }
 
-    fn park(&self, timeout: Option<Duration>) {
+    fn park(&self, timeout: Option<Duration>, slept: &mut bool) {
+        *slept = true;
         self.parks.fetch_add(1, Ordering::Relaxed);
         match timeout {
             Some(t) => thread::park_timeout(t),
@@ -443,9 +448,10 @@ impl fmt::Debug for Driver {
 /// The driver thread.
 fn run(pool: &TimerPool, c: &Control, mode: DriverMode, mut on_pass: impl FnMut(&PassRecord)) {
     let spin_ns = mode.spin_ns();
+    let mut slept = false;
     while !c.stop.load(Ordering::Acquire) {
         let Some(tick) = pool.next_deadline() else {
-            c.park(None);
+            c.park(None, &mut slept);
             continue;
         };
         let due_ns = pool.tick_to_ns(tick);
@@ -453,7 +459,7 @@ fn run(pool: &TimerPool, c: &Control, mode: DriverMode, mut on_pass: impl FnMut(
         if now < due_ns {
             let wait = due_ns - now;
             if wait > spin_ns {
-                c.park(Some(Duration::from_nanos(wait - spin_ns)));
+                c.park(Some(Duration::from_nanos(wait - spin_ns)), &mut slept);
             } else {
                 std::hint::spin_loop();
             }
@@ -469,14 +475,16 @@ fn run(pool: &TimerPool, c: &Control, mode: DriverMode, mut on_pass: impl FnMut(
                 start_ns: now,
                 end_ns,
                 delivered,
+                slept,
             });
+            slept = false;
         } else if pool
             .next_deadline()
             .is_some_and(|t| pool.tick_to_ns(t) <= now)
         {
             // Still due after a pass that delivered nothing: events wait
             // for room in a full queue.
-            c.park(Some(STALL_BACKOFF));
+            c.park(Some(STALL_BACKOFF), &mut slept);
         }
     }
 }
