@@ -415,9 +415,9 @@ fn report(cfg: &Cfg, mode: DriverMode, o: &Outcome) {
             "tail (> p99): {tail} events; dominated by driver starting late {by_wake} \
              (after a sleep: {by_wake_slept}), by the pass {by_pass}, by the consumer {by_consumer}; \
              mean parts: start-due {} pass {} pop-end {}; mean batch of their passes {:.1}",
-            us(sum_wake / tail),
-            us(sum_pass / tail),
-            us(sum_cons / tail),
+            us(sum_wake / tail.max(1)),
+            us(sum_pass / tail.max(1)),
+            us(sum_cons / tail.max(1)),
             tail_batch as f64 / tail as f64
         );
     }
