@@ -104,7 +104,7 @@ struct Periodic {
 }
 
 /// One popped event: requested ns and pop time.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct Sample {
     want: u64,
     due: u64,
@@ -121,6 +121,13 @@ struct Outcome {
     ctxsw: Vec<(String, [u64; 4])>,
     /// How long each re-arm (`set_at_ns`) took, ns: the shard lock's wait.
     set_ns: Vec<u64>,
+}
+
+/// An empty vector whose `cap` elements' memory has been written once.
+fn prefaulted<T: Default + Clone>(cap: usize) -> Vec<T> {
+    let mut v = vec![T::default(); cap];
+    v.clear();
+    v
 }
 
 fn quantile(sorted: &[u64], q: f64) -> u64 {
@@ -191,7 +198,12 @@ fn run(cfg: &Cfg, mode: DriverMode) -> Result<Outcome, Box<dyn Error>> {
     let expected: f64 = periods.iter().map(|&p| run_ns as f64 / p as f64).sum();
     let cap = (expected * 1.3) as usize + 1_024;
 
-    let passes = Arc::new(Mutex::new(Vec::<PassRecord>::with_capacity(cap)));
+    // Every record buffer is touched before the run: a first touch of a
+    // page mid-run is a page fault (and, with transparent huge pages, the
+    // zeroing of 2 MiB) in the measured threads.
+    let passes = Arc::new(Mutex::new(prefaulted::<PassRecord>(cap)));
+    let mut samples = prefaulted::<Sample>(cap);
+    let mut set_ns = prefaulted::<u64>(cap);
     let sink = passes.clone();
     let driver = Driver::spawn_observed(pool.clone(), mode, move |p| {
         if let Ok(mut v) = sink.lock() {
@@ -214,8 +226,6 @@ fn run(cfg: &Cfg, mode: DriverMode) -> Result<Outcome, Box<dyn Error>> {
         });
     }
 
-    let mut samples = Vec::with_capacity(cap);
-    let mut set_ns = Vec::with_capacity(cap);
     let (mut early, mut overruns) = (0u64, 0u64);
     loop {
         let Some(ev) = q.pop() else {

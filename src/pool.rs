@@ -758,6 +758,30 @@ impl<S: Sharing> TimerPool<S> {
         &self.waker
     }
 
+    /// [`expire`](Self::expire) without waiting for a shard lock: a shard
+    /// whose lock is held is skipped. Returns the events delivered and
+    /// whether a due shard was skipped (the spinning driver retries then
+    /// instead of sleeping on the lock).
+    pub(crate) fn try_expire(&self) -> (usize, bool) {
+        let now = self.reading();
+        let (mut n, mut busy) = (0, false);
+        for s in self.shards.iter() {
+            if now < s.next_due.load() {
+                continue;
+            }
+            let r = S::try_with(&s.core, |c| {
+                let n = c.expire(now);
+                s.next_due.store(c.next_due());
+                n
+            });
+            match r {
+                Some(k) => n += k,
+                None => busy = true,
+            }
+        }
+        (n, busy)
+    }
+
     /// Takes and releases every shard's lock once: a set that lowered a
     /// `next_due` before this call is visible after it, and a set after it
     /// sees whatever was stored before it (the driver's registration).
