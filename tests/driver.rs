@@ -236,9 +236,11 @@ fn full_queue_is_retried() {
     let pool = tsc_pool(Backend::Hires, 1_000, 3);
     let driver = Driver::spawn(pool.clone(), DriverMode::Park).unwrap();
     let (q, events) = (TimeoutQueue::new(1).unwrap(), TimeoutPool::new(3).unwrap());
+    // One tick for all three: one pass delivers one and defers two.
+    let at = pool.now_ns() + 1_000_000;
     for i in 0..3 {
         let t = pool.alloc(&q, i).unwrap();
-        pool.set_after(t, Duration::from_millis(1), Some(events.alloc().unwrap()))
+        pool.set_at_ns(t, at, Some(events.alloc().unwrap()))
             .unwrap();
     }
     let mut got = Vec::new();
