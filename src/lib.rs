@@ -49,6 +49,8 @@
 //! | `odp_timeout_timer/tick/user_ptr` | [`Timeout::timer`], [`Timeout::tick`], [`Timeout::user_ctx`] |
 //! | `odp_queue_t` (destination)  | [`TimeoutQueue`]                                 |
 //! | timer processing             | [`TimerPool::expire_shard`] / [`TimerPool::expire`] (called from the poll loop) |
+//! | timer processing thread      | [`Driver`] (issue 10)                            |
+//! | timeouts as `Duration`s       | [`TimerPool::set_after`] / [`TimerPool::set_at_ns`] (never early; issue 10) |
 //!
 //! Design, module by module:
 //! - [`params`]: validation and the `Backend::Auto` threshold;
@@ -90,6 +92,9 @@ pub use hrwheel_wheel as wheel;
 
 mod capability;
 pub mod clock;
+// Issue 10: durations and the driver thread.
+mod driver;
+mod duration;
 mod engine;
 mod error;
 mod key;
@@ -107,6 +112,7 @@ pub use capability::{
     MAX_TIMEOUT_NS, MAX_TIMERS,
 };
 pub use clock::{ClockSource, TimeSource};
+pub use driver::{Driver, DriverError, DriverMode, DriverStats, PassRecord};
 pub use error::{Error, SetError};
 pub use key::TimerKey;
 pub use params::{Backend, Limits, PoolParams, AUTO_HIGHRES_BELOW_NS};

@@ -132,6 +132,9 @@ pub struct TimerPool<S: Sharing = Shared> {
     allocated: CachePadded<<S as Sealed>::Word>,
     hwm: <S as Sealed>::Word,
     shards: Box<[Shard<S>]>,
+    /// Issue 10: the [`Driver`](crate::Driver) thread to unpark when a set
+    /// lowers a shard's `next_due` (see `driver.rs`).
+    waker: crate::driver::Waker,
 }
 
 /// A pool's parameters and counters (`odp_timer_pool_info_t`).
@@ -251,6 +254,7 @@ impl<S: Sharing> TimerPool<S> {
             allocated: CachePadded::new(Word::new(0)),
             hwm: Word::new(0),
             shards,
+            waker: crate::driver::Waker::new(),
         })
     }
 
@@ -584,15 +588,23 @@ impl<S: Sharing> TimerPool<S> {
             Err(e) => return Err(SetError::new(e, event)),
         };
         let reading = self.reading();
-        S::with(&s.core, |c| {
+        let mut lowered = false;
+        let r = S::with(&s.core, |c| {
             let now = c.clamp(reading);
             let tick = tick(now);
             let armed = c.set(timer, tick, now, &self.limits, event, period)?;
             if tick < s.next_due.load() {
                 s.next_due.store(tick);
+                lowered = true;
             }
             Ok(armed)
-        })
+        });
+        // Issue 10: a sooner deadline wakes a sleeping driver (one relaxed
+        // load when none is registered; nothing when next_due was not lowered).
+        if S::SHARED && lowered {
+            self.waker.wake();
+        }
+        r
     }
 
     /// Cancels a set timer and returns its event. [`Error::AlreadyExpired`]
@@ -1098,6 +1110,60 @@ std::thread_local! {
 loom::thread_local! {
     /// The timer whose callback the calling thread is running, if any.
     static RUNNING: std::cell::Cell<Option<TimerKey>> = std::cell::Cell::new(None);
+}
+
+// ---- Issue 10: what `duration.rs` and `driver.rs` need from the pool -------
+impl<S: Sharing> TimerPool<S> {
+    /// Nanoseconds since creation as a set or pass reads them (never below
+    /// what `current_tick` returned; writes nothing).
+    #[inline]
+    pub(crate) fn reading_ns(&self) -> u64 {
+        self.clock.now_ns().max(self.last_ns.load())
+    }
+
+    /// Length of one tick, ns.
+    #[inline]
+    pub(crate) fn resolution(&self) -> u64 {
+        self.limits.resolution_ns
+    }
+
+    /// The driver registration.
+    pub(crate) fn waker(&self) -> &crate::driver::Waker {
+        &self.waker
+    }
+
+    /// [`expire`](Self::expire) without waiting for a shard lock: a shard
+    /// whose lock is held is skipped. Returns the events delivered and
+    /// whether a due shard was skipped (the spinning driver retries then
+    /// instead of sleeping on the lock).
+    pub(crate) fn try_expire(&self) -> (usize, bool) {
+        let now = self.reading();
+        let (mut n, mut busy) = (0, false);
+        for s in self.shards.iter() {
+            if now < s.next_due.load() {
+                continue;
+            }
+            let r = S::try_with(&s.core, |c| {
+                let n = c.expire(now);
+                s.next_due.store(c.next_due());
+                n
+            });
+            match r {
+                Some(k) => n += k,
+                None => busy = true,
+            }
+        }
+        (n, busy)
+    }
+
+    /// Takes and releases every shard's lock once: a set that lowered a
+    /// `next_due` before this call is visible after it, and a set after it
+    /// sees whatever was stored before it (the driver's registration).
+    pub(crate) fn sync_shards(&self) {
+        for s in self.shards.iter() {
+            S::with(&s.core, |_| ());
+        }
+    }
 }
 
 impl<S: Sharing> fmt::Debug for TimerPool<S> {

@@ -27,6 +27,8 @@ pub(crate) mod sealed {
         type Lock<T>;
         fn new_lock<T>(value: T) -> Self::Lock<T>;
         fn with<T, R>(lock: &Self::Lock<T>, f: impl FnOnce(&mut T) -> R) -> R;
+        /// `with` if the lock is free now, `None` otherwise (issue 10).
+        fn try_with<T, R>(lock: &Self::Lock<T>, f: impl FnOnce(&mut T) -> R) -> Option<R>;
     }
 
     /// A word read and written without the shard lock.
@@ -136,6 +138,10 @@ impl sealed::Sealed for Shared {
     fn with<T, R>(lock: &Mutex<T>, f: impl FnOnce(&mut T) -> R) -> R {
         f(&mut lock.lock())
     }
+    #[inline]
+    fn try_with<T, R>(lock: &Mutex<T>, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        lock.try_lock().map(|mut g| f(&mut g))
+    }
 }
 impl Sharing for Shared {
     const SHARED: bool = true;
@@ -153,6 +159,10 @@ impl sealed::Sealed for Local {
         // Never already borrowed: the pool runs no foreign code while it
         // holds the borrow and is `!Sync`.
         f(&mut lock.borrow_mut())
+    }
+    #[inline]
+    fn try_with<T, R>(lock: &RefCell<T>, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        lock.try_borrow_mut().ok().map(|mut g| f(&mut g))
     }
 }
 impl Sharing for Local {
