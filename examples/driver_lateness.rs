@@ -85,7 +85,7 @@ use hrwheel::{
     TimerPool,
 };
 use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 const MIN_PERIOD: u64 = 50_000;
 const MAX_PERIOD: u64 = 5_000_000;
@@ -224,7 +224,7 @@ fn run(cfg: &Cfg, mode: DriverMode) -> Result<Outcome, Box<dyn Error>> {
     let ctx_before = sched_counters();
     let mut rng = SmallRng::seed_from_u64(5);
     let periods: Vec<u64> = (0..n)
-        .map(|_| rng.gen_range(MIN_PERIOD..=MAX_PERIOD))
+        .map(|_| rng.random_range(MIN_PERIOD..=MAX_PERIOD))
         .collect();
     let run_ns = (cfg.secs * 1e9) as u64;
     let expected: f64 = periods.iter().map(|&p| run_ns as f64 / p as f64).sum();
@@ -248,7 +248,7 @@ fn run(cfg: &Cfg, mode: DriverMode) -> Result<Outcome, Box<dyn Error>> {
     let mut timers = Vec::with_capacity(n);
     for (i, &period) in periods.iter().enumerate() {
         let key = pool.alloc(&q, i as u64)?;
-        let first = start + rng.gen_range(1..=period);
+        let first = start + rng.random_range(1..=period);
         pool.set_at_ns(key, first, Some(events.alloc()?))?;
         timers.push(Periodic {
             key,

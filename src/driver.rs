@@ -65,7 +65,7 @@ impl Waker {
     pub(crate) const fn new() -> Self {
         Waker {
             registered: AtomicBool::new(false),
-            thread: parking_lot::const_mutex(None),
+            thread: parking_lot::Mutex::new(None),
         }
     }
 

@@ -1146,10 +1146,15 @@ impl<S: Sharing> TimerPool<S> {
             let r = S::try_with(&s.core, |c| {
                 let n = c.expire(now);
                 s.next_due.store(c.next_due());
-                n
+                (n, c.take_ready())
             });
             match r {
-                Some(k) => n += k,
+                Some((k, ready)) => {
+                    n += k;
+                    if !ready.is_empty() {
+                        self.run_callbacks(s, ready);
+                    }
+                }
                 None => busy = true,
             }
         }

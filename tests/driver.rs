@@ -15,7 +15,7 @@ use hrwheel::{
     TimeoutQueue, TimerPool,
 };
 use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 /// Far longer than any scheduling hiccup; far shorter than the "far" timers.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -63,7 +63,7 @@ fn many_short_timers(backend: Backend, res: u64, mode: DriverMode) {
     let mut want = vec![0u64; N];
     for (i, w) in want.iter_mut().enumerate() {
         let t = pool.alloc(&q, i as u64).unwrap();
-        let d = Duration::from_nanos(rng.gen_range(1_000_000..=50_000_000));
+        let d = Duration::from_nanos(rng.random_range(1_000_000..=50_000_000));
         let before = pool.now_ns();
         pool.set_after(t, d, Some(events.alloc().unwrap())).unwrap();
         *w = before + d.as_nanos() as u64;
