@@ -177,15 +177,17 @@ impl std::error::Error for DriverError {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DriverStats {
-    /// Expiry passes that delivered at least one event.
+    /// Expiry passes that delivered at least one event or ran at least one
+    /// callback.
     pub passes: u64,
-    /// Events delivered to queues.
+    /// Events delivered to queues plus callbacks run.
     pub delivered: u64,
     /// Times the thread went to sleep (`park` or `park_timeout`).
     pub parks: u64,
 }
 
-/// One expiry pass that delivered events, as seen by the observer of
+/// One expiry pass that delivered events or ran callbacks, as seen by the
+/// observer of
 /// [`Driver::spawn_observed`]. Times are pool ns ([`TimerPool::now_ns`]).
 ///
 /// ```
@@ -201,7 +203,7 @@ pub struct PassRecord {
     pub start_ns: u64,
     /// The clock reading just after it.
     pub end_ns: u64,
-    /// Events the pass delivered.
+    /// Events the pass delivered plus callbacks it ran.
     pub delivered: usize,
     /// Whether the driver slept (parked) since the previous delivering
     /// pass: `false` means it was spinning or passing all along, so a late

@@ -1133,8 +1133,8 @@ impl<S: Sharing> TimerPool<S> {
     }
 
     /// [`expire`](Self::expire) without waiting for a shard lock: a shard
-    /// whose lock is held is skipped. Returns the events delivered and
-    /// whether a due shard was skipped (the spinning driver retries then
+    /// whose lock is held is skipped. Returns the events delivered plus the
+    /// callbacks run, and whether a due shard was skipped (the spinning driver retries then
     /// instead of sleeping on the lock).
     pub(crate) fn try_expire(&self) -> (usize, bool) {
         let now = self.reading();
@@ -1150,7 +1150,7 @@ impl<S: Sharing> TimerPool<S> {
             });
             match r {
                 Some((k, ready)) => {
-                    n += k;
+                    n += k + ready.len();
                     if !ready.is_empty() {
                         self.run_callbacks(s, ready);
                     }

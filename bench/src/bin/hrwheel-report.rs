@@ -15,7 +15,9 @@ use std::time::Instant;
 
 use hrwheel::Local;
 use hrwheel_bench::adapters::FacadeAdapter;
-use hrwheel_bench::report::text::{annotate, crossover_markdown, w5_markdown, CrossRow};
+use hrwheel_bench::report::text::{
+    annotate, crossover_markdown, w5_driver_markdown, w5_markdown, CrossRow,
+};
 use hrwheel_bench::report::{charts, measure, measure_hires_periodic, utc_now, Section, Work};
 use hrwheel_bench::scale::{Mode, Sizes};
 use hrwheel_bench::workloads::{crossover, w2, w5};
@@ -224,6 +226,15 @@ fn run(mode: Mode) -> Result<(), Box<dyn Error>> {
     }
     let _ = writeln!(md, "{}", crossover_markdown(&cross, &sizes));
     let _ = writeln!(md, "{}", w5_markdown(&lat, &w5p));
+    let mut driven = Vec::new();
+    for (name, mode) in [
+        ("Spin (last 200 µs)", hrwheel::DriverMode::spin()),
+        ("Park", hrwheel::DriverMode::Park),
+    ] {
+        let (o, t) = w5::run_driver(w5p, mode)?;
+        driven.push((name, o, t));
+    }
+    let _ = writeln!(md, "{}", w5_driver_markdown(&driven, &w5p));
 
     let series: Vec<(String, Vec<(f64, f64)>)> = Imp::ALL
         .iter()

@@ -158,6 +158,41 @@ pub fn w5_markdown(o: &w5::Outcome, p: &w5::Params) -> String {
     )
 }
 
+/// W5 through the library's `Driver`: one row per driver mode, and where
+/// the tail comes from.
+pub fn w5_driver_markdown(rows: &[(&str, w5::Outcome, w5::PassTail)], p: &w5::Params) -> String {
+    let us = |ns: u64| ns as f64 / 1_000.0;
+    let mut s = format!(
+        "### W5 through the pool's Driver\n\n\
+         The same {} timers as periodic callback timers of a shared high-resolution pool \
+         (1 ns ticks, TSC clock), re-armed by the pool on their exact grid, run by \
+         `hrwheel::Driver`. Lateness = the pool clock read in the callback − the deadline. \
+         *Pass start* is how late the driver began the pass after the deadline that woke it: \
+         when it is small and the lateness tail is large, the tail is timers due together \
+         waiting for each other in one pass; when the pass start itself is late, it is the \
+         driver's sleep or the OS scheduler.\n\n\
+         | driver | expiries | p50 | p99 | max | early (must be 0) | overruns | pass start p50 | p99 | max |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        p.timers
+    );
+    for (name, o, t) in rows {
+        s.push_str(&format!(
+            "| {} | {} | {:.2} µs | {:.2} µs | {:.1} µs | {} | {} | {:.2} µs | {:.2} µs | {:.1} µs |\n",
+            name,
+            o.expiries(),
+            us(o.quantile(0.5)),
+            us(o.quantile(0.99)),
+            us(o.quantile(1.0)),
+            o.early,
+            o.overruns,
+            us(t.start_p50),
+            us(t.start_p99),
+            us(t.start_max),
+        ));
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
