@@ -47,10 +47,10 @@
 //! * `base` — [`ClockBase`], per-clock tree with cached leftmost, offsets,
 //!   the insertion descent;
 //! * `periodic` — drift-free re-arm and overrun count (`hrtimer_forward`);
-//! * `fired` — [`Expired`], the callback's view with stop / re-arm / period;
+//! * `expired` — [`Expired`], the callback's view with stop / re-arm / period;
 //! * `queue` — [`HiresQueue`] operations, costs, range-timer rules;
 //!   `queue/expire` — `expire` and the merge of the two bases;
-//! * `handle`, `error` — [`TimerKey`] (index, generation, queue id), [`Error`].
+//! * `key`, `error` — [`TimerKey`] (index, generation, queue id), [`Error`].
 //!
 //! # Performance (W4: 10,000 periodic timers, periods 10 µs – 10 ms)
 //!
