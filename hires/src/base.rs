@@ -100,16 +100,27 @@ pub(crate) struct Base {
     root: Option<NonNull<Link>>,
 }
 
+/// The node's hard deadline, its key in the tree.
+///
+/// # Safety
+/// `ptr` must point to a live arena node (linked or not) that nothing is
+/// writing to at the same time.
 #[inline]
-fn hard(ptr: NonNull<Node>) -> u64 {
-    // SAFETY (callers): `ptr` is a live arena node; a plain field is read.
+unsafe fn hard(ptr: NonNull<Node>) -> u64 {
+    // SAFETY: `ptr` is a live node (caller's contract); a plain field is
+    // read.
     unsafe { (*ptr.as_ptr()).hard }
 }
 
+/// The node's tree link, as a pointer with the node's provenance.
+///
+/// # Safety
+/// `ptr` must point to a live arena node.
 #[inline]
-fn link_of(ptr: NonNull<Node>) -> NonNull<Link> {
-    // SAFETY: field projection of a live node pointer, without creating a
-    // reference, so the pointer keeps the arena's provenance.
+unsafe fn link_of(ptr: NonNull<Node>) -> NonNull<Link> {
+    // SAFETY: field projection of a live node pointer (caller's contract),
+    // without creating a reference, so the pointer keeps the arena's
+    // provenance; a field of a non-null pointer is non-null.
     unsafe { NonNull::new_unchecked(core::ptr::addr_of_mut!((*ptr.as_ptr()).link)) }
 }
 
@@ -135,14 +146,16 @@ impl Base {
     /// tree and that stays at its address until it is removed again.
     #[inline]
     pub(crate) unsafe fn insert(&mut self, ptr: NonNull<Node>) {
-        let k = hard(ptr);
+        // SAFETY: `ptr` is a live, unlinked node (caller's contract).
+        let k = unsafe { hard(ptr) };
         // SAFETY: the node is unlinked and stays put (caller's contract);
         // `UnsafeRef` never frees it.
         let new = unsafe { UnsafeRef::from_raw(ptr.as_ptr() as *const Node) };
         let Some(mut root) = self.root else {
             // Empty tree: a null cursor inserts the root.
             self.tree.cursor_mut().insert_before(new);
-            self.root = Some(link_of(ptr));
+            // SAFETY: `ptr` is live (caller's contract).
+            self.root = Some(unsafe { link_of(ptr) });
             self.first = Some(ptr);
             return;
         };
@@ -151,7 +164,8 @@ impl Base {
         // SAFETY: `root` is a link of a node in this tree (invariant), and
         // parent/child links of linked nodes point to linked nodes of the
         // same tree; `get_value` maps a link back to its node (the inverse
-        // of the adapter's `get_link`), keeping the pointer's provenance.
+        // of the adapter's `get_link`), keeping the pointer's provenance;
+        // `hard` reads a node of the tree, which is live.
         let (leaf, go_left) = unsafe {
             while let Some(p) = ops.parent(root) {
                 root = p;
@@ -178,7 +192,8 @@ impl Base {
         } else {
             cursor.insert_after(new);
         }
-        if self.first.is_none_or(|f| k < hard(f)) {
+        // SAFETY: `first` is a node of this tree (invariant), so it is live.
+        if self.first.is_none_or(|f| k < unsafe { hard(f) }) {
             self.first = Some(ptr);
         }
     }
@@ -201,11 +216,14 @@ impl Base {
                 .clone_pointer()
                 .and_then(|r| NonNull::new(UnsafeRef::into_raw(r)));
         }
-        if self.root == Some(link_of(ptr)) {
+        // SAFETY: `ptr` is still a live node (unlinked, not freed);
+        // `link_of` only projects a field.
+        if self.root == Some(unsafe { link_of(ptr) }) {
             // Keep `root` pointing into the tree: any linked node will do
             // (the next insert walks up from it); `first` is `None` only if
             // the tree is now empty.
-            self.root = self.first.map(link_of);
+            // SAFETY: `first` is a node of this tree, so it is live.
+            self.root = self.first.map(|f| unsafe { link_of(f) });
         }
     }
 

@@ -47,10 +47,10 @@
 //! * `base` — [`ClockBase`], per-clock tree with cached leftmost, offsets,
 //!   the insertion descent;
 //! * `periodic` — drift-free re-arm and overrun count (`hrtimer_forward`);
-//! * `fired` — [`Expired`], the callback's view with stop / re-arm / period;
+//! * `expired` — [`Expired`], the callback's view with stop / re-arm / period;
 //! * `queue` — [`HiresQueue`] operations, costs, range-timer rules;
 //!   `queue/expire` — `expire` and the merge of the two bases;
-//! * `handle`, `error` — [`TimerKey`] (index, generation, queue id), [`Error`].
+//! * `key`, `error` — [`TimerKey`] (index, generation, queue id), [`Error`].
 //!
 //! # Performance (W4: 10,000 periodic timers, periods 10 µs – 10 ms)
 //!
@@ -59,11 +59,11 @@
 //! is bound by one dependent cache access per level, which is why nodes are
 //! split hot/cold: the descent only touches 48-byte nodes (480 KB for 10,000
 //! timers, inside L2). Even so, a `BinaryHeap` is faster on this workload
-//! (a periodic push rarely sifts up; local runs: ~1.5–1.7× faster) and a
-//! `BTreeMap` is on par or slightly faster (fewer, wider nodes; local runs:
-//! the tree ~1.1–1.25× slower); neither cancels in place with stable
-//! handles, which the tree does in O(log n). Measured figures belong to the
-//! W4 criterion bench and the report, not here.
+//! (a periodic push rarely sifts up) and a `BTreeMap` is on par or slightly
+//! faster (fewer, wider nodes); neither cancels in place with stable
+//! handles, which the tree does in O(log n). The figures are in the W4
+//! criterion bench and the report (`docs/report/` in the repository), not
+//! here.
 //!
 //! Ties fire in insertion order (a reset is a new insertion). After the
 //! arena has grown to the peak number of live timers, no operation

@@ -275,7 +275,8 @@ impl<T> HiresQueue<T> {
         let ptr = self.lookup(h)?;
         // SAFETY: armed node (see `lookup`), read only.
         let slack = unsafe { (*ptr.as_ptr()).hard } - self.arena.slot(h.index).soft;
-        self.move_to(h.index, ptr, deadline_ns, deadline_ns.saturating_add(slack));
+        // SAFETY: `lookup(h)` returned `ptr`: the armed node at `h.index`.
+        unsafe { self.move_to(h.index, ptr, deadline_ns, deadline_ns.saturating_add(slack)) };
         Ok(())
     }
 
@@ -294,7 +295,8 @@ impl<T> HiresQueue<T> {
         if earliest_ns > latest_ns {
             return Err(Error::EmptyRange);
         }
-        self.move_to(h.index, ptr, earliest_ns, latest_ns);
+        // SAFETY: `lookup(h)` returned `ptr`: the armed node at `h.index`.
+        unsafe { self.move_to(h.index, ptr, earliest_ns, latest_ns) };
         Ok(())
     }
 
@@ -429,13 +431,18 @@ impl<T> HiresQueue<T> {
     }
 
     /// Re-keys an armed node.
-    fn move_to(&mut self, index: u32, ptr: NonNull<Node>, soft: u64, hard: u64) {
+    ///
+    /// # Safety
+    /// `ptr` must be the armed node at `index` (what [`lookup`](Self::lookup)
+    /// returns for a key of that index): linked into the tree of the slot's
+    /// base.
+    unsafe fn move_to(&mut self, index: u32, ptr: NonNull<Node>, soft: u64, hard: u64) {
         let seq = self.next_seq();
         let slot = self.arena.slot_mut(index);
         slot.soft = soft;
         slot.seq = seq;
         let base = slot.base;
-        // SAFETY: `ptr` is armed (checked by the caller via `lookup`), so it
+        // SAFETY: `ptr` is armed (caller's contract, checked via `lookup`), so it
         // is linked into its base's tree; after `remove` it is unlinked and
         // unaliased, so its key may change before it is inserted again.
         unsafe {

@@ -28,10 +28,11 @@
 //! (1,000,000 timers at random deadlines in `[1, 2^20]`, 48 MB of entries) a
 //! level-2 slot holds ~4,000 timers scattered over the arena, and the
 //! single-list walk cost one DRAM miss per timer moved. With 8 ways W3 went
-//! from ~270 to ~100 ns per expired timer and W1 churn from ~180 to ~120 ns
-//! per operation; the price is ~2.5 ns more per insert+cancel pair (W2,
-//! ~13 to ~15 ns), for the way bookkeeping (thread CPU time, AMD EPYC, 2
-//! cores; 2 ways gave ~180 ns on W3, 4 ways ~125 ns).
+//! from paying those misses one after another to overlapping up to eight of
+//! them, and W1 churn gains too; the price is a little way bookkeeping on
+//! every insert and cancel (W2). Two and four ways overlap fewer misses and
+//! measured slower on W3. The figures are in the repository's
+//! `docs/report/measurements.md`.
 //!
 //! # Levels
 //!

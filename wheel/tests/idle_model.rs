@@ -123,13 +123,15 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+// Under miri every operation's wheel check walks all 5,632 slot lists
+// (about 1.6 s of miri's clock), hence 2 cases of at most 11 operations.
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: if cfg!(miri) { 4 } else { 2_000 },
+        cases: if cfg!(miri) { 2 } else { 2_000 },
         ..ProptestConfig::default()
     })]
     #[test]
-    fn idle_timers_match_the_model(ops in proptest::collection::vec(op(), 1..if cfg!(miri) { 20 } else { 120 })) {
+    fn idle_timers_match_the_model(ops in proptest::collection::vec(op(), 1..if cfg!(miri) { 12 } else { 120 })) {
         run(&ops)?;
     }
 }

@@ -24,24 +24,24 @@ use hrwheel_bench::workloads::w2;
 use hrwheel_bench::{CheckError, Digest, Imp, TimerQueue, Visitor};
 
 /// Workload unit of W1–W3: 1 ms ticks.
-pub const MS: u64 = 1_000_000;
+pub(crate) const MS: u64 = 1_000_000;
 
 /// Sizes from `HRWHEEL_BENCH_SCALE`, announced once.
-pub fn sizes() -> Sizes {
+pub(crate) fn sizes() -> Sizes {
     let f = env_scale();
     eprintln!("hrwheel benches: HRWHEEL_BENCH_SCALE = {f} (1 = WORKLOADS.md sizes)");
     Sizes::from_env()
 }
 
 /// Per-implementation results of one group.
-pub struct Summary {
+pub(crate) struct Summary {
     title: String,
     op: &'static str,
     rows: Vec<(String, bool, Vec<f64>, Option<f64>)>,
 }
 
 impl Summary {
-    pub fn new(title: &str, op: &'static str) -> Self {
+    pub(crate) fn new(title: &str, op: &'static str) -> Self {
         Summary {
             title: title.to_string(),
             op,
@@ -49,11 +49,11 @@ impl Summary {
         }
     }
 
-    pub fn push(&mut self, label: String, baseline: bool, ns: Vec<f64>, moves: Option<f64>) {
+    pub(crate) fn push(&mut self, label: String, baseline: bool, ns: Vec<f64>, moves: Option<f64>) {
         self.rows.push((label, baseline, ns, moves));
     }
 
-    pub fn print(&self) {
+    pub(crate) fn print(&self) {
         let best = self
             .rows
             .iter()
@@ -116,11 +116,17 @@ impl Visitor for Timed<'_, '_> {
 }
 
 /// An extra row: label and a timed run of the workload.
-pub type Extra = (&'static str, fn(Work) -> Result<Sample, CheckError>);
+pub(crate) type Extra = (&'static str, fn(Work) -> Result<Sample, CheckError>);
 
 /// One criterion group timing whole runs of `work` on every
 /// implementation, plus `extras` (label, timed run) in the same group.
-pub fn whole_runs(c: &mut Criterion, name: &str, op: &'static str, work: Work, extras: &[Extra]) {
+pub(crate) fn whole_runs(
+    c: &mut Criterion,
+    name: &str,
+    op: &'static str,
+    work: Work,
+    extras: &[Extra],
+) {
     let reference = measure(Imp::Heap, work).unwrap_or_else(|e| panic!("reference run: {e}"));
     let mut g = c.benchmark_group(name);
     g.sample_size(10)
@@ -200,7 +206,7 @@ impl Visitor for Pairs<'_, '_> {
 
 /// W2 for one P: every implementation in one group, one pair per
 /// criterion iteration.
-pub fn insert_cancel(c: &mut Criterion, outstanding: usize) {
+pub(crate) fn insert_cancel(c: &mut Criterion, outstanding: usize) {
     let p = w2::Params::new(outstanding, 0);
     let reference = w2::digest(&mut hrwheel_bench::baselines::LazyHeap::new(), p)
         .unwrap_or_else(|e| panic!("reference run: {e}"));

@@ -57,7 +57,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// `$CARGO_TARGET_DIR` or the workspace's `target/`.
+/// `$CARGO_TARGET_DIR` or the workspace's `target/` (not yet canonical).
 fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(d) if !d.is_empty() => PathBuf::from(d),
@@ -84,6 +84,10 @@ fn run(mode: Mode) -> Result<(), Box<dyn Error>> {
     let sizes = Sizes::of(mode);
     let out_dir = target_dir().join("report");
     std::fs::create_dir_all(&out_dir)?;
+    // Absolute and canonical (no `..` from the manifest-relative default,
+    // no `.` from a relative CARGO_TARGET_DIR), so the printed paths are
+    // clean and work from any directory.
+    let out_dir = std::fs::canonicalize(&out_dir)?;
 
     let work: Vec<(Section, Work)> = vec![
         (
