@@ -27,6 +27,7 @@ use hrwheel::{Error, PoolParams, TimerKey, TimerPool};
 
 const MS: u64 = 1_000_000;
 
+/// Runs the example; an `Err` or a failed assertion is a bug.
 pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pool = Arc::new(TimerPool::new(
         "dpdk-basic",

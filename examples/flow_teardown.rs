@@ -11,6 +11,7 @@ use hrwheel::{ClockSource, Error, PoolParams, TimeoutPool, TimeoutQueue, TimerPo
 
 const MS: u64 = 1_000_000;
 
+/// Runs the example; an `Err` or a failed assertion is a bug.
 pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (clock, mock) = ClockSource::mock();
     let pool = TimerPool::new(

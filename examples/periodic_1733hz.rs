@@ -25,6 +25,7 @@ fn scheduled(start: u64, k: u64) -> u64 {
     start + ((k as u128 * 1_000_000_000) / (HZ as u128 * RES_NS as u128)) as u64
 }
 
+/// Runs the example; an `Err` or a failed assertion is a bug.
 pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pool = TimerPool::new_local(
         "tick-1733",

@@ -19,6 +19,7 @@ use hrwheel::{Backend, ClockSource, Expiry, LocalTimerPool, PoolParams};
 
 const MS: u64 = 1_000_000;
 
+/// Runs the example; an `Err` or a failed assertion is a bug.
 pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (clock, mock) = ClockSource::mock();
     let pool = LocalTimerPool::new_local(

@@ -1,5 +1,8 @@
 //! Runs the examples' `main` so their assertions are checked by
 //! `cargo test`, not only when someone runs `cargo run --example`.
+// The examples are modules here, their `pub fn main` only reachable from
+// this file.
+#![allow(unreachable_pub)]
 
 #[path = "../examples/dpdk_basic.rs"]
 mod dpdk_basic;

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: pools on a mock clock, for each
 //! backend and each sharing kind.
 #![allow(dead_code)]
+// Shared by several test binaries as `mod common`: `pub` is for them.
+#![allow(unreachable_pub)]
 
 use std::sync::Arc;
 
