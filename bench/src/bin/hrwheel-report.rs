@@ -18,7 +18,7 @@ use hrwheel_bench::adapters::FacadeAdapter;
 use hrwheel_bench::report::text::{annotate, crossover_markdown, w5_markdown, CrossRow};
 use hrwheel_bench::report::{charts, measure, measure_hires_periodic, utc_now, Section, Work};
 use hrwheel_bench::scale::{Mode, Sizes};
-use hrwheel_bench::workloads::{crossover, w2, w5};
+use hrwheel_bench::workloads::{crossover, facade, m1, m2, w2, w5};
 use hrwheel_bench::Imp;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -194,6 +194,24 @@ fn run(mode: Mode) -> Result<(), Box<dyn Error>> {
     let w5p = w5::Params::with_duration_ms(sizes.w5_ms);
     let lat = w5::run(w5p)?;
     bar.inc(1);
+
+    // F (through the pool API), M1 and M2 (threads on the real clock).
+    let (m1p, m2p) = (m1::Params::of(mode), m2::Params::of(mode));
+    bar.inc_length(
+        (facade::works(&sizes).len() * 3 * sizes.runs + m1::steps(&m1p) + m2::steps(&m2p)) as u64,
+    );
+    let f_rows = facade::run(&sizes, |m| {
+        bar.set_message(m.to_string());
+        bar.inc(1);
+    })?;
+    let m1_out = m1::run(&m1p, |m| {
+        bar.set_message(m.to_string());
+        bar.inc(1);
+    })?;
+    let m2_out = m2::run(&m2p, |m| {
+        bar.set_message(m.to_string());
+        bar.inc(1);
+    })?;
     bar.finish_and_clear();
 
     // Output.
@@ -224,6 +242,9 @@ fn run(mode: Mode) -> Result<(), Box<dyn Error>> {
     }
     let _ = writeln!(md, "{}", crossover_markdown(&cross, &sizes));
     let _ = writeln!(md, "{}", w5_markdown(&lat, &w5p));
+    let _ = writeln!(md, "{}", facade::markdown(&f_rows, &sizes));
+    let _ = writeln!(md, "{}", m1::markdown(&m1p, &m1_out));
+    let _ = writeln!(md, "{}", m2::markdown(&m2p, &m2_out));
 
     let series: Vec<(String, Vec<(f64, f64)>)> = Imp::ALL
         .iter()
