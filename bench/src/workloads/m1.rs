@@ -88,18 +88,21 @@ impl Params {
     }
 
     /// The sizes of a report mode: full = WORKLOADS.md; default keeps the
-    /// population and runs 0.5 s; quick has a tenth of the timers, 0.2 s.
+    /// population and runs 0.5 s; quick has a tenth of the timers, 0.2 s
+    /// (5 runs each, the full run 3).
     pub fn of(mode: Mode) -> Self {
         let r = Self::reference();
         match mode {
             Mode::Full => r,
             Mode::Default => Params {
                 duration_ms: 500,
+                runs: 5,
                 ..r
             },
             Mode::Quick => Params {
                 timers: 20_000,
                 duration_ms: 200,
+                runs: 5,
                 ..r
             },
         }

@@ -87,17 +87,19 @@ impl Params {
         }
     }
 
-    /// Full = WORKLOADS.md; default 0.5 s; quick 0.2 s.
+    /// Full = WORKLOADS.md (3 runs); default 0.5 s, quick 0.2 s (5 runs).
     pub fn of(mode: Mode) -> Self {
         let r = Self::reference();
         match mode {
             Mode::Full => r,
             Mode::Default => Params {
                 duration_ms: 500,
+                runs: 5,
                 ..r
             },
             Mode::Quick => Params {
                 duration_ms: 200,
+                runs: 5,
                 ..r
             },
         }
