@@ -19,12 +19,15 @@ use hrwheel_bench::scale::Sizes;
 use hrwheel_bench::workloads::facade;
 use hrwheel_bench::CheckError;
 
+/// One timed run of a workload on one structure.
+type Runner<'a> = &'a dyn Fn(Work) -> Result<Sample, CheckError>;
+
 fn f_pool(c: &mut Criterion) {
     let sizes = Sizes::from_env();
     for (title, op, work) in facade::works(&sizes) {
         let (imp, bare_label) = facade::bare(&work);
         let bare = move |w: Work| measure(imp, w);
-        let runners: [(&str, &dyn Fn(Work) -> Result<Sample, CheckError>); 3] = [
+        let runners: [(&str, Runner); 3] = [
             (bare_label, &bare),
             ("private pool", &facade::measure_pool::<Local>),
             ("shared pool (1 shard)", &facade::measure_pool::<Shared>),
