@@ -307,3 +307,42 @@ pub fn markdown(rows: &[Row], sizes: &Sizes) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scale::Mode;
+    use crate::workloads::{w1, w4};
+
+    /// Every F workload at a tiny size: both pools produce the bare
+    /// engine's digest (`run` cross-checks every row).
+    #[test]
+    fn pools_match_the_bare_engine() {
+        let sizes = Sizes {
+            w1: w1::Params {
+                timers: 2_000,
+                resets_per_tick: 12,
+                ticks: 100,
+                ..w1::Params::reference()
+            },
+            w2_outstanding: [100, 5_000],
+            w2_pairs: 2_000,
+            w3: w3::Params::new(3_000),
+            w4: w4::Params {
+                timers: 300,
+                duration: 3_000_000,
+                ..w4::Params::reference()
+            },
+            runs: 1,
+            ..Sizes::of(Mode::Quick)
+        };
+        let rows = run(&sizes, |_| {}).unwrap();
+        assert_eq!(rows.len(), 5);
+        for r in &rows {
+            assert_eq!(r.section.rows.len(), 3, "{}", r.workload);
+            let (b, l, s) = r.medians();
+            assert!(b > 0.0 && l > 0.0 && s > 0.0, "{}", r.workload);
+        }
+        assert!(markdown(&rows, &sizes).contains("| W3 expire-all |"));
+    }
+}

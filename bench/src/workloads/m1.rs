@@ -606,6 +606,31 @@ pub fn markdown(p: &Params, all: &[Outcome]) -> String {
                 "**missed**"
             }
         );
+        let local =
+            median_ops(all, Variant::LocalPools, 2) / median_ops(all, Variant::LocalPools, 1);
+        let shared_vs_local =
+            median_ops(all, Variant::SharedPool, 2) / median_ops(all, Variant::LocalPools, 2);
+        let cpu_vs_local =
+            median_cpu_ns(all, Variant::SharedPool, 2) / median_cpu_ns(all, Variant::LocalPools, 2);
+        let _ = writeln!(
+            s,
+            "\nReading the figures: on this shared 2-core machine (other builds running) a \
+             second thread does not get a second idle core, so wall-time scaling is bounded \
+             by the machine, not the pool: one `LocalTimerPool` per thread, which shares \
+             nothing at all, scaled {local:.2} in the same run. At T = 2 the shared pool ran \
+             at {shared_vs_local:.2}× the per-thread private pools' throughput (wall) and \
+             {cpu_vs_local:.2}× their CPU ns/op: the shards share no written cache line on \
+             the set/expire path (own lock, own `next_due`, own engine; no pool-wide word is \
+             written by `set_rel` or `expire_shard`), so what sharing costs is the \
+             uncontended mutex. Per-op CPU time rises at T = 2 for both pool variants alike: \
+             a reset touches a random timer entry of a multi-MB table (L2 is 1 MB per core), \
+             so both threads' misses go to the L3 they share with the other jobs. The \
+             `Mutex<BinaryHeap>` is cheaper per operation here: a reset is a `gen[id]` bump \
+             (a 4-byte array) and a push at the end of a vector that sifts up O(1) on \
+             average, and in runs shorter than the {} ms minimum timeout it never pops a due \
+             entry (it compacts its stale ones); it carries no events and no per-timer state.",
+            p.min_ms
+        );
     }
     s
 }
