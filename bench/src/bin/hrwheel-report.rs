@@ -3,7 +3,9 @@
 //! Runs the reference workloads W1–W5 (shared/WORKLOADS.md) on hrwheel's
 //! wheel and high-resolution queue and on the baselines (`BinaryHeap` with
 //! lazy cancel, `BTreeMap`, tokio `DelayQueue` on a paused clock), all in
-//! one process, cross-checking every result; prints the tables and writes
+//! one process, cross-checking every result; then F (W1–W4 through the pool
+//! API beside the bare engine), M1 (per-core churn, threads) and M2 (arm on
+//! one thread, expire on another); prints the tables and writes
 //! `target/report/report.md` plus SVG charts. Exits non-zero if any two
 //! implementations disagree or any timer fires early or late.
 
