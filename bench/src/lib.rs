@@ -12,7 +12,7 @@
 //! | [`check`] | digests and the early/late check; tie order is explained there |
 //! | [`baselines`] | `BinaryHeap` (lazy cancel), `BTreeMap`, tokio `DelayQueue` |
 //! | [`adapters`] | hrwheel's `Wheel`, `HiresQueue` and the facade's wheel pool behind the trait |
-//! | [`workloads`] | W1–W5 and the ktimers crossover sweep |
+//! | [`workloads`] | W1–W5, the ktimers crossover sweep, F (W1–W4 through the pool API), M1 and M2 (threads on the real clock) |
 //! | [`imps`] | the list of implementations and a visitor over them |
 //! | [`scale`] | workload sizes per mode and `HRWHEEL_BENCH_SCALE` |
 //! | [`report`] | timing, tables and SVG charts for `hrwheel-report` |
@@ -29,7 +29,9 @@
 //! - `cargo bench --bench w1_churn` (and `w1_facade`, `w2_insert_cancel`,
 //!   `w3_expire_all`, `w4_periodic`; this crate's `benches/`, runnable from
 //!   the workspace root): the criterion versions, wall time,
-//!   WORKLOADS.md sizes times `HRWHEEL_BENCH_SCALE` (default 1).
+//!   WORKLOADS.md sizes times `HRWHEEL_BENCH_SCALE` (default 1);
+//!   `cargo bench --bench f_pool`: F, the bare engines beside a private and
+//!   a shared pool.
 //! - `cargo test -p hrwheel-bench`: every workload at a tiny size on every
 //!   implementation, digests compared (`tests/cross_check.rs`).
 

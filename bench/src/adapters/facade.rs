@@ -11,6 +11,13 @@
 //! clock costs an atomic load, not a TSC read. `next_deadline` is the
 //! pool's (a lower bound on the wheel backend), as a tickless user would
 //! drive it.
+//!
+//! [`FacadeAdapter::configured`] sets the resolution and horizon (W3 needs
+//! 2^20 ticks, W4 runs a 1 ns high-resolution pool) and adds `extra`
+//! timers beyond the workload's ids: W2 arms ids past its background
+//! population, one per insert+cancel pair, and a user would reuse one
+//! timer for that, so an id `>= n` takes a spare timer from a free list and
+//! gives it back when cancelled (F rows of the report).
 
 use std::sync::Arc;
 
@@ -32,6 +39,10 @@ pub struct FacadeAdapter<S: Sharing = Local> {
     queue: TimeoutQueue,
     events: TimeoutPool,
     timers: Vec<TimerKey>,
+    /// Timers for ids `>= timers.len()`, free (W2's pairs).
+    extra: Vec<TimerKey>,
+    res_ns: u64,
+    wheel: bool,
     spare: Vec<Timeout>,
     armed: usize,
     now: u64,
@@ -58,20 +69,38 @@ impl<S: Sharing> FacadeAdapter<S> {
         backend: Backend,
         n: usize,
     ) -> Result<Self, hrwheel::Error> {
+        Self::configured(name, backend, RES_NS, 10_000, n, 0)
+    }
+
+    /// A one-shard pool on `backend` whose tick is one workload unit of
+    /// `res_ns` ns, timeouts up to `max_ticks`, for ids `0..n` plus `extra`
+    /// spare timers for ids `>= n` (see the module docs).
+    pub fn configured(
+        name: &'static str,
+        backend: Backend,
+        res_ns: u64,
+        max_ticks: u64,
+        n: usize,
+        extra: usize,
+    ) -> Result<Self, hrwheel::Error> {
         let (clock, mock) = ClockSource::mock();
+        let total = n + extra;
         let pool = TimerPool::<S>::create(
             "hrwheel-bench",
             PoolParams::default()
-                .resolution_ns(RES_NS)
-                .max_timeout_ns(10_000 * RES_NS)
-                .num_timers(n)
+                .resolution_ns(res_ns)
+                .max_timeout_ns(max_ticks.saturating_mul(res_ns))
+                .num_timers(total)
                 .clock(clock)
                 .backend(backend)
                 .shards(1),
         )?;
-        let queue = TimeoutQueue::new(n)?;
-        let events = TimeoutPool::new(n)?;
+        let queue = TimeoutQueue::new(total)?;
+        let events = TimeoutPool::new(total)?;
         let timers = (0..n as u64)
+            .map(|id| pool.alloc(&queue, id))
+            .collect::<Result<_, _>>()?;
+        let extra = (n as u64..total as u64)
             .map(|id| pool.alloc(&queue, id))
             .collect::<Result<_, _>>()?;
         Ok(FacadeAdapter {
@@ -81,7 +110,10 @@ impl<S: Sharing> FacadeAdapter<S> {
             queue,
             events,
             timers,
-            spare: Vec::with_capacity(n),
+            extra,
+            res_ns,
+            wheel: backend == Backend::Wheel,
+            spare: Vec::with_capacity(total),
             armed: 0,
             now: 0,
         })
@@ -99,7 +131,13 @@ impl<S: Sharing> TimerQueue for FacadeAdapter<S> {
     /// If `id` is outside the pool or the pool rejects the deadline (a
     /// harness bug: pools are sized for the workload).
     fn insert(&mut self, deadline: u64, id: u64) -> TimerKey {
-        let t = self.timers[id as usize];
+        let t = match self.timers.get(id as usize) {
+            Some(&t) => t,
+            None => self
+                .extra
+                .pop()
+                .expect("a spare timer for an id beyond the pool's (one per live extra id)"),
+        };
         let ev = match self.spare.pop() {
             Some(ev) => ev,
             None => self
@@ -117,6 +155,9 @@ impl<S: Sharing> TimerQueue for FacadeAdapter<S> {
     fn cancel(&mut self, key: TimerKey) -> bool {
         match self.pool.cancel(key) {
             Ok(ev) => {
+                if ev.user_ctx() >= self.timers.len() as u64 {
+                    self.extra.push(key);
+                }
                 self.spare.push(ev);
                 self.armed -= 1;
                 true
@@ -131,7 +172,7 @@ impl<S: Sharing> TimerQueue for FacadeAdapter<S> {
 
     fn advance(&mut self, to: u64, out: &mut Vec<(u64, u64)>) {
         if to > self.now {
-            self.mock.increment((to - self.now) * RES_NS);
+            self.mock.increment((to - self.now) * self.res_ns);
             self.now = to;
         }
         self.pool.expire();
@@ -148,5 +189,9 @@ impl<S: Sharing> TimerQueue for FacadeAdapter<S> {
 
     fn len(&self) -> usize {
         self.armed
+    }
+
+    fn cascade_moves(&self) -> Option<u64> {
+        self.wheel.then(|| self.pool.stats().cascade_moves)
     }
 }

@@ -3,7 +3,9 @@
 //! Runs the reference workloads W1–W5 (docs/WORKLOADS.md) on hrwheel's
 //! wheel and high-resolution queue and on the baselines (`BinaryHeap` with
 //! lazy cancel, `BTreeMap`, tokio `DelayQueue` on a paused clock), all in
-//! one process, cross-checking every result; prints the tables and writes
+//! one process, cross-checking every result; then F (W1–W4 through the pool
+//! API beside the bare engine), M1 (per-core churn, threads) and M2 (arm on
+//! one thread, expire on another); prints the tables and writes
 //! `target/report/report.md` plus SVG charts. Exits non-zero if any two
 //! implementations disagree or any timer fires early or late.
 
@@ -20,7 +22,7 @@ use hrwheel_bench::report::text::{
 };
 use hrwheel_bench::report::{charts, measure, measure_hires_periodic, utc_now, Section, Work};
 use hrwheel_bench::scale::{Mode, Sizes};
-use hrwheel_bench::workloads::{crossover, w2, w5};
+use hrwheel_bench::workloads::{crossover, facade, m1, m2, w2, w5};
 use hrwheel_bench::Imp;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -200,6 +202,24 @@ fn run(mode: Mode) -> Result<(), Box<dyn Error>> {
     let w5p = w5::Params::with_duration_ms(sizes.w5_ms);
     let lat = w5::run(w5p)?;
     bar.inc(1);
+
+    // F (through the pool API), M1 and M2 (threads on the real clock).
+    let (m1p, m2p) = (m1::Params::of(mode), m2::Params::of(mode));
+    bar.inc_length(
+        (facade::works(&sizes).len() * 3 * sizes.runs + m1::steps(&m1p) + m2::steps(&m2p)) as u64,
+    );
+    let f_rows = facade::run(&sizes, |m| {
+        bar.set_message(m.to_string());
+        bar.inc(1);
+    })?;
+    let m1_out = m1::run(&m1p, |m| {
+        bar.set_message(m.to_string());
+        bar.inc(1);
+    })?;
+    let m2_out = m2::run(&m2p, |m| {
+        bar.set_message(m.to_string());
+        bar.inc(1);
+    })?;
     bar.finish_and_clear();
 
     // Output.
@@ -239,6 +259,9 @@ fn run(mode: Mode) -> Result<(), Box<dyn Error>> {
         driven.push((name, o, t));
     }
     let _ = writeln!(md, "{}", w5_driver_markdown(&driven, &w5p));
+    let _ = writeln!(md, "{}", facade::markdown(&f_rows, &sizes));
+    let _ = writeln!(md, "{}", m1::markdown(&m1p, &m1_out));
+    let _ = writeln!(md, "{}", m2::markdown(&m2p, &m2_out));
 
     let series: Vec<(String, Vec<(f64, f64)>)> = Imp::ALL
         .iter()

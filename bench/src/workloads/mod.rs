@@ -10,6 +10,9 @@
 //! digest.
 
 pub mod crossover;
+pub mod facade;
+pub mod m1;
+pub mod m2;
 pub mod w1;
 pub mod w2;
 pub mod w3;
