@@ -1,47 +1,82 @@
-//! Model-based property test: random sequences of alloc / free / set_abs /
-//! set_rel / cancel / advance+expire / pop on a small pool (with a queue
-//! small enough to overflow) against a plain model of the ODP semantics.
-//! Checked after every step: each result and error kind, what is delivered
-//! and in which order, event contents (timer, tick, context), freshness of
-//! every event the test holds, and the info counters. Both engines.
+//! Model-based property test: random sequences of alloc (on a chosen
+//! shard, to a chosen queue) / free / set_abs / set_rel / cancel / clock
+//! advance / `expire_shard` / `expire` / pop / destroy, against a plain
+//! model of the ODP semantics, on a private pool (one shard) and on a
+//! shared pool of two shards, both engines. Three destination queues of
+//! capacities 1, 2 and 4, so that queues fill up.
+//!
+//! Checked after every step: each result and error kind (`AlreadyExpired`
+//! on every cancel after an expiry until the timer is set again or freed;
+//! `destroy` refused with `TimersAllocated` or `EventsPending`), what each
+//! pass delivers and to which queue in which order (each queue FIFO; an
+//! event that finds its queue full waits in its shard's blocked list for
+//! that queue, behind which later events for that queue wait too, and is
+//! delivered in expiry order once there is room, while the other queues
+//! are not held up), event contents (timer, tick, context), freshness of
+//! every event the test holds, the info counters, and `next_deadline`
+//! (never later than the earliest armed tick, 0 on a shard while events
+//! wait there, `None` only when nothing is armed and nothing waits).
 
 mod common;
 
 use std::collections::VecDeque;
 
-use common::{events, pool, queue};
-use hrwheel::{Backend, Error, Local, Timeout, TimerKey, TimerPool};
+use common::{events, queue};
+use hrwheel::{
+    Backend, ClockSource, Error, Local, PoolParams, Shared, Sharing, Timeout, TimeoutQueue,
+    TimerKey, TimerPool,
+};
 use proptest::prelude::*;
 
-const N: usize = 4;
-const EVENTS: usize = 7;
-const QCAP: usize = 2;
+const N: usize = 5;
+const EVENTS: usize = 12;
+const QCAPS: [usize; 3] = [1, 2, 4];
 const MIN: u64 = 1;
 const MAX: u64 = 20;
 const RES: u64 = 10;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Alloc(u64),
+    /// ctx, shard (modulo the pool's shards), queue.
+    Alloc(u64, usize, usize),
     Free(usize),
     SetRel(usize, u64, bool),
     SetAbs(usize, u64, bool),
     Cancel(usize),
+    /// Moves the clock by that many ticks.
     Advance(u64),
-    Pop,
+    /// `expire_shard` (modulo the pool's shards).
+    ExpireShard(usize),
+    Expire,
+    Pop(usize),
     DropHeld,
+    Destroy,
+}
+
+/// A timeout: mostly short, so that timers expire often; sometimes
+/// anything, out-of-range included.
+fn ticks() -> impl Strategy<Value = u64> {
+    prop_oneof![3 => 1..6u64, 1 => 0..MAX + 3]
+}
+
+/// Whether a set gives a new event: mostly.
+fn give() -> impl Strategy<Value = bool> {
+    proptest::bool::weighted(0.75)
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        2 => any::<u64>().prop_map(Op::Alloc),
+        3 => (any::<u64>(), 0..2usize, 0..QCAPS.len()).prop_map(|(c, s, q)| Op::Alloc(c, s, q)),
         1 => (0..N).prop_map(Op::Free),
-        4 => (0..N, 0..MAX + 3, any::<bool>()).prop_map(|(i, t, e)| Op::SetRel(i, t, e)),
-        2 => (0..N, 0..MAX + 3, any::<bool>()).prop_map(|(i, t, e)| Op::SetAbs(i, t, e)),
+        6 => (0..N, ticks(), give()).prop_map(|(i, t, e)| Op::SetRel(i, t, e)),
+        2 => (0..N, ticks(), give()).prop_map(|(i, t, e)| Op::SetAbs(i, t, e)),
         2 => (0..N).prop_map(Op::Cancel),
-        3 => (0..6u64).prop_map(Op::Advance),
-        2 => Just(Op::Pop),
+        5 => (0..6u64).prop_map(Op::Advance),
+        4 => (0..2usize).prop_map(Op::ExpireShard),
+        1 => Just(Op::Expire),
+        2 => (0..QCAPS.len()).prop_map(Op::Pop),
         1 => Just(Op::DropHeld),
+        1 => Just(Op::Destroy),
     ]
 }
 
@@ -61,20 +96,25 @@ enum MState {
 struct MTimer {
     handle: TimerKey,
     ctx: u64,
+    shard: usize,
+    queue: usize,
     state: MState,
     /// The delivered event that is still fresh, if any.
     fresh: Option<u32>,
 }
 
-/// An event in the queue or pending: (id, timer, tick, ctx).
+/// An event in a queue or waiting: (id, timer, tick, ctx).
 type MEvent = (u32, TimerKey, u64, u64);
 
 struct Model {
+    shards: usize,
     timers: Vec<Option<MTimer>>,
     /// Handles freed, to replay as stale.
     dead: Vec<TimerKey>,
-    queue: VecDeque<MEvent>,
-    pending: VecDeque<MEvent>,
+    queues: Vec<VecDeque<MEvent>>,
+    /// `blocked[shard][queue]`: events of that shard waiting for room in
+    /// that queue, oldest first.
+    blocked: Vec<Vec<VecDeque<MEvent>>>,
     now: u64,
     seq: u64,
     expired: u64,
@@ -83,26 +123,138 @@ struct Model {
 }
 
 impl Model {
-    fn deliver(&mut self, e: MEvent) -> bool {
-        if self.queue.len() < QCAP {
-            self.queue.push_back(e);
-            true
-        } else {
-            self.pending.push_back(e);
-            false
+    fn room(&self, q: usize) -> bool {
+        self.queues[q].len() < QCAPS[q]
+    }
+
+    fn pending(&self) -> usize {
+        self.blocked.iter().flatten().map(VecDeque::len).sum()
+    }
+
+    fn has_blocked(&self, shard: usize) -> bool {
+        self.blocked[shard].iter().any(|b| !b.is_empty())
+    }
+
+    /// Retries shard `s`'s blocked lists, each from its front, while its
+    /// queue has room. Returns the events delivered.
+    fn retry(&mut self, s: usize) -> usize {
+        let mut n = 0;
+        for q in 0..QCAPS.len() {
+            while !self.blocked[s][q].is_empty() && self.room(q) {
+                let e = self.blocked[s][q].pop_front().unwrap();
+                self.queues[q].push_back(e);
+                n += 1;
+            }
         }
+        n
+    }
+
+    /// Why `destroy` would be refused now, if it would, without changing
+    /// anything.
+    fn destroy_refusal(&self) -> Option<Error> {
+        if self.timers.iter().flatten().next().is_some() {
+            return Some(Error::TimersAllocated);
+        }
+        // Each shard's waiting events are retried: refused if some queue
+        // has less room than events waiting for it.
+        (0..QCAPS.len())
+            .any(|q| {
+                let waiting: usize = self.blocked.iter().map(|b| b[q].len()).sum();
+                waiting > QCAPS[q] - self.queues[q].len()
+            })
+            .then_some(Error::EventsPending)
+    }
+
+    /// `destroy`: refused with timers allocated; otherwise the shards'
+    /// waiting events are retried in shard order, up to the first shard
+    /// that still has some (refused), or all delivered (`None`: done).
+    fn destroy(&mut self) -> Option<Error> {
+        if self.timers.iter().flatten().next().is_some() {
+            return Some(Error::TimersAllocated);
+        }
+        for s in 0..self.shards {
+            self.retry(s);
+            if self.has_blocked(s) {
+                return Some(Error::EventsPending);
+            }
+        }
+        None
+    }
+
+    /// Shard `s`'s pass at the current tick: its waiting events first, then
+    /// its due timers in (tick, arming order). Returns the events
+    /// delivered.
+    fn pass(&mut self, s: usize) -> usize {
+        let mut n = self.retry(s);
+        let mut due: Vec<(u64, u64, usize)> = self
+            .timers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| match t.as_ref()? {
+                MTimer {
+                    shard,
+                    state: MState::Armed { tick, seq, .. },
+                    ..
+                } if *shard == s && *tick <= self.now => Some((*tick, *seq, i)),
+                _ => None,
+            })
+            .collect();
+        due.sort_unstable();
+        for (tick, _, i) in due {
+            let mt = self.timers[i].as_mut().unwrap();
+            let MState::Armed { ev, .. } = mt.state else {
+                unreachable!()
+            };
+            mt.state = MState::Expired;
+            mt.fresh = Some(ev);
+            let (q, e) = (mt.queue, (ev, mt.handle, tick, mt.ctx));
+            self.expired += 1;
+            // Behind the queue's waiting events, or into the queue.
+            if self.blocked[s][q].is_empty() && self.room(q) {
+                self.queues[q].push_back(e);
+                n += 1;
+            } else {
+                self.blocked[s][q].push_back(e);
+                self.deferred += 1;
+            }
+        }
+        n
     }
 }
 
-fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
-    let (p, mock): (TimerPool<Local>, _) = pool::<Local>(b, RES, MIN, MAX, N);
+fn make<S: Sharing>(b: Backend, shards: usize) -> (TimerPool<S>, std::sync::Arc<quanta::Mock>) {
+    let (clock, mock) = ClockSource::mock();
+    let p = TimerPool::<S>::create(
+        "model",
+        PoolParams::default()
+            .resolution_ns(RES)
+            .min_timeout_ns(MIN * RES)
+            .max_timeout_ns(MAX * RES)
+            .num_timers(N)
+            .clock(clock)
+            .backend(b)
+            .shards(shards),
+    )
+    .expect("valid params");
+    (p, mock)
+}
+
+fn event_of(e: &Timeout) -> MEvent {
+    (e.id(), e.timer().unwrap(), e.tick(), e.user_ctx())
+}
+
+fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let (p, mock) = make::<S>(b, shards);
+    let mut p = Some(p);
+    let shards = p.as_ref().unwrap().shards();
     let evs = events(EVENTS);
-    let q = queue(QCAP);
+    let qs: Vec<TimeoutQueue> = QCAPS.iter().map(|&c| queue(c)).collect();
     let mut m = Model {
+        shards,
         timers: vec![None; N],
         dead: Vec::new(),
-        queue: VecDeque::new(),
-        pending: VecDeque::new(),
+        queues: vec![VecDeque::new(); QCAPS.len()],
+        blocked: vec![vec![VecDeque::new(); QCAPS.len()]; shards],
         now: 0,
         seq: 0,
         expired: 0,
@@ -110,17 +262,21 @@ fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
         hwm: 0,
     };
     let mut held: Vec<Timeout> = Vec::new();
-    // Slot index -> position in `m.timers` is the allocation order.
     for op in ops {
+        let pool = p.as_ref().unwrap();
         match op {
-            Op::Alloc(ctx) => {
-                let r = p.alloc(&q, ctx);
+            Op::Alloc(ctx, shard, qi) => {
+                let shard = shard % m.shards;
+                let r = pool.alloc_on(shard, &qs[qi], ctx);
                 match m.timers.iter().position(Option::is_none) {
                     Some(i) => {
                         let t = r.map_err(|e| TestCaseError::fail(format!("alloc: {e}")))?;
+                        prop_assert_eq!(t.shard(), shard);
                         m.timers[i] = Some(MTimer {
                             handle: t,
                             ctx,
+                            shard,
+                            queue: qi,
                             state: MState::Idle,
                             fresh: None,
                         });
@@ -132,7 +288,7 @@ fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
             }
             Op::Free(i) => match m.timers[i].take() {
                 Some(mt) => {
-                    let r = p.free(mt.handle).unwrap();
+                    let r = pool.free(mt.handle).unwrap();
                     match mt.state {
                         MState::Armed { ev, .. } => {
                             let e = r.expect("armed timer's event");
@@ -146,8 +302,7 @@ fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 }
                 None => {
                     if let Some(&d) = m.dead.last() {
-                        let e = p.free(d).unwrap_err();
-                        prop_assert!(matches!(e, Error::StaleKey));
+                        prop_assert_eq!(pool.free(d).unwrap_err(), Error::StaleKey);
                     }
                 }
             },
@@ -162,12 +317,12 @@ fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let Some(mt) = m.timers[i].as_mut() else {
                     if let Some(&d) = m.dead.last() {
                         let e = if abs {
-                            p.set_abs(d, m.now + ticks, ev)
+                            pool.set_abs(d, m.now + ticks, ev)
                         } else {
-                            p.set_rel(d, ticks, ev)
+                            pool.set_rel(d, ticks, ev)
                         }
                         .unwrap_err();
-                        prop_assert!(matches!(e.error, Error::StaleKey));
+                        prop_assert_eq!(e.error, Error::StaleKey);
                         prop_assert_eq!(e.event.as_ref().map(Timeout::id), ev_id);
                         held.extend(e.event);
                     } else {
@@ -177,9 +332,9 @@ fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 };
                 let tick = m.now + ticks;
                 let r = if abs {
-                    p.set_abs(mt.handle, tick, ev)
+                    pool.set_abs(mt.handle, tick, ev)
                 } else {
-                    p.set_rel(mt.handle, ticks, ev)
+                    pool.set_rel(mt.handle, ticks, ev)
                 };
                 let want = if ticks < MIN {
                     Err(Error::TooEarly)
@@ -237,11 +392,11 @@ fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
             Op::Cancel(i) => {
                 let Some(mt) = m.timers[i].as_mut() else {
                     if let Some(&d) = m.dead.last() {
-                        prop_assert!(matches!(p.cancel(d).unwrap_err(), Error::StaleKey));
+                        prop_assert_eq!(pool.cancel(d).unwrap_err(), Error::StaleKey);
                     }
                     continue;
                 };
-                let r = p.cancel(mt.handle);
+                let r = pool.cancel(mt.handle);
                 match mt.state {
                     MState::Armed { tick, ev, .. } => {
                         let e = r.map_err(|e| TestCaseError::fail(format!("cancel: {e}")))?;
@@ -252,7 +407,8 @@ fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
                         held.push(e);
                     }
                     // Sticky: every cancel after the expiry says so, and
-                    // changes nothing (the delivered event stays fresh).
+                    // changes nothing (the delivered event stays fresh),
+                    // also while that event waits for room.
                     MState::Expired => {
                         prop_assert_eq!(r.unwrap_err(), Error::AlreadyExpired);
                         continue;
@@ -265,56 +421,40 @@ fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
             Op::Advance(k) => {
                 mock.increment(k * RES);
                 m.now += k;
-                // Pending first, in order, while the queue has room.
-                let mut want_delivered = 0;
-                for _ in 0..m.pending.len() {
-                    let e = m.pending.pop_front().unwrap();
-                    if m.deliver(e) {
-                        want_delivered += 1;
-                    }
-                }
-                // Then everything due, in (tick, arming order).
-                let mut due: Vec<(u64, u64, usize)> = m
-                    .timers
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, t)| match t.as_ref()?.state {
-                        MState::Armed { tick, seq, .. } if tick <= m.now => Some((tick, seq, i)),
-                        _ => None,
-                    })
-                    .collect();
-                due.sort_unstable();
-                for (tick, _, i) in due {
-                    let mt = m.timers[i].as_mut().unwrap();
-                    let MState::Armed { ev, .. } = mt.state else {
-                        unreachable!()
-                    };
-                    mt.state = MState::Expired;
-                    mt.fresh = Some(ev);
-                    let e = (ev, mt.handle, tick, mt.ctx);
-                    m.expired += 1;
-                    if m.deliver(e) {
-                        want_delivered += 1;
-                    } else {
-                        m.deferred += 1;
-                    }
-                }
-                prop_assert_eq!(p.expire(), want_delivered);
             }
-            Op::Pop => {
-                let got = q.pop();
-                let want = m.queue.pop_front();
-                prop_assert_eq!(
-                    got.as_ref()
-                        .map(|e| (e.id(), e.timer().unwrap(), e.tick(), e.user_ctx())),
-                    want
-                );
+            Op::ExpireShard(s) => {
+                let s = s % m.shards;
+                let want = m.pass(s);
+                prop_assert_eq!(pool.expire_shard(s), Ok(want), "shard {}", s);
+            }
+            Op::Expire => {
+                let want: usize = (0..m.shards).map(|s| m.pass(s)).sum();
+                prop_assert_eq!(pool.expire(), want);
+            }
+            Op::Pop(qi) => {
+                let got = qs[qi].pop();
+                let want = m.queues[qi].pop_front();
+                prop_assert_eq!(got.as_ref().map(event_of), want, "queue {}", qi);
                 held.extend(got);
             }
             Op::DropHeld => {
                 held.pop();
             }
+            Op::Destroy => {
+                // Only a destroy the model says is refused: a successful one
+                // ends the case (at the end of the run, below).
+                if m.destroy_refusal().is_some() {
+                    let pool = p.take().unwrap();
+                    let (back, e) = match pool.destroy() {
+                        Ok(()) => return Err(TestCaseError::fail("destroy not refused")),
+                        Err(r) => r,
+                    };
+                    p = Some(back);
+                    prop_assert_eq!(Some(e), m.destroy());
+                }
+            }
         }
+        let pool = p.as_ref().unwrap();
         // Freshness of everything in hand.
         for e in &held {
             let t = e.timer();
@@ -323,31 +463,129 @@ fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 .iter()
                 .flatten()
                 .any(|mt| Some(mt.handle) == t && mt.fresh == Some(e.id()));
-            prop_assert_eq!(p.is_fresh(e), fresh, "event {:?}", e);
+            prop_assert_eq!(pool.is_fresh(e), fresh, "event {:?}", e);
         }
-        let info = p.info();
+        let info = pool.info();
         prop_assert_eq!(info.cur_timers, m.timers.iter().flatten().count());
         prop_assert_eq!(info.hwm_timers, m.hwm);
         prop_assert_eq!(
             (info.expired, info.deferred, info.pending),
-            (m.expired, m.deferred, m.pending.len())
+            (m.expired, m.deferred, m.pending())
         );
-        prop_assert_eq!(q.len(), m.queue.len());
-        prop_assert_eq!(p.current_tick(), m.now);
+        for (qi, q) in qs.iter().enumerate() {
+            prop_assert_eq!(q.len(), m.queues[qi].len(), "queue {}", qi);
+        }
+        prop_assert_eq!(pool.current_tick(), m.now);
+        // next_deadline: a lower bound of the earliest armed tick, per
+        // shard and over the pool; 0 on a shard while events wait there.
+        let earliest = |s: Option<usize>| {
+            m.timers
+                .iter()
+                .flatten()
+                .filter(|t| s.map_or(true, |s| t.shard == s))
+                .filter_map(|t| match t.state {
+                    MState::Armed { tick, .. } => Some(tick),
+                    _ => None,
+                })
+                .min()
+        };
+        for s in 0..m.shards {
+            let got = pool.next_deadline_shard(s).unwrap();
+            if m.has_blocked(s) {
+                prop_assert_eq!(got, Some(0), "shard {} has events waiting", s);
+            } else if let Some(t) = earliest(Some(s)) {
+                prop_assert!(
+                    got.is_some_and(|d| d <= t),
+                    "shard {}: {:?} > {}",
+                    s,
+                    got,
+                    t
+                );
+            }
+        }
+        let got = pool.next_deadline();
+        if m.pending() > 0 {
+            prop_assert_eq!(got, Some(0));
+        } else if let Some(t) = earliest(None) {
+            prop_assert!(got.is_some_and(|d| d <= t), "{:?} > {}", got, t);
+        }
+        if got.is_none() {
+            prop_assert!(earliest(None).is_none() && m.pending() == 0);
+        }
     }
+    // The end: free every timer, then destroy: refused while events wait
+    // (and nothing is discarded), done once the queues are drained.
+    let mut all = held;
+    let mut pool = p.take().unwrap();
+    for mt in m.timers.iter_mut().filter_map(Option::take) {
+        all.extend(pool.free(mt.handle).unwrap());
+    }
+    loop {
+        let want = m.destroy();
+        match (pool.destroy(), want) {
+            (Ok(()), None) => break,
+            (Err((back, e)), Some(w)) => {
+                prop_assert_eq!(e, w);
+                prop_assert_eq!(back.info().pending, m.pending(), "nothing discarded");
+                pool = back;
+            }
+            (r, w) => {
+                return Err(TestCaseError::fail(format!(
+                    "destroy: {:?}, want {:?}",
+                    r.map_err(|(_, e)| e),
+                    w
+                )))
+            }
+        }
+        for (qi, q) in qs.iter().enumerate() {
+            while let Some(e) = q.pop() {
+                prop_assert_eq!(Some(event_of(&e)), m.queues[qi].pop_front());
+                all.push(e);
+            }
+        }
+    }
+    for q in &qs {
+        all.extend(std::iter::from_fn(|| q.pop()));
+    }
+    let mut ids: Vec<u32> = all.iter().map(Timeout::id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    prop_assert_eq!(ids.len(), all.len(), "an event is in two places");
+    prop_assert_eq!(all.len() + evs.available(), EVENTS, "an event is lost");
     Ok(())
 }
 
+const CASES: u32 = if cfg!(miri) { 3 } else { 512 };
+const LEN: usize = if cfg!(miri) { 40 } else { 150 };
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 512 }))]
+    #![proptest_config(ProptestConfig {
+        cases: CASES,
+        failure_persistence: if cfg!(miri) {
+            None
+        } else {
+            ProptestConfig::default().failure_persistence
+        },
+        ..ProptestConfig::default()
+    })]
 
     #[test]
-    fn pool_matches_model_wheel(ops in proptest::collection::vec(op(), 1..120)) {
-        run(Backend::Wheel, ops)?;
+    fn pool_matches_model_wheel(ops in proptest::collection::vec(op(), 1..LEN)) {
+        run::<Local>(Backend::Wheel, 1, ops)?;
     }
 
     #[test]
-    fn pool_matches_model_highres(ops in proptest::collection::vec(op(), 1..120)) {
-        run(Backend::Hires, ops)?;
+    fn pool_matches_model_highres(ops in proptest::collection::vec(op(), 1..LEN)) {
+        run::<Local>(Backend::Hires, 1, ops)?;
+    }
+
+    #[test]
+    fn sharded_pool_matches_model_wheel(ops in proptest::collection::vec(op(), 1..LEN)) {
+        run::<Shared>(Backend::Wheel, 2, ops)?;
+    }
+
+    #[test]
+    fn sharded_pool_matches_model_highres(ops in proptest::collection::vec(op(), 1..LEN)) {
+        run::<Shared>(Backend::Hires, 2, ops)?;
     }
 }

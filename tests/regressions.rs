@@ -1,0 +1,216 @@
+//! Regression tests for the pool's rewrite (per-core shards): sticky
+//! `AlreadyExpired`, `destroy` refusing while events wait, per-queue blocked
+//! lists. For both engines and both sharing kinds (a shared pool here has
+//! one shard per core; timers are spread over the shards with `alloc_on`).
+
+mod common;
+
+use common::{events, pool, queue};
+use hrwheel::{Backend, Error, Sharing, Timeout};
+
+/// After its expiry a timer's `cancel` says `AlreadyExpired` on every call
+/// (1st, 2nd, 3rd...) and changes nothing, while its event waits for room
+/// in a full queue and after it is delivered, until the timer is set again
+/// (then the cancel returns the event and the next says `NotArmed`) or
+/// freed (`StaleKey`). A refused set does not end it.
+fn cancel_after_expiry_is_sticky<S: Sharing>(b: Backend) {
+    const RES: u64 = 1_000;
+    let (p, mock) = pool::<S>(b, RES, 1, 100, 4);
+    let evs = events(4);
+    let q = queue(1);
+    q.push(evs.alloc().unwrap()).unwrap(); // the queue is full
+    let t = p.alloc_on(p.shards() - 1, &q, 5).unwrap();
+    let ev = evs.alloc().unwrap();
+    let id = ev.id();
+    p.set_rel(t, 2, Some(ev)).unwrap();
+    mock.increment(2 * RES);
+    assert_eq!(p.expire(), 0, "{b:?}: the queue is full");
+    assert_eq!(p.info().pending, 1);
+
+    for call in 1..=3 {
+        assert_eq!(
+            p.cancel(t).unwrap_err(),
+            Error::AlreadyExpired,
+            "{b:?}: call {call}, event waiting"
+        );
+    }
+    assert_eq!(p.info().pending, 1, "{b:?}: the cancels took nothing");
+    // A refused set changes nothing either.
+    let e = p.set_rel(t, 0, Some(evs.alloc().unwrap())).unwrap_err();
+    assert_eq!(e.error, Error::TooEarly);
+    drop(e);
+    assert_eq!(p.cancel(t).unwrap_err(), Error::AlreadyExpired);
+
+    drop(q.pop()); // room
+    assert_eq!(p.expire(), 1, "{b:?}: the waiting event goes in");
+    for call in 1..=3 {
+        assert_eq!(
+            p.cancel(t).unwrap_err(),
+            Error::AlreadyExpired,
+            "{b:?}: call {call}, event delivered"
+        );
+    }
+    let ev = q.pop().unwrap();
+    assert_eq!(
+        (ev.id(), ev.timer(), ev.tick(), ev.user_ctx()),
+        (id, Some(t), 2, 5)
+    );
+    assert!(
+        p.is_fresh(&ev),
+        "{b:?}: failed cancels leave the event fresh"
+    );
+    assert_eq!(p.cancel(t).unwrap_err(), Error::AlreadyExpired);
+
+    // Set again: the cancel now returns the event, then NotArmed.
+    p.set_rel(t, 3, Some(ev)).unwrap();
+    let back = p.cancel(t).unwrap();
+    assert_eq!((back.id(), back.tick()), (id, 5));
+    for _ in 0..3 {
+        assert_eq!(p.cancel(t).unwrap_err(), Error::NotArmed, "{b:?}");
+    }
+
+    // Expired again, then freed: StaleKey.
+    p.set_rel(t, 1, Some(back)).unwrap();
+    mock.increment(RES);
+    assert_eq!(p.expire(), 1);
+    assert_eq!(p.cancel(t).unwrap_err(), Error::AlreadyExpired);
+    assert_eq!(p.cancel(t).unwrap_err(), Error::AlreadyExpired);
+    assert!(
+        p.free(t).unwrap().is_none(),
+        "an expired timer holds nothing"
+    );
+    for _ in 0..3 {
+        assert_eq!(p.cancel(t).unwrap_err(), Error::StaleKey, "{b:?}");
+    }
+    let ev = q.pop().unwrap();
+    assert!(!p.is_fresh(&ev), "{b:?}: the timer is freed");
+    drop(ev);
+    assert_eq!(evs.available(), 4);
+}
+
+/// `destroy()` while expired events wait for room in a full queue is
+/// refused with `EventsPending` and gives the pool back with every event
+/// still there (nothing discarded); once the queue is drained it succeeds,
+/// and all events come out, each shard's in expiry order (shards deliver
+/// their waiting events independently).
+fn destroy_refused_while_events_wait<S: Sharing>(b: Backend) {
+    const RES: u64 = 1_000;
+    const TIMERS: u64 = 6;
+    let (p, mock) = pool::<S>(b, RES, 1, 100, TIMERS as usize);
+    let evs = events(8);
+    let q = queue(2);
+    let mut ids = Vec::new();
+    for i in 0..TIMERS {
+        // Spread over the shards of a shared pool.
+        let t = p.alloc_on(i as usize % p.shards(), &q, i).unwrap();
+        let ev = evs.alloc().unwrap();
+        ids.push(ev.id());
+        p.set_rel(t, 1, Some(ev)).unwrap(); // tick i + 1
+                                            // Freed once expired: destroy is refused for its events, not its
+                                            // timers.
+        mock.increment(RES);
+        p.expire();
+        assert_eq!(p.cancel(t).unwrap_err(), Error::AlreadyExpired);
+        assert!(p.free(t).unwrap().is_none());
+    }
+    assert_eq!(p.info().cur_timers, 0);
+    assert_eq!(q.len(), 2);
+    assert_eq!(p.info().pending, 4);
+
+    let (p, e) = p.destroy().unwrap_err();
+    assert_eq!(e, Error::EventsPending, "{b:?}");
+    let (p, e) = p.destroy().unwrap_err();
+    assert_eq!(e, Error::EventsPending, "{b:?}: refused again, no room yet");
+    assert_eq!(p.info().pending, 4, "{b:?}: nothing discarded");
+    assert_eq!(evs.available(), 8 - TIMERS as usize, "{b:?}: none lost");
+
+    // Pop one: destroy retries, one more goes in, still refused.
+    let mut out: Vec<Timeout> = vec![q.pop().unwrap()];
+    let (p, e) = p.destroy().unwrap_err();
+    assert_eq!(e, Error::EventsPending);
+    assert_eq!(q.len(), 2);
+    assert_eq!(p.info().pending, 3);
+    // Drain: the pool delivers the rest, then destroy succeeds.
+    let p = p;
+    for _ in 0..TIMERS {
+        out.extend(std::iter::from_fn(|| q.pop()));
+        if p.info().pending == 0 {
+            break;
+        }
+        p.expire();
+    }
+    assert_eq!(p.info().pending, 0);
+    p.destroy().expect("nothing allocated, nothing waiting");
+    out.extend(std::iter::from_fn(|| q.pop()));
+    let mut got: Vec<(u64, u32, usize)> = out
+        .iter()
+        .map(|e| (e.tick(), e.id(), e.timer().unwrap().shard()))
+        .collect();
+    for s in 0..2 {
+        let ticks: Vec<u64> = got.iter().filter(|e| e.2 == s).map(|e| e.0).collect();
+        assert!(
+            ticks.windows(2).all(|w| w[0] <= w[1]),
+            "{b:?}: shard {s}: {ticks:?}"
+        );
+    }
+    got.sort_unstable();
+    let want: Vec<(u64, u32)> = (1..=TIMERS).zip(ids.iter().copied()).collect();
+    let got: Vec<(u64, u32)> = got.iter().map(|e| (e.0, e.1)).collect();
+    assert_eq!(got, want, "{b:?}: every event, once");
+    drop(out);
+    assert_eq!(evs.available(), 8);
+}
+
+/// Per-queue blocked lists: with queue A full and many events waiting for
+/// it, a new expiry for queue B (same shard) is delivered at once by the
+/// same pass, and A's events come out in expiry order as room appears.
+fn full_queue_does_not_hold_up_others<S: Sharing>(b: Backend) {
+    const RES: u64 = 1_000;
+    const WAITING: u64 = if cfg!(miri) { 8 } else { 64 };
+    let (p, mock) = pool::<S>(b, RES, 1, 1_000, WAITING as usize + 2);
+    let evs = events(WAITING as usize + 2);
+    let (qa, qb) = (queue(1), queue(4));
+    let mut a_timers = Vec::new();
+    for i in 0..=WAITING {
+        let t = p.alloc_on(0, &qa, i).unwrap();
+        // Some on the same tick: expiry order is then arming order.
+        p.set_rel(t, 1 + i / 2, Some(evs.alloc().unwrap())).unwrap();
+        a_timers.push(t);
+    }
+    let tb = p.alloc_on(0, &qb, 1_000).unwrap();
+    p.set_rel(tb, WAITING, Some(evs.alloc().unwrap())).unwrap();
+    // Every A timer fires by tick WAITING/2 + 1: one fits, the rest wait.
+    mock.increment((WAITING / 2 + 1) * RES);
+    assert_eq!(p.expire(), 1);
+    assert_eq!(p.info().pending, WAITING as usize);
+    assert_eq!(p.next_deadline(), Some(0), "{b:?}: events wait");
+
+    // B's expiry, A still full: delivered by that very pass.
+    mock.increment(WAITING * RES);
+    assert_eq!(p.expire(), 1, "{b:?}: B is not held up by A");
+    let ev = qb.pop().expect("B delivered");
+    assert_eq!((ev.timer(), ev.user_ctx()), (Some(tb), 1_000));
+    assert_eq!(p.info().pending, WAITING as usize, "{b:?}: A still waits");
+    assert_eq!(qa.len(), 1);
+
+    // A's events, one per pass as room appears, in expiry order.
+    let mut got = Vec::new();
+    for _ in 0..=WAITING {
+        let ev = qa.pop().expect("one per pass");
+        got.push((ev.user_ctx(), ev.tick()));
+        p.expire();
+    }
+    assert!(qa.is_empty());
+    let want: Vec<(u64, u64)> = (0..=WAITING).map(|i| (i, 1 + i / 2)).collect();
+    assert_eq!(got, want, "{b:?}: A's events in expiry order");
+    assert_eq!(p.info().pending, 0);
+    for t in a_timers.into_iter().chain([tb]) {
+        p.free(t).unwrap();
+    }
+}
+
+for_all_pools!(
+    cancel_after_expiry_is_sticky,
+    destroy_refused_while_events_wait,
+    full_queue_does_not_hold_up_others,
+);
