@@ -482,7 +482,7 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
             m.timers
                 .iter()
                 .flatten()
-                .filter(|t| s.map_or(true, |s| t.shard == s))
+                .filter(|t| s.is_none_or(|s| t.shard == s))
                 .filter_map(|t| match t.state {
                     MState::Armed { tick, .. } => Some(tick),
                     _ => None,
