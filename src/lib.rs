@@ -121,3 +121,10 @@ pub use queue::TimeoutQueue;
 pub use shard::{Armed, Expiry};
 pub use sharing::{Local, Shared, Sharing};
 pub use timeout::{Timeout, TimeoutPool};
+
+/// The README's code blocks, compiled and run as doctests so that they stay
+/// true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
