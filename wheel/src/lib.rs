@@ -26,12 +26,12 @@
 //! read, so up to 8 cache misses are in flight instead of one dependent
 //! pointer chase. This matters when a coarse slot is cascaded: under W3
 //! (1,000,000 timers at random deadlines in `[1, 2^20]`, 48 MB of entries) a
-//! level-2 slot holds ~4,000 timers scattered over the arena, and the
-//! single-list walk cost one DRAM miss per timer moved. With 8 ways W3 went
-//! from ~270 to ~100 ns per expired timer and W1 churn from ~180 to ~120 ns
-//! per operation; the price is ~2.5 ns more per insert+cancel pair (W2,
-//! ~13 to ~15 ns), for the way bookkeeping (thread CPU time, AMD EPYC, 2
-//! cores; 2 ways gave ~180 ns on W3, 4 ways ~125 ns).
+//! level-2 slot holds ~4,000 timers scattered over the arena, and a
+//! single-list walk costs one DRAM miss per timer moved, one after the
+//! other. Fewer ways left most of that latency exposed; more than 8 did not
+//! overlap more of it on the project's machine, and every way costs a
+//! little bookkeeping on each insert (the report's history has the
+//! figures).
 //!
 //! # Levels
 //!
