@@ -127,4 +127,3 @@ pub use timeout::{Timeout, TimeoutPool};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
-

@@ -2,7 +2,7 @@
 //! code on each of them by name.
 
 use crate::adapters::{CoarseWheelAdapter, HiresAdapter, WheelAdapter};
-use crate::baselines::{DelayQueueAdapter, LazyHeap, TreeQueue};
+use crate::baselines::{BitWheelAdapter, DelayQueueAdapter, LazyHeap, NexusAdapter, TreeQueue};
 use crate::queue::TimerQueue;
 
 /// An implementation taking part in a workload.
@@ -18,19 +18,34 @@ pub enum Imp {
     Tree,
     /// tokio-util `DelayQueue` on a paused clock.
     DelayQueue,
+    /// `bitwheel`, re-inserting timers it fires early.
+    BitWheel,
+    /// `nexus-timer`, re-scheduling timers it fires early.
+    Nexus,
 }
 
 impl Imp {
     /// Every implementation, hrwheel's first.
-    pub const ALL: [Imp; 5] = [
+    pub const ALL: [Imp; 7] = [
         Imp::Wheel,
         Imp::Hires,
         Imp::Heap,
         Imp::Tree,
         Imp::DelayQueue,
+        Imp::BitWheel,
+        Imp::Nexus,
     ];
     /// The baselines of WORKLOADS.md.
-    pub const BASELINES: [Imp; 3] = [Imp::Heap, Imp::Tree, Imp::DelayQueue];
+    pub const BASELINES: [Imp; 5] = [
+        Imp::Heap,
+        Imp::Tree,
+        Imp::DelayQueue,
+        Imp::BitWheel,
+        Imp::Nexus,
+    ];
+    /// The published timing wheels, which may fire early as shipped (see
+    /// [`Imp::visit_as_shipped`]).
+    pub const PEER_WHEELS: [Imp; 2] = [Imp::BitWheel, Imp::Nexus];
 
     /// Whether this is a baseline (not hrwheel).
     pub fn is_baseline(self) -> bool {
@@ -48,6 +63,10 @@ impl Imp {
             (Imp::Tree, _) => "BTreeMap".into(),
             (Imp::DelayQueue, 1) => "tokio DelayQueue (1 ms granularity)".into(),
             (Imp::DelayQueue, _) => "tokio DelayQueue".into(),
+            (Imp::BitWheel, 1) => "bitwheel (1 ms granularity)".into(),
+            (Imp::BitWheel, _) => "bitwheel".into(),
+            (Imp::Nexus, 1) => "nexus-timer (1 µs ticks)".into(),
+            (Imp::Nexus, _) => "nexus-timer".into(),
         }
     }
 
@@ -63,6 +82,25 @@ impl Imp {
             Imp::Heap => v.visit(|| LazyHeap::with_capacity(capacity)),
             Imp::Tree => v.visit(TreeQueue::new),
             Imp::DelayQueue => v.visit(|| DelayQueueAdapter::new(ms)),
+            Imp::BitWheel => v.visit(|| BitWheelAdapter::exact(ms, capacity)),
+            Imp::Nexus => v.visit(|| NexusAdapter::exact(unit_ns, capacity)),
+        }
+    }
+
+    /// Like [`Imp::visit`], but a published wheel runs as shipped, handing
+    /// on every timer it fires even before its deadline, so the workload's
+    /// check can tell whether it fires early. `None` for other structures.
+    pub fn visit_as_shipped<V: Visitor>(
+        self,
+        unit_ns: u64,
+        capacity: usize,
+        v: V,
+    ) -> Option<V::Out> {
+        let ms = (1_000_000 / unit_ns.max(1)).max(1);
+        match self {
+            Imp::BitWheel => Some(v.visit(|| BitWheelAdapter::as_shipped(ms, capacity))),
+            Imp::Nexus => Some(v.visit(|| NexusAdapter::as_shipped(unit_ns, capacity))),
+            _ => None,
         }
     }
 }

@@ -58,6 +58,11 @@ pub trait TimerQueue {
         None
     }
 
+    /// The most moves any one timer has taken so far (hrwheel's wheel only).
+    fn max_moves(&self) -> Option<u64> {
+        None
+    }
+
     /// Runs `f` with whatever ambient context the structure needs (the
     /// tokio runtime for `DelayQueue`). Every workload body runs inside it.
     fn scope<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R

@@ -1,10 +1,10 @@
 //! Workload sizes for each run mode.
 //!
-//! | mode | W1 timers / resets per tick / timed ticks | W2 pairs | W3 timers | W4 virtual time | crossover W1 timers / ticks | W5 |
-//! |---|---|---|---|---|---|---|
-//! | `full` (WORKLOADS.md) | 400,000 / 2,400 / 2,000 | 1,000,000 | 1,000,000 | 1 s | 400,000 / 2,000 | 2 s |
-//! | default (report) | 400,000 / 2,400 / 250 | 200,000 | 250,000 | 100 ms | 100,000 / 250 | 2 s |
-//! | `quick` | 40,000 / 240 / 250 | 20,000 | 25,000 | 10 ms | 20,000 / 125 | 0.3 s |
+//! | mode | W1 timers / resets per tick / timed ticks | W2 pairs | W3 timers | W4 virtual time | shapes `n` | crossover W1 timers / ticks | W5 |
+//! |---|---|---|---|---|---|---|---|
+//! | `full` (WORKLOADS.md) | 400,000 / 2,400 / 2,000 | 1,000,000 | 1,000,000 | 1 s | 1,000,000 | 400,000 / 2,000 | 2 s |
+//! | default (report) | 400,000 / 2,400 / 250 | 200,000 | 250,000 | 100 ms | 250,000 | 100,000 / 250 | 2 s |
+//! | `quick` | 40,000 / 240 / 250 | 20,000 | 25,000 | 10 ms | 25,000 | 20,000 / 125 | 0.3 s |
 //!
 //! The default mode keeps W1's population (cache behaviour is the point of
 //! W1) and shortens the run; W2 keeps both P values (1,000 and 1,000,000
@@ -38,6 +38,8 @@ pub struct Sizes {
     pub w3: w3::Params,
     /// W4 precise periodic.
     pub w4: w4::Params,
+    /// Size `n` of the extra expiry-heavy shapes (`workloads::shapes`).
+    pub shapes_n: usize,
     /// The base W1 instance of the crossover sweep.
     pub crossover: w1::Params,
     /// W5 real-time run length, ms.
@@ -56,6 +58,7 @@ impl Sizes {
                 w2_pairs: 1_000_000,
                 w3: w3::Params::new(1_000_000),
                 w4: w4::Params::reference(),
+                shapes_n: 1_000_000,
                 crossover: w1::Params::reference(),
                 w5_ms: 2_000,
                 runs: 3,
@@ -66,6 +69,7 @@ impl Sizes {
                 w2_pairs: 200_000,
                 w3: w3::Params::new(250_000),
                 w4: w4::Params::scaled(0.1),
+                shapes_n: 250_000,
                 crossover: w1::Params::scaled(0.25, 0.125),
                 w5_ms: 2_000,
                 runs: 3,
@@ -76,6 +80,7 @@ impl Sizes {
                 w2_pairs: 20_000,
                 w3: w3::Params::new(25_000),
                 w4: w4::Params::scaled(0.01),
+                shapes_n: 25_000,
                 crossover: w1::Params::scaled(0.05, 0.0625),
                 w5_ms: 300,
                 runs: 3,
@@ -93,6 +98,7 @@ impl Sizes {
             w2_pairs: ((full.w2_pairs as f64 * f) as u64).max(1_000),
             w3: w3::Params::new(((full.w3.timers as f64 * f) as usize).max(1_000)),
             w4: w4::Params::scaled(f),
+            shapes_n: ((full.shapes_n as f64 * f) as usize).max(1_000),
             crossover: w1::Params::scaled(f, f.sqrt()),
             w5_ms: ((full.w5_ms as f64 * f) as u64).max(100),
             runs: full.runs,

@@ -56,7 +56,14 @@ impl<T> Wheel<T> {
                     let start = slot_start(now, level as usize, slot);
                     let key = fire_key(e.deadline, e.slack);
                     let min = self.levels[level as usize].min_key[slot];
-                    if start <= now || start > key || key <= now || min > key || min < start {
+                    let max = self.levels[level as usize].max_key[slot];
+                    if start <= now
+                        || start > key
+                        || key <= now
+                        || min > key
+                        || min < start
+                        || max < key
+                    {
                         return Err(format!(
                             "entry {cur} in {level}/{slot}: start {start} now {now} key {key} min {min} deadline {}",
                             e.deadline
@@ -83,7 +90,11 @@ impl<T> Wheel<T> {
                     n += walk(list.head, list.tail, l as u8, s, Some(w))?;
                 }
                 if (n > 0) != (level.occupied >> s & 1 == 1)
-                    || (n == 0 && (level.min_key[s] != u64::MAX || level.next_way[s] != 0))
+                    || level.count[s] as usize != n
+                    || (n == 0
+                        && (level.min_key[s] != u64::MAX
+                            || level.max_key[s] != 0
+                            || level.next_way[s] != 0))
                 {
                     return Err(format!("bitmap of level {l} wrong at slot {s}"));
                 }

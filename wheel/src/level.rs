@@ -106,6 +106,12 @@ pub(crate) struct Level {
     /// so it is a lower bound of the keys in the slot, exact unless the
     /// earliest timer was cancelled or pushed back.
     pub(crate) min_key: [u64; SLOTS],
+    /// Largest firing key filed in each slot since it was last empty, or
+    /// pushed to by a lazy re-arm (0 when empty): an upper bound of the
+    /// keys in the slot.
+    pub(crate) max_key: [u64; SLOTS],
+    /// Timers in each slot.
+    pub(crate) count: [u32; SLOTS],
 }
 
 impl Level {
@@ -114,6 +120,8 @@ impl Level {
         slots: [[List::EMPTY; WAYS]; SLOTS],
         next_way: [0; SLOTS],
         min_key: [u64::MAX; SLOTS],
+        max_key: [0; SLOTS],
+        count: [0; SLOTS],
     };
 
     /// The way the next timer filed in `slot` goes into (the caller stores
@@ -139,9 +147,18 @@ impl Level {
         let was_empty = self.occupied == 0;
         self.slots[slot][way as usize].push_back(arena, idx);
         self.occupied |= 1 << slot;
+        self.count[slot] += 1;
+        self.note_key(slot, key);
+        was_empty
+    }
+
+    /// Widens `slot`'s key bounds to include `key` (insert, lazy re-arm).
+    #[inline]
+    pub(crate) fn note_key(&mut self, slot: usize, key: u64) {
         let min = &mut self.min_key[slot];
         *min = (*min).min(key);
-        was_empty
+        let max = &mut self.max_key[slot];
+        *max = (*max).max(key);
     }
 
     /// Unlinks `idx` from `way` of `slot`. Returns true if the level is
@@ -154,12 +171,12 @@ impl Level {
         way: u8,
         idx: u32,
     ) -> bool {
-        let ways = &mut self.slots[slot];
-        let list = &mut ways[way as usize];
-        list.unlink(arena, idx);
-        if list.is_empty() && ways.iter().all(List::is_empty) {
+        self.slots[slot][way as usize].unlink(arena, idx);
+        self.count[slot] -= 1;
+        if self.count[slot] == 0 {
             self.occupied &= !(1 << slot);
             self.min_key[slot] = u64::MAX;
+            self.max_key[slot] = 0;
             self.next_way[slot] = 0;
         }
         self.occupied == 0
@@ -174,6 +191,8 @@ impl Level {
         let ways = std::mem::replace(&mut self.slots[slot], [List::EMPTY; WAYS]);
         self.occupied &= !(1 << slot);
         self.min_key[slot] = u64::MAX;
+        self.max_key[slot] = 0;
+        self.count[slot] = 0;
         self.next_way[slot] = 0;
         (ways.map(|l| l.head), self.occupied == 0)
     }

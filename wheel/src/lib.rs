@@ -26,13 +26,12 @@
 //! read, so up to 8 cache misses are in flight instead of one dependent
 //! pointer chase. This matters when a coarse slot is cascaded: under W3
 //! (1,000,000 timers at random deadlines in `[1, 2^20]`, 48 MB of entries) a
-//! level-2 slot holds ~4,000 timers scattered over the arena, and the
-//! single-list walk cost one DRAM miss per timer moved. With 8 ways W3 went
-//! from paying those misses one after another to overlapping up to eight of
-//! them, and W1 churn gains too; the price is a little way bookkeeping on
-//! every insert and cancel (W2). Two and four ways overlap fewer misses and
-//! measured slower on W3. The figures are in the repository's
-//! `docs/report/measurements.md`.
+//! level-2 slot holds ~4,000 timers scattered over the arena, and a
+//! single-list walk costs one DRAM miss per timer moved, one after the
+//! other. Fewer ways left most of that latency exposed; more than 8 did not
+//! overlap more of it on the project's machine, and every way costs a
+//! little bookkeeping on each insert (the report's history has the
+//! figures).
 //!
 //! # Levels
 //!
@@ -69,14 +68,37 @@
 //! # Lazy cascading
 //!
 //! `expire(to)` repeatedly takes the next non-empty slot; if it starts after
-//! `to` it stops, otherwise time jumps to the slot's start and the slot is
-//! detached whole and emptied: each timer whose deadline has come fires, every other one is
-//! *moved* (re-filed relative to the new `now`, which puts it in a finer
-//! level). A slot of level `>= 1` is thus redistributed only when time
+//! `to` it stops, otherwise time jumps to the slot's start (or further, see
+//! below) and the slot is detached whole and emptied: each timer whose
+//! deadline has come fires, every other one is *moved* (re-filed relative
+//! to the new `now`, which puts it in a finer level). A slot of level `>= 1` is thus redistributed only when time
 //! reaches it, empty stretches cost nothing, and a timer cancelled before its
 //! slot is reached is never moved. A timer moves at most once per level it
 //! descends: at most `LEVELS - 1` moves, and one more after a lazy re-arm;
 //! [`Stats`] counts them.
+//!
+//! # Where time jumps
+//!
+//! When `expire(to)` takes a slot that starts at `t`, every other pending
+//! timer is filed in a slot that starts at or after this slot's end (the
+//! due list is empty then). So until then only this slot's timers can come
+//! due, and time may jump past `t`, up to `min(to, slot end - 1)`, before
+//! the slot is emptied: a timer whose firing tick is reached by then fires
+//! from this slot directly instead of cascading first, and every other one
+//! is filed relative to the later tick, which never puts it at a coarser
+//! level than `t` would. A lone timer in a coarse slot, or a burst on one
+//! tick, reached by an `expire` up to its deadline (the usual way of
+//! driving the wheel: `expire(next_deadline())`) thus fires without ever
+//! moving.
+//!
+//! The timers that fire directly are delivered in `(deadline, seq)` order
+//! like any others, which may take a sort of the due list. A slot keeps its
+//! timer count and the largest key filed in it, and time jumps that far
+//! only when that sort is cheap: the slot holds at most 64 timers, or all
+//! its timers share one firing tick (walk order is then filing order).
+//! Otherwise it stops just short of the slot's earliest firing tick, so
+//! nothing fires directly and the timers are still filed as close to their
+//! ticks as `to` allows.
 //!
 //! # Ordering
 //!
@@ -111,7 +133,8 @@
 //! tick starts exactly at it, inside the window, so the timer fires from
 //! that coarse slot instead of cascading further down (the Linux 2016
 //! trade-off, chosen per timer). The general rule when a slot is reached at
-//! tick `t`: a timer whose deadline is `<= t` fires, any other one moves.
+//! tick `t` and time jumps to `at >= t`: a timer whose deadline is `<= t`,
+//! or whose firing tick is `<= at`, fires; any other one moves.
 //! A window of 64 ticks or more always holds a multiple of 64, so such a
 //! timer never cascades into level 0. Slack 0 (the default) is exact.
 

@@ -3,7 +3,7 @@
 use crate::arena::Arena;
 use crate::entry::{Entry, DUE, IDLE, NIL};
 use crate::key::{next_wheel_id, Error, TimerKey};
-use crate::level::{fire_key, level_for, slot_for, slot_start, Level, LEVELS};
+use crate::level::{fire_key, level_for, slot_for, slot_start, Level, LEVELS, SLOT_BITS};
 use crate::list::List;
 use crate::stats::Stats;
 use std::num::NonZeroU32;
@@ -11,6 +11,11 @@ use std::num::NonZeroU32;
 /// How far back from the due list's tail [`Wheel`] looks for an entry's
 /// place before giving up and flagging the list for sorting.
 const DUE_SCAN: usize = 16;
+
+/// A slot holding at most this many timers may fire them directly when
+/// time jumps into it (see [`Wheel::jump_to`]): sorting them is cheaper
+/// than cascading them.
+const DIRECT_MAX: u32 = 64;
 
 /// A timer delivered by [`Wheel::expire`].
 #[derive(Debug)]
@@ -295,8 +300,7 @@ impl<T> Wheel<T> {
             let (level, slot) = (e.level as usize, e.slot as usize);
             let key = fire_key(deadline, e.slack);
             if key >= slot_start(now, level, slot) {
-                let min = &mut self.levels[level].min_key[slot];
-                *min = (*min).min(key);
+                self.levels[level].note_key(slot, key);
                 return Ok(());
             }
         }
@@ -419,7 +423,12 @@ impl<T> Wheel<T> {
             if t > to {
                 break;
             }
-            self.now = t;
+            // Time may jump past the slot's start, to `at`: every other
+            // pending timer is filed at or after the slot's end, so until
+            // then only this slot's timers can come due (see "Where time
+            // jumps" in the crate docs).
+            let at = self.jump_to(level, slot, t, to);
+            self.now = at;
             self.stats.slots_visited += 1;
             // Empty the slot: timers whose deadline has come go to the due
             // list, the others move on. No user code runs meanwhile.
@@ -448,14 +457,17 @@ impl<T> Wheel<T> {
                         self.arena.prefetch(next);
                     }
                     let e = &mut self.arena[idx as usize];
-                    if e.deadline <= t {
+                    // Fires if its deadline came by the slot's start (a
+                    // slack timer whose window began) or its firing tick by
+                    // `at`; for an exact timer both say `deadline <= at`.
+                    let key = fire_key(e.deadline, e.slack);
+                    if e.deadline <= t || key <= at {
                         self.push_due(idx);
                     } else {
                         // Cascade (or re-file after a lazy re-arm): the new
-                        // slot starts after `t`, so never back into this one.
+                        // slot starts after `at`, so never back into this one.
                         e.moves = e.moves.saturating_add(1);
                         let moves = u64::from(e.moves);
-                        let key = fire_key(e.deadline, e.slack);
                         self.stats.cascade_moves += 1;
                         self.stats.max_moves_per_timer = self.stats.max_moves_per_timer.max(moves);
                         self.file(idx, key);
@@ -466,6 +478,33 @@ impl<T> Wheel<T> {
         }
         self.now = to;
         fired
+    }
+
+    /// The tick to move to when taking `slot` of `level`, which starts at
+    /// `t <= to`: as far as `to` allows, but not past the slot's last tick
+    /// (timers elsewhere may be due right after it). Timers of the slot
+    /// whose deadline is then reached fire from it directly, the others are
+    /// filed relative to that tick, which never puts one at a coarser level
+    /// than `t` would (`a <= b < k` implies `msb(b ^ k) <= msb(a ^ k)`).
+    ///
+    /// Timers firing directly join the due list in walk order and are
+    /// sorted if that is not `(deadline, seq)` order, which is cheap for a
+    /// small slot, and for a burst on one tick (walk order is then filing
+    /// order). For a large slot of many distinct ticks that sort would cost
+    /// more than cascading, so time then stops short of the slot's
+    /// earliest firing tick: nothing fires directly, and the timers are
+    /// still filed as close to their ticks as possible.
+    #[inline]
+    fn jump_to(&self, level: usize, slot: usize, t: u64, to: u64) -> u64 {
+        let last = t + ((1u64 << (SLOT_BITS as usize * level)) - 1);
+        let u = to.min(last);
+        let lv = &self.levels[level];
+        let (min, max) = (lv.min_key[slot], lv.max_key[slot]);
+        if lv.count[slot] <= DIRECT_MAX || min == max {
+            u
+        } else {
+            u.min(min.saturating_sub(1)).max(t)
+        }
     }
 
     /// Validates a key, returning its arena index.

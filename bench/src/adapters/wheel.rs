@@ -66,6 +66,10 @@ impl TimerQueue for WheelAdapter {
     fn cascade_moves(&self) -> Option<u64> {
         Some(self.w.stats().cascade_moves)
     }
+
+    fn max_moves(&self) -> Option<u64> {
+        Some(self.w.stats().max_moves_per_timer)
+    }
 }
 
 /// The wheel at `granule` workload units per tick.
@@ -127,5 +131,9 @@ impl TimerQueue for CoarseWheelAdapter {
 
     fn cascade_moves(&self) -> Option<u64> {
         Some(self.w.stats().cascade_moves)
+    }
+
+    fn max_moves(&self) -> Option<u64> {
+        Some(self.w.stats().max_moves_per_timer)
     }
 }

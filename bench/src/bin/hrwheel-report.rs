@@ -2,10 +2,12 @@
 //!
 //! Runs the reference workloads W1–W5 (docs/WORKLOADS.md) on hrwheel's
 //! wheel and high-resolution queue and on the baselines (`BinaryHeap` with
-//! lazy cancel, `BTreeMap`, tokio `DelayQueue` on a paused clock), all in
-//! one process, cross-checking every result; then F (W1–W4 through the pool
-//! API beside the bare engine), M1 (per-core churn, threads) and M2 (arm on
-//! one thread, expire on another); prints the tables and writes
+//! lazy cancel, `BTreeMap`, tokio `DelayQueue` on a paused clock, and the
+//! published wheels `bitwheel` and `nexus-timer`), all in one process,
+//! cross-checking every result (a published wheel that cannot run a
+//! workload honestly gets an n/a row saying why); then F (W1–W4 through the
+//! pool API beside the bare engine), M1 (per-core churn, threads) and M2
+//! (arm on one thread, expire on another); prints the tables and writes
 //! `target/report/report.md` plus SVG charts. Exits non-zero if any two
 //! implementations disagree or any timer fires early or late.
 
@@ -20,9 +22,9 @@ use hrwheel_bench::adapters::FacadeAdapter;
 use hrwheel_bench::report::text::{
     annotate, crossover_markdown, w5_driver_markdown, w5_markdown, CrossRow,
 };
-use hrwheel_bench::report::{charts, measure, measure_hires_periodic, utc_now, Section, Work};
+use hrwheel_bench::report::{charts, measure_hires_periodic, peers, utc_now, Section, Work};
 use hrwheel_bench::scale::{Mode, Sizes};
-use hrwheel_bench::workloads::{crossover, facade, m1, m2, w2, w5};
+use hrwheel_bench::workloads::{crossover, facade, m1, m2, shapes, w2, w5};
 use hrwheel_bench::Imp;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -119,6 +121,16 @@ fn run(mode: Mode) -> Result<(), Box<dyn Error>> {
             Work::W4(sizes.w4),
         ),
     ];
+    // The extra expiry-heavy shapes: where a wheel must not lose to a tree.
+    let work: Vec<(Section, Work)> = work
+        .into_iter()
+        .chain(shapes::Shape::ALL.iter().map(|&shape| {
+            (
+                Section::new(shape.title(), "expired timer"),
+                Work::Shape(shapes::Params::new(shape, sizes.shapes_n)),
+            )
+        }))
+        .collect();
     let fractions = crossover::params(sizes.crossover);
     let steps =
         (work.len() * Imp::ALL.len() + 1) * sizes.runs + fractions.len() * Imp::ALL.len() + 1;
@@ -133,12 +145,14 @@ fn run(mode: Mode) -> Result<(), Box<dyn Error>> {
     // spreads over all of them.
     let mut sections = Vec::new();
     for (mut section, w) in work {
+        bar.set_message(format!("{} · published wheels as shipped", section.title));
+        let probes = peers::probe_as_shipped(w);
         for run in 0..sizes.runs {
             for imp in Imp::ALL {
                 let label = imp.label(w.unit_ns());
                 bar.set_message(format!("{} · {label} · run {}", section.title, run + 1));
-                let s = measure(imp, w).map_err(|e| format!("{}: {e}", section.title))?;
-                section.push(&label, imp.is_baseline(), s);
+                peers::measure_into(&mut section, imp, w)
+                    .map_err(|e| format!("{}: {e}", section.title))?;
                 bar.inc(1);
             }
             if let Work::W1(p) = w {
@@ -161,6 +175,7 @@ fn run(mode: Mode) -> Result<(), Box<dyn Error>> {
                 bar.inc(1);
             }
         }
+        peers::conclude(&mut section, w, &probes);
         section.check()?;
         annotate(&mut section, &w);
         sections.push(section);
@@ -182,13 +197,22 @@ fn run(mode: Mode) -> Result<(), Box<dyn Error>> {
                     imp.label(MS),
                     run + 1
                 ));
-                let s = measure(imp, Work::W1(p)).map_err(|e| format!("crossover: {e}"))?;
-                let expired = s.digest.ops - s.resets;
-                measured = s.resets as f64 / (s.resets + expired).max(1) as f64;
-                section.push(&imp.label(MS), imp.is_baseline(), s);
+                let label = imp.label(MS);
+                peers::measure_into(&mut section, imp, Work::W1(p))
+                    .map_err(|e| format!("crossover: {e}"))?;
+                if let Some(s) = section
+                    .rows
+                    .iter()
+                    .find(|r| r.label == label)
+                    .and_then(|r| r.samples.last())
+                {
+                    let expired = s.digest.ops - s.resets;
+                    measured = s.resets as f64 / (s.resets + expired).max(1) as f64;
+                }
                 bar.inc(1);
             }
         }
+        peers::conclude(&mut section, Work::W1(p), &Vec::new());
         section.check()?;
         let row = Imp::ALL
             .iter()
@@ -229,8 +253,9 @@ fn run(mode: Mode) -> Result<(), Box<dyn Error>> {
         "# hrwheel report\n\n{} · mode `{}` · {}\n\n\
          ns per operation are medians of {} runs of the timed phase, in thread CPU time \
          (time descheduled left out), all in one process; \"vs best \
-         baseline\" divides by the fastest of BinaryHeap (lazy cancel), BTreeMap and \
-         tokio DelayQueue in the same table (below 1 = faster). Cascade moves per \
+         baseline\" divides by the fastest of BinaryHeap (lazy cancel), BTreeMap, \
+         tokio DelayQueue, bitwheel and nexus-timer in the same table (below 1 = faster); \
+         a structure that cannot run a workload honestly is n/a there, with the reason. Cascade moves per \
          timer: how often the wheel moved a timer between levels (cascades, and re-filings \
          of lazily reset timers), per expired timer (W1, W4) or per armed timer (W3). \
          Every implementation's result digest was cross-checked; a mismatch aborts the \

@@ -12,6 +12,7 @@
 //! draws the SVGs.
 
 pub mod charts;
+pub mod peers;
 mod table;
 pub mod text;
 
@@ -23,7 +24,7 @@ use crate::adapters::HiresPeriodic;
 use crate::check::{CheckError, Digest};
 use crate::imps::{Imp, Visitor};
 use crate::queue::TimerQueue;
-use crate::workloads::{w1, w2, w3, w4};
+use crate::workloads::{shapes, w1, w2, w3, w4};
 
 pub use table::{fmt_ratio, utc_now, Row, Section};
 
@@ -38,6 +39,8 @@ pub struct Sample {
     pub digest: Digest,
     /// Wheel levels crossed during the timed phase (wheels only).
     pub cascade_moves: Option<u64>,
+    /// The most moves any one timer took (hrwheel's wheel only).
+    pub max_moves: Option<u64>,
     /// What cascade moves are divided by (expired timers in the timed
     /// phase; all timers for W3).
     pub cascade_per: u64,
@@ -74,6 +77,8 @@ pub enum Work {
     W3(w3::Params),
     /// W4 precise periodic.
     W4(w4::Params),
+    /// An extra expiry-heavy shape.
+    Shape(shapes::Params),
 }
 
 impl Work {
@@ -92,6 +97,7 @@ impl Work {
             Work::W2(p) => p.outstanding + 1,
             Work::W3(p) => p.timers,
             Work::W4(p) => p.timers,
+            Work::Shape(p) => p.timers(),
         }
     }
 }
@@ -119,6 +125,7 @@ impl Work {
                     wall_secs,
                     digest,
                     cascade_moves: delta(q.cascade_moves(), c0),
+                    max_moves: q.max_moves(),
                     cascade_per: digest.ops - st.resets(),
                     resets: st.resets(),
                 })
@@ -134,6 +141,7 @@ impl Work {
                     wall_secs,
                     digest,
                     cascade_moves: None,
+                    max_moves: None,
                     cascade_per: 0,
                     resets: 0,
                 })
@@ -149,7 +157,24 @@ impl Work {
                     wall_secs,
                     digest,
                     cascade_moves: delta(q.cascade_moves(), c0),
+                    max_moves: q.max_moves(),
                     cascade_per: p.timers as u64,
+                    resets: 0,
+                })
+            }
+            Work::Shape(p) => {
+                shapes::setup(&mut q, p);
+                let c0 = q.cascade_moves();
+                let t = Stopwatch::start();
+                let digest = w3::run(&mut q)?;
+                let (secs, wall_secs) = t.stop();
+                Ok(Sample {
+                    secs,
+                    wall_secs,
+                    digest,
+                    cascade_moves: delta(q.cascade_moves(), c0),
+                    max_moves: q.max_moves(),
+                    cascade_per: p.timers() as u64,
                     resets: 0,
                 })
             }
@@ -164,6 +189,7 @@ impl Work {
                     wall_secs,
                     digest,
                     cascade_moves: delta(q.cascade_moves(), c0),
+                    max_moves: q.max_moves(),
                     cascade_per: digest.expiries,
                     resets: 0,
                 })
@@ -214,6 +240,7 @@ pub fn measure_hires_periodic(p: w4::Params) -> Result<Sample, CheckError> {
         wall_secs,
         digest,
         cascade_moves: None,
+        max_moves: None,
         cascade_per: 0,
         resets: 0,
     })

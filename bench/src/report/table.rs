@@ -14,6 +14,9 @@ pub struct Row {
     pub baseline: bool,
     /// Timed runs.
     pub samples: Vec<Sample>,
+    /// Why the structure could not run the workload honestly (no timed
+    /// runs then; shown as n/a and left out of the ratios).
+    pub na: Option<String>,
 }
 
 impl Row {
@@ -26,6 +29,11 @@ impl Row {
                 .map(Sample::ns_per_op)
                 .collect::<Vec<_>>(),
         )
+    }
+
+    /// The most moves any one timer took, over all runs, if a wheel.
+    pub fn max_moves(&self) -> Option<u64> {
+        self.samples.iter().filter_map(|s| s.max_moves).max()
     }
 
     /// Median cascade moves per timer, if a wheel.
@@ -63,15 +71,63 @@ impl Section {
         }
     }
 
-    /// Adds a sample to the row `label`, creating it if needed.
+    /// Adds a sample to the row `label`, creating it if needed (ignored
+    /// once the row is n/a).
     pub fn push(&mut self, label: &str, baseline: bool, s: Sample) {
         match self.rows.iter_mut().find(|r| r.label == label) {
+            Some(r) if r.na.is_some() => {}
             Some(r) => r.samples.push(s),
             None => self.rows.push(Row {
                 label: label.to_string(),
                 baseline,
                 samples: vec![s],
+                na: None,
             }),
+        }
+    }
+
+    /// Marks the row `label` n/a with `why`, dropping its samples.
+    pub fn push_na(&mut self, label: &str, baseline: bool, why: impl Into<String>) {
+        let why = Some(why.into());
+        match self.rows.iter_mut().find(|r| r.label == label) {
+            Some(r) => {
+                r.samples.clear();
+                r.na = why;
+            }
+            None => self.rows.push(Row {
+                label: label.to_string(),
+                baseline,
+                samples: Vec::new(),
+                na: why,
+            }),
+        }
+    }
+
+    /// Whether the row `label` is n/a.
+    pub fn is_na(&self, label: &str) -> bool {
+        self.rows.iter().any(|r| r.label == label && r.na.is_some())
+    }
+
+    /// Marks n/a every row in `labels` whose results differ from the first
+    /// row's (a structure too coarse for the workload delivers other
+    /// expiries), saying how.
+    pub fn demote_mismatches(&mut self, labels: &[String]) {
+        let Some(reference) = self.rows.first().and_then(|r| r.samples.first()) else {
+            return;
+        };
+        let want = reference.digest;
+        for r in &mut self.rows[1..] {
+            if !labels.contains(&r.label) {
+                continue;
+            }
+            if let Some(s) = r.samples.iter().find(|s| s.digest != want) {
+                r.na = Some(format!(
+                    "its expiries differ from every exact structure's ({} expiries, hash {:016x}; \
+                     expected {} expiries, hash {:016x})",
+                    s.digest.expiries, s.digest.hash, want.expiries, want.hash
+                ));
+                r.samples.clear();
+            }
         }
     }
 
@@ -89,7 +145,7 @@ impl Section {
     pub fn best_baseline(&self) -> Option<(&str, f64)> {
         self.rows
             .iter()
-            .filter(|r| r.baseline)
+            .filter(|r| r.baseline && !r.samples.is_empty())
             .map(|r| (r.label.as_str(), r.median_ns()))
             .min_by(|a, b| a.1.total_cmp(&b.1))
     }
@@ -107,12 +163,21 @@ impl Section {
         let _ = writeln!(s, "### {}\n", self.title);
         let _ = writeln!(
             s,
-            "| implementation | ns per {} (median, CPU time) | min–max | vs best baseline | cascade moves per timer |",
+            "| implementation | ns per {} (median, CPU time) | min–max | vs best baseline | cascade moves per timer (mean / max) |",
             self.op
         );
         let _ = writeln!(s, "|---|---:|---:|---:|---:|");
         let best = self.best_baseline().map(|b| b.1);
         for r in &self.rows {
+            if let Some(why) = &r.na {
+                let name = if r.baseline {
+                    format!("{} *(baseline)*", r.label)
+                } else {
+                    format!("**{}**", r.label)
+                };
+                let _ = writeln!(s, "| {name} | n/a | | | n/a: {why} |");
+                continue;
+            }
             let ns: Vec<f64> = r.samples.iter().map(Sample::ns_per_op).collect();
             let lo = ns.iter().copied().fold(f64::INFINITY, f64::min);
             let hi = ns.iter().copied().fold(0.0, f64::max);
@@ -121,9 +186,11 @@ impl Section {
                 Some(b) if b > 0.0 => fmt_ratio(m / b),
                 _ => "—".into(),
             };
-            let moves = r
-                .moves_per_timer()
-                .map_or("—".into(), |m| format!("{m:.3}"));
+            let moves = match (r.moves_per_timer(), r.max_moves()) {
+                (Some(m), Some(x)) => format!("{m:.3} / {x}"),
+                (Some(m), None) => format!("{m:.3}"),
+                _ => "—".into(),
+            };
             let name = if r.baseline {
                 format!("{} *(baseline)*", r.label)
             } else {
@@ -137,7 +204,7 @@ impl Section {
         if let Some(r) = self.rows.first().and_then(|r| r.samples.first()) {
             let _ = writeln!(
                 s,
-                "\n{} runs each; every run of every implementation produced the same digest \
+                "\n{} runs each; every run of every implementation not marked n/a produced the same digest \
                  ({} expiries, {} timed ops, hash {:016x}).",
                 self.rows.iter().map(|r| r.samples.len()).max().unwrap_or(0),
                 r.digest.expiries,
@@ -201,6 +268,7 @@ mod tests {
                 hash,
             },
             cascade_moves: None,
+            max_moves: None,
             cascade_per: 0,
             resets: 0,
         }
@@ -218,6 +286,25 @@ mod tests {
         assert!(s.markdown().contains("2.0× faster"));
         s.push("tree", true, sample(2e-6, 8));
         assert!(s.check().is_err());
+    }
+
+    #[test]
+    fn na_rows_are_shown_and_left_out_of_ratios_and_checks() {
+        let mut s = Section::new("W", "op");
+        s.push("wheel", false, sample(1e-6, 7));
+        s.push("coarse", true, sample(0.5e-6, 8));
+        s.push("tree", true, sample(2e-6, 7));
+        assert!(s.check().is_err());
+        s.demote_mismatches(&["coarse".to_string()]);
+        assert!(s.is_na("coarse") && !s.is_na("tree"));
+        assert!(s.check().is_ok());
+        assert_eq!(s.best_baseline().unwrap().0, "tree");
+        s.push_na("early", true, "fires early");
+        s.push("early", true, sample(0.1e-6, 7));
+        assert_eq!(s.best_baseline().unwrap().0, "tree");
+        let md = s.markdown();
+        assert!(md.contains("n/a: fires early"), "{md}");
+        assert!(md.contains("n/a: its expiries differ"), "{md}");
     }
 
     #[test]

@@ -44,6 +44,11 @@ pub fn annotate(section: &mut Section, w: &Work) {
             p.max_period / 1_000,
             p.duration / 1_000_000
         ),
+        Work::Shape(p) => format!(
+            "{} timers; timed: advancing to next_deadline() until empty, as in W3 (arming is \
+             untimed). See bench/src/workloads/shapes.rs for how the deadlines are drawn.",
+            p.timers()
+        ),
     };
     section.notes.push(note);
 }

@@ -138,6 +138,8 @@ pub fn measure_pool<S: hrwheel::Sharing>(work: Work) -> Result<Sample, CheckErro
         Work::W4(p) => {
             FacadeAdapter::<S>::configured(name, Backend::Hires, 1, 2 * p.max_period, p.timers, 0)
         }
+        // The extra shapes reach 2^35 ticks ahead.
+        Work::Shape(p) => FacadeAdapter::<S>::configured(name, Backend::Wheel, MS, 1 << 36, p.n, 0),
     };
     let q = made.map_err(|e| CheckError::Bookkeeping {
         imp: name,

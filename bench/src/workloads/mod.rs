@@ -1,5 +1,5 @@
-//! The reference workloads W1–W5 of docs/WORKLOADS.md, generic over
-//! [`TimerQueue`](crate::TimerQueue).
+//! The reference workloads W1–W5 of WORKLOADS.md, and the extra
+//! expiry-heavy [`shapes`], generic over [`TimerQueue`](crate::TimerQueue).
 //!
 //! Each workload is split into an untimed `setup` (fill the structure) and
 //! a timed `run` returning a [`Digest`](crate::Digest): expiry count, the
@@ -13,6 +13,7 @@ pub mod crossover;
 pub mod facade;
 pub mod m1;
 pub mod m2;
+pub mod shapes;
 pub mod w1;
 pub mod w2;
 pub mod w3;

@@ -1,0 +1,138 @@
+//! Expiry-heavy shapes beyond W3, where a cascading wheel is most at risk
+//! of losing to an ordered tree: every timer expires, none is cancelled.
+//! Each arms its timers untimed, then times advancing to `next_deadline()`
+//! until all have fired, exactly as W3 does ([`super::w3::run`]); ns per
+//! expired timer.
+//!
+//! | shape | deadlines (ticks) | what it stresses |
+//! |---|---|---|
+//! | [`Shape::Sparse`] | uniform in `[1, 2^35]`, `n / 100` timers | timers few and far apart: each alone in its slot, at a coarse level |
+//! | [`Shape::Burst`] | all `n` at one tick, `2^20 + 12,345` | one huge burst: every cascade moves the whole burst |
+//! | [`Shape::Boundary`] | `m · 64^k` and `m · 64^k ± 1`, `k` in 1..=3, `m` in 1..=63 | deadlines on level boundaries and just beside them |
+//! | [`Shape::NearFar`] | half uniform in `[1, 64]`, half in `[2^20, 2^24]` | near timers firing while far ones wait at coarse levels |
+
+use rand::rngs::SmallRng;
+use rand::{RngExt, SeedableRng};
+
+use crate::check::{CheckError, Digest};
+use crate::queue::TimerQueue;
+
+/// Which shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Few timers, far apart.
+    Sparse,
+    /// Every timer on one deadline.
+    Burst,
+    /// Deadlines on and beside level boundaries.
+    Boundary,
+    /// Half near, half far.
+    NearFar,
+}
+
+impl Shape {
+    /// Every shape, in report order.
+    pub const ALL: [Shape; 4] = [Shape::Sparse, Shape::Burst, Shape::Boundary, Shape::NearFar];
+
+    /// Table title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Shape::Sparse => "S1 sparse: few timers far apart",
+            Shape::Burst => "S2 burst: every timer on one deadline",
+            Shape::Boundary => "S3 level boundaries: deadlines on and beside 64^k multiples",
+            Shape::NearFar => "S4 near/far mix",
+        }
+    }
+}
+
+/// Parameters of one shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Params {
+    /// Which shape.
+    pub shape: Shape,
+    /// The size `n` (see the table: Sparse arms `n / 100`).
+    pub n: usize,
+    /// RNG seed.
+    pub seed: u64,
+}
+
+impl Params {
+    /// `shape` at size `n`.
+    pub fn new(shape: Shape, n: usize) -> Self {
+        Params {
+            shape,
+            n,
+            seed: super::SEED,
+        }
+    }
+
+    /// Timers armed.
+    pub fn timers(&self) -> usize {
+        match self.shape {
+            Shape::Sparse => (self.n / 100).max(1),
+            _ => self.n,
+        }
+    }
+
+    /// The deadline of every timer, in arming order.
+    pub fn deadlines(&self) -> impl Iterator<Item = u64> {
+        let mut rng = SmallRng::seed_from_u64(self.seed);
+        let shape = self.shape;
+        (0..self.timers()).map(move |i| match shape {
+            Shape::Sparse => rng.random_range(1..=1u64 << 35),
+            Shape::Burst => (1 << 20) + 12_345,
+            Shape::Boundary => {
+                let k = rng.random_range(1..=3u32);
+                let m = rng.random_range(1..=63u64);
+                let on = m << (6 * k);
+                match i % 3 {
+                    0 => on,
+                    1 => on - 1,
+                    _ => on + 1,
+                }
+            }
+            Shape::NearFar => {
+                if i % 2 == 0 {
+                    rng.random_range(1..=64)
+                } else {
+                    rng.random_range(1 << 20..=1u64 << 24)
+                }
+            }
+        })
+    }
+}
+
+/// Arms the timers (untimed).
+pub fn setup<Q: TimerQueue>(q: &mut Q, p: Params) {
+    q.scope(|q| {
+        for (id, d) in p.deadlines().enumerate() {
+            q.insert(d, id as u64);
+        }
+    })
+}
+
+/// Setup + run (tests, cross-checks).
+pub fn digest<Q: TimerQueue>(q: &mut Q, p: Params) -> Result<Digest, CheckError> {
+    setup(q, p);
+    super::w3::run(q)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_draw_what_their_table_says() {
+        let d: Vec<u64> = Params::new(Shape::Burst, 10).deadlines().collect();
+        assert_eq!(d, vec![(1 << 20) + 12_345; 10]);
+        let d: Vec<u64> = Params::new(Shape::Sparse, 1_000).deadlines().collect();
+        assert_eq!(d.len(), 10);
+        assert!(d.iter().all(|&x| (1..=1 << 35).contains(&x)));
+        let d: Vec<u64> = Params::new(Shape::Boundary, 300).deadlines().collect();
+        assert!(d.iter().step_by(3).all(|&x| x % 64 == 0));
+        assert!(d.iter().skip(1).step_by(3).all(|&x| x % 64 == 63));
+        let d: Vec<u64> = Params::new(Shape::NearFar, 100).deadlines().collect();
+        assert!(d.iter().step_by(2).all(|&x| x <= 64));
+        assert!(d.iter().skip(1).step_by(2).all(|&x| x >= 1 << 20));
+    }
+}
