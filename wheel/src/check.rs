@@ -10,8 +10,17 @@ impl<T> Wheel<T> {
     /// `(deadline, seq)` unless flagged otherwise, every filed timer sits in a slot
     /// that starts after `now` and no later than its firing tick, due timers
     /// have deadlines `<= now`, and every pending timer is in exactly one list.
-    /// O(timers); for tests and debugging.
-    #[doc(hidden)]
+    /// O(timers); for tests and debugging (the model tests and the fuzz
+    /// target call it after every step).
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// wheel.insert(70, ());
+    /// assert_eq!(wheel.check_invariants(), Ok(()));
+    /// ```
+    ///
+    /// # Errors
+    /// A description of the first broken invariant found.
     pub fn check_invariants(&self) -> Result<(), String> {
         let now = self.now;
         let mut seen = 0usize;
