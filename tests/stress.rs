@@ -281,21 +281,21 @@ fn sharded_stress(b: Backend) {
                 let mut rng = SmallRng::seed_from_u64(0x5eed + k as u64);
                 for _ in 0..S_OPS {
                     // Half the operations on the thread's own shard.
-                    let shard = if rng.gen_bool(0.5) {
+                    let shard = if rng.random_bool(0.5) {
                         k
                     } else {
-                        rng.gen_range(0..OWNERS)
+                        rng.random_range(0..OWNERS)
                     };
-                    let i = rng.gen_range(0..PER_SHARD);
+                    let i = rng.random_range(0..PER_SHARD);
                     let t = *slots[shard][i].lock().unwrap();
-                    match rng.gen_range(0..100) {
+                    match rng.random_range(0..100) {
                         0..=29 => {
                             // Mostly short timeouts, so that timers expire
                             // between resets; sometimes out of range.
-                            let ticks = if rng.gen_bool(0.9) {
-                                rng.gen_range(1..8)
+                            let ticks = if rng.random_bool(0.9) {
+                                rng.random_range(1..8)
                             } else {
-                                rng.gen_range(0..45)
+                                rng.random_range(0..45)
                             };
                             match p.set_rel(t, ticks, hand.pop()) {
                                 Ok(a) => {
@@ -324,7 +324,7 @@ fn sharded_stress(b: Backend) {
                             }
                         }
                         30..=39 => {
-                            if let Err(e) = p.set_rel(t, rng.gen_range(1..8), None) {
+                            if let Err(e) = p.set_rel(t, rng.random_range(1..8), None) {
                                 assert!(matches!(e.error, Error::NoEvent | Error::StaleKey));
                                 assert!(e.event.is_none());
                             }
@@ -346,24 +346,24 @@ fn sharded_stress(b: Backend) {
                         55..=59 => {
                             // Free and reallocate one of its own timers,
                             // onto another of its queues.
-                            let i = rng.gen_range(0..PER_SHARD);
+                            let i = rng.random_range(0..PER_SHARD);
                             let mut slot = slots[k][i].lock().unwrap();
                             let old = *slot;
                             hand.extend(p.free(old).expect("only the owner frees"));
                             assert_eq!(p.cancel(old).unwrap_err(), Error::StaleKey);
-                            let q = &queues[k][rng.gen_range(0..QCAPS.len())];
+                            let q = &queues[k][rng.random_range(0..QCAPS.len())];
                             *slot = p.alloc_on(k, q, ctx(k, i)).unwrap();
                         }
                         60..=76 => seen.delivered += p.expire_shard(k).unwrap(),
                         77..=89 => {
-                            let q = &queues[k][rng.gen_range(0..QCAPS.len())];
-                            for _ in 0..rng.gen_range(1..4) {
+                            let q = &queues[k][rng.random_range(0..QCAPS.len())];
+                            for _ in 0..rng.random_range(1..4) {
                                 let Some(ev) = q.pop() else { break };
                                 seen.pop(k, &ev, p.current_tick());
                                 hand.push(ev);
                             }
                         }
-                        _ => mock.increment(rng.gen_range(0..3_000u64)),
+                        _ => mock.increment(rng.random_range(0..3_000u64)),
                     }
                 }
                 (hand, seen)
