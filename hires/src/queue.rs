@@ -504,7 +504,7 @@ mod tests {
 
     #[test]
     fn random_ops_keep_trees_ordered_and_caches_exact() {
-        let rounds = if cfg!(miri) { 300 } else { 20_000 };
+        let rounds = if cfg!(miri) { 150 } else { 20_000 };
         let mut x = 0x2545_F491_4F6C_DD1Du64;
         let mut rnd = move |n: u64| {
             x ^= x << 13;
