@@ -55,15 +55,18 @@ enum Op {
 
 /// A timeout: mostly short, so that timers expire often; sometimes
 /// anything, out-of-range included.
+#[cfg_attr(miri, allow(dead_code))]
 fn ticks() -> impl Strategy<Value = u64> {
     prop_oneof![3 => 1..6u64, 1 => 0..MAX + 3]
 }
 
 /// Whether a set gives a new event: mostly.
+#[cfg_attr(miri, allow(dead_code))]
 fn give() -> impl Strategy<Value = bool> {
     proptest::bool::weighted(0.75)
 }
 
+#[cfg_attr(miri, allow(dead_code))]
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (any::<u64>(), 0..2usize, 0..QCAPS.len()).prop_map(|(c, s, q)| Op::Alloc(c, s, q)),
@@ -555,37 +558,78 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
     Ok(())
 }
 
-const CASES: u32 = if cfg!(miri) { 3 } else { 512 };
-const LEN: usize = if cfg!(miri) { 40 } else { 150 };
-
+// Proptest (with 512 cases each) natively; under miri, where proptest's
+// generation alone takes seconds per case, a few fixed pseudo-random
+// sequences of the same operations (`miri_cases`).
+#[cfg(not(miri))]
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: CASES,
-        failure_persistence: if cfg!(miri) {
-            None
-        } else {
-            ProptestConfig::default().failure_persistence
-        },
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
-    fn pool_matches_model_wheel(ops in proptest::collection::vec(op(), 1..LEN)) {
+    fn pool_matches_model_wheel(ops in proptest::collection::vec(op(), 1..150)) {
         run::<Local>(Backend::Wheel, 1, ops)?;
     }
 
     #[test]
-    fn pool_matches_model_highres(ops in proptest::collection::vec(op(), 1..LEN)) {
+    fn pool_matches_model_highres(ops in proptest::collection::vec(op(), 1..150)) {
         run::<Local>(Backend::Hires, 1, ops)?;
     }
 
     #[test]
-    fn sharded_pool_matches_model_wheel(ops in proptest::collection::vec(op(), 1..LEN)) {
+    fn sharded_pool_matches_model_wheel(ops in proptest::collection::vec(op(), 1..150)) {
         run::<Shared>(Backend::Wheel, 2, ops)?;
     }
 
     #[test]
-    fn sharded_pool_matches_model_highres(ops in proptest::collection::vec(op(), 1..LEN)) {
+    fn sharded_pool_matches_model_highres(ops in proptest::collection::vec(op(), 1..150)) {
         run::<Shared>(Backend::Hires, 2, ops)?;
+    }
+}
+
+/// `len` operations drawn from `seed` with about the weights of [`op`].
+#[cfg(miri)]
+fn ops_from_seed(seed: u64, len: usize) -> Vec<Op> {
+    let mut x = seed;
+    let mut next = move |n: u64| {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) % n
+    };
+    let mut ops = Vec::with_capacity(len);
+    for _ in 0..len {
+        let i = next(N as u64) as usize;
+        let ticks = if next(4) < 3 {
+            1 + next(5)
+        } else {
+            next(MAX + 3)
+        };
+        let give = next(4) < 3;
+        ops.push(match next(28) {
+            0..=2 => Op::Alloc(next(1_000), next(2) as usize, next(3) as usize),
+            3 => Op::Free(i),
+            4..=9 => Op::SetRel(i, ticks, give),
+            10..=11 => Op::SetAbs(i, ticks, give),
+            12..=13 => Op::Cancel(i),
+            14..=18 => Op::Advance(next(6)),
+            19..=22 => Op::ExpireShard(next(2) as usize),
+            23 => Op::Expire,
+            24..=25 => Op::Pop(next(3) as usize),
+            26 => Op::DropHeld,
+            _ => Op::Destroy,
+        });
+    }
+    ops
+}
+
+#[cfg(miri)]
+#[test]
+fn miri_cases() {
+    for seed in [1] {
+        let ops = || ops_from_seed(seed, 100);
+        run::<Local>(Backend::Wheel, 1, ops()).unwrap();
+        run::<Local>(Backend::Hires, 1, ops()).unwrap();
+        run::<Shared>(Backend::Wheel, 2, ops()).unwrap();
+        run::<Shared>(Backend::Hires, 2, ops()).unwrap();
     }
 }
