@@ -626,7 +626,7 @@ fn ops_from_seed(seed: u64, len: usize) -> Vec<Op> {
 #[test]
 fn miri_cases() {
     for seed in [1] {
-        let ops = || ops_from_seed(seed, 100);
+        let ops = || ops_from_seed(seed, 60);
         run::<Local>(Backend::Wheel, 1, ops()).unwrap();
         run::<Local>(Backend::Hires, 1, ops()).unwrap();
         run::<Shared>(Backend::Wheel, 2, ops()).unwrap();

@@ -31,7 +31,7 @@ use rand::{RngExt, SeedableRng};
 const THREADS: usize = 3;
 const TIMERS: usize = 48;
 const EVENTS: usize = 64;
-const OPS: usize = if cfg!(miri) { 100 } else { 40_000 };
+const OPS: usize = if cfg!(miri) { 60 } else { 40_000 };
 
 fn stress(b: Backend) {
     let (p, mock) = pool::<Shared>(b, 1_000, 1, 40, TIMERS);
@@ -187,7 +187,7 @@ const PER_SHARD: usize = 12;
 /// Capacities of each owner's destination queues: the small ones fill up.
 const QCAPS: [usize; 3] = [1, 2, 16];
 const S_EVENTS: usize = 90;
-const S_OPS: usize = if cfg!(miri) { 80 } else { 20_000 };
+const S_OPS: usize = if cfg!(miri) { 50 } else { 20_000 };
 
 /// What an owner saw of its shard's deliveries.
 #[derive(Default)]
