@@ -283,11 +283,14 @@ impl<S: Sharing> TimerPool<S> {
             return Err((self, Error::TimersAllocated));
         }
         let now = self.reading();
-        let pending = self.shards.iter().any(|s| {
-            S::with(&s.core, |c| {
+        // Every shard retries its waiting events (no short cut at the first
+        // shard that still has some).
+        let pending = self.shards.iter().fold(false, |pending, s| {
+            let blocked = S::with(&s.core, |c| {
                 c.expire(now);
                 c.has_blocked()
-            })
+            });
+            pending | blocked
         });
         if pending {
             return Err((self, Error::EventsPending));

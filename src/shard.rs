@@ -46,7 +46,9 @@
 //!
 //! Full queues: an event whose queue is full waits in that queue's
 //! *blocked list*, in expiry order; later events for the same queue join
-//! the list behind it, so a queue receives its events in expiry order. Each
+//! the list behind it, so a queue receives a shard's events in expiry order
+//! (a queue fed by timers of several shards gets each shard's events in
+//! order; shards deliver independently). Each
 //! expiry pass first retries every blocked list from its front and stops at
 //! the first refusal: O(1) per still-full queue, O(delivered) otherwise,
 //! whatever the number of waiting events.

@@ -168,20 +168,21 @@ impl Model {
             .then_some(Error::EventsPending)
     }
 
-    /// `destroy`: refused with timers allocated; otherwise the shards'
-    /// waiting events are retried in shard order, up to the first shard
-    /// that still has some (refused), or all delivered (`None`: done).
+    /// `destroy`: refused with timers allocated; otherwise every shard's
+    /// waiting events are retried, in shard order, and it is refused if
+    /// some shard still has some (`None`: all delivered, done).
     fn destroy(&mut self) -> Option<Error> {
         if self.timers.iter().flatten().next().is_some() {
             return Some(Error::TimersAllocated);
         }
+        let mut refused = None;
         for s in 0..self.shards {
             self.retry(s);
             if self.has_blocked(s) {
-                return Some(Error::EventsPending);
+                refused = Some(Error::EventsPending);
             }
         }
-        None
+        refused
     }
 
     /// Shard `s`'s pass at the current tick: its waiting events first, then
