@@ -124,10 +124,17 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
 }
 
 // Under miri every operation's wheel check walks all 5,632 slot lists
-// (about 1.6 s of miri's clock), hence 2 cases of at most 11 operations.
+// (about 1.6 s of miri's clock), hence 2 cases of at most 11 operations;
+// proptest's failure file is off there (it needs `getcwd`, which miri's
+// isolation refuses).
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: if cfg!(miri) { 2 } else { 2_000 },
+        failure_persistence: if cfg!(miri) {
+            None
+        } else {
+            ProptestConfig::default().failure_persistence
+        },
         ..ProptestConfig::default()
     })]
     #[test]
