@@ -430,11 +430,32 @@ impl<T> Wheel<T> {
             let at = self.jump_to(level, slot, t, to);
             self.now = at;
             self.stats.slots_visited += 1;
+            let lone = self.levels[level].count[slot] == 1;
             // Empty the slot: timers whose deadline has come go to the due
             // list, the others move on. No user code runs meanwhile.
             let (mut heads, level_empty) = self.levels[level].take(slot);
             if level_empty {
                 self.nonempty &= !(1 << level);
+            }
+            if lone && self.due.is_empty() {
+                // One timer (the usual slot of a sparse wheel, or of level
+                // 0): deliver it or move it without the ways and the due
+                // list.
+                let idx = heads.into_iter().fold(NIL, |a, h| a.min(h));
+                let e = &mut self.arena[idx as usize];
+                let key = fire_key(e.deadline, e.slack);
+                if e.deadline <= t || key <= at {
+                    self.stats.expiries += 1;
+                    f(self, idx);
+                    fired += 1;
+                } else {
+                    e.moves = e.moves.saturating_add(1);
+                    let moves = u64::from(e.moves);
+                    self.stats.cascade_moves += 1;
+                    self.stats.max_moves_per_timer = self.stats.max_moves_per_timer.max(moves);
+                    self.file(idx, key);
+                }
+                continue;
             }
             // Walk the slot's non-empty ways round-robin, prefetching each
             // way's next entry as soon as it is known (see `prefetch.rs`).

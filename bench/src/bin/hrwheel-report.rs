@@ -257,9 +257,10 @@ fn run(mode: Mode) -> Result<(), Box<dyn Error>> {
          tokio DelayQueue, bitwheel and nexus-timer in the same table (below 1 = faster); \
          a structure that cannot run a workload honestly is n/a there, with the reason. Cascade moves per \
          timer: how often the wheel moved a timer between levels (cascades, and re-filings \
-         of lazily reset timers), per expired timer (W1, W4) or per armed timer (W3). \
+         of lazily reset timers), per expired timer (W1, W4) or per armed timer (W3, S1–S4), \
+         with the most any one timer took. \
          Every implementation's result digest was cross-checked; a mismatch aborts the \
-         report. The machine may be shared: compare rows within a table, and read the \
+         report, except for the published wheels, whose row then says n/a and why. The machine may be shared: compare rows within a table, and read the \
          min–max column as the noise.\n",
         utc_now(),
         match mode {
