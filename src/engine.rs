@@ -6,7 +6,7 @@
 //! and a slab entry that stay valid while it is armed, disarmed and fired
 //! ([`Wheel::expire_in_place`]), so the pool's state for a timer (its event,
 //! queue, context, stamp) is the entry's value and a set, reset or cancel
-//! touches one entry: the handle leads straight to it. There is no second
+//! touches one entry: the key leads straight to it. There is no second
 //! table to look up, which is what made the old pool cost two cache misses
 //! per operation where the bare wheel costs one.
 //!

@@ -55,7 +55,7 @@ pub enum Error {
     /// The key's timer was freed (double free, use after free; its entry
     /// may serve another timer now, which is left untouched).
     StaleKey,
-    /// The handle belongs to another pool.
+    /// The key belongs to another pool.
     ForeignKey,
 
     // ---- set / cancel -----------------------------------------------------

@@ -18,8 +18,8 @@
 //!   free -> 7 -> 300 -> 2 -> NIL
 //! ```
 //!
-//! A node's generation is bumped every time it is freed; a handle names
-//! `(index, generation)`, so a stale handle never reaches a later timer in
+//! A node's generation is bumped every time it is freed; a key names
+//! `(index, generation)`, so a stale key never reaches a later timer in
 //! the same slot. A slot whose generation reaches `u32::MAX` is retired
 //! instead of being reused, so generations never wrap.
 

@@ -16,8 +16,8 @@
 //! `stop` and `rearm_at` override each other (the last call wins);
 //! `set_period` only changes the period. A timer re-armed at a time that is
 //! already due fires in the *next* `expire` call, so a callback cannot make
-//! one `expire` loop forever. The handle stays valid while the timer stays
-//! armed; once it ends the handle is stale.
+//! one `expire` loop forever. The key stays valid while the timer stays
+//! armed; once it ends the key is stale.
 
 use crate::base::ClockBase;
 use crate::error::Error;
@@ -45,16 +45,16 @@ pub struct Expired<'a, T> {
     pub(crate) slot: &'a mut Slot<T>,
     pub(crate) action: &'a mut Action,
     pub(crate) deadline: u64,
-    pub(crate) handle: TimerKey,
+    pub(crate) key: TimerKey,
     pub(crate) now: u64,
     pub(crate) overruns: u64,
 }
 
 impl<'a, T> Expired<'a, T> {
-    /// The timer's handle (still valid if the timer is re-armed).
+    /// The timer's key (still valid if the timer is re-armed).
     #[inline]
-    pub fn handle(&self) -> TimerKey {
-        self.handle
+    pub fn key(&self) -> TimerKey {
+        self.key
     }
 
     /// The clock base the deadlines below are measured on.
@@ -184,7 +184,7 @@ impl<'a, T> Expired<'a, T> {
 impl<T: core::fmt::Debug> core::fmt::Debug for Expired<'_, T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Expired")
-            .field("handle", &self.handle)
+            .field("key", &self.key)
             .field("base", &self.slot.base)
             .field("deadline", &self.deadline)
             .field("earliest", &self.slot.soft)

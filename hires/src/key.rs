@@ -1,8 +1,8 @@
-//! Timer handles: slot index, generation and queue id.
+//! Timer keys: slot index, generation and queue id.
 //!
-//! A handle is 12 bytes and `Copy`. The generation makes a handle to an
+//! A key is 12 bytes and `Copy`. The generation makes a key to an
 //! expired or cancelled timer stale (never another timer that reused the
-//! slot); the queue id makes a handle from another queue an error
+//! slot); the queue id makes a key from another queue an error
 //! ([`Error::ForeignKey`](crate::Error::ForeignKey)) instead of a
 //! silent hit on an unrelated timer. Queue ids come from a process-wide
 //! counter and wrap after 2^32 queues.

@@ -14,7 +14,7 @@
 //!                        parent, colour    seq     insertion order
 //!       32 hard       8  tree key          next    free / pending list
 //!       40 index      4  -> Slot           state, base
-//!       44 gen        4  handle check      value   Option<T>
+//!       44 gen        4  key check        value   Option<T>
 //! ```
 //!
 //! The tree is ordered by `hard` alone: the descent sends equal keys to the

@@ -61,7 +61,7 @@ mod expire;
 /// assert_eq!(log, [(1_000, 1), (1_500, 0)]);
 /// // No drift: the tick stays on its 1 µs grid.
 /// assert_eq!(q.deadline(tick), Some(3_000));
-/// assert_eq!(q.cancel(once), None); // already fired: stale handle
+/// assert_eq!(q.cancel(once), None); // already fired: stale key
 /// assert_eq!(q.cancel(tick), Some("tick"));
 /// assert!(q.is_empty());
 /// ```
@@ -236,7 +236,7 @@ impl<T> HiresQueue<T> {
         Ok(self.arm(base, earliest_ns, latest_ns, 0, value))
     }
 
-    /// Cancels a timer and returns its value; `None` if the handle is stale
+    /// Cancels a timer and returns its value; `None` if the key is stale
     /// or foreign (see [`try_cancel`](Self::try_cancel) for which).
     #[inline]
     pub fn cancel(&mut self, h: TimerKey) -> Option<T> {

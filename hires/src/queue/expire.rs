@@ -28,7 +28,7 @@ impl<T> HiresQueue<T> {
     ///
     /// If `f` panics, the timer being fired (and any timer re-armed from a
     /// callback at an already-due time during this call) is lost: its
-    /// handle reads as stale and its value is dropped with the queue. The
+    /// key reads as stale and its value is dropped with the queue. The
     /// queue stays consistent.
     pub fn expire<F>(&mut self, now_ns: u64, mut f: F) -> usize
     where
@@ -61,7 +61,7 @@ impl<T> HiresQueue<T> {
                 let n = &*ptr.as_ptr();
                 (n.index, n.gen, n.hard)
             };
-            let handle = TimerKey {
+            let key = TimerKey {
                 index,
                 gen,
                 queue: self.id,
@@ -74,7 +74,7 @@ impl<T> HiresQueue<T> {
                 slot,
                 action: &mut action,
                 deadline: hard,
-                handle,
+                key,
                 now: base_now,
                 overruns,
             });
