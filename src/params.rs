@@ -41,7 +41,7 @@
 //!
 //! Data-plane timeout pools (retransmission, flow ageing, ARP/ND) use 10 µs
 //! to 10 ms ticks and cancel most timers: that is the wheel's profile (W1
-//! through the facade, `benches/w1_facade.rs`: the wheel is several times
+//! through the facade, `bench/benches/w1_facade.rs`: the wheel is several times
 //! cheaper per operation than the tree at 1 ms ticks). A resolution below
 //! 10 µs asks for precision rather than churn, where the wheel would do 3+
 //! cascade moves per long timer and lose its slot batching; that is the
