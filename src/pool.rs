@@ -475,6 +475,12 @@ impl<S: Sharing> TimerPool<S> {
         queue: &TimeoutQueue,
         user_ctx: u64,
     ) -> Result<TimerKey, Error> {
+        let s = self.reserve(shard)?;
+        Ok(S::with(&s.core, |c| c.alloc(queue, user_ctx)))
+    }
+
+    /// Shard `shard`, with one more timer counted against `num_timers`.
+    fn reserve(&self, shard: usize) -> Result<&Shard<S>, Error> {
         let s = self.shards.get(shard).ok_or(Error::NoSuchShard)?;
         let limit = u64::try_from(self.limits.num_timers).unwrap_or(u64::MAX);
         let n = self
@@ -482,7 +488,7 @@ impl<S: Sharing> TimerPool<S> {
             .try_increment(limit)
             .ok_or(Error::PoolExhausted)?;
         self.hwm.fetch_max(n);
-        Ok(S::with(&s.core, |c| c.alloc(queue, user_ctx)))
+        Ok(s)
     }
 
     /// Frees a timer, cancelling it if set; returns the event it held. Its
@@ -758,15 +764,24 @@ impl<S: Sharing> TimerPool<S> {
         if now < s.next_due.load() {
             return 0;
         }
-        let (n, ready) = S::with(&s.core, |c| {
-            let n = c.expire(now);
-            s.next_due.store(c.next_due());
-            (n, c.take_ready())
-        });
+        let (n, ready) = S::with(&s.core, |c| Self::locked_pass(s, c, now));
         if !ready.is_empty() {
             self.run_callbacks(s, ready);
         }
         n
+    }
+
+    /// The part of a pass under the shard's lock: events delivered, the
+    /// next deadline published, the due callbacks taken out to run.
+    #[inline]
+    fn locked_pass(
+        s: &Shard<S>,
+        c: &mut ShardCore<S>,
+        now: u64,
+    ) -> (usize, crate::shard::Ready<S>) {
+        let n = c.expire(now);
+        s.next_due.store(c.next_due());
+        (n, c.take_ready())
     }
 
     /// Runs the callbacks a pass took out, then hands them back to their
@@ -858,13 +873,7 @@ impl<S: Sharing> TimerPool<S> {
         user_ctx: u64,
         callback: impl FnMut(&TimerPool<S>, Expiry) + Send + 'static,
     ) -> Result<TimerKey, Error> {
-        let s = self.shards.get(shard).ok_or(Error::NoSuchShard)?;
-        let limit = u64::try_from(self.limits.num_timers).unwrap_or(u64::MAX);
-        let n = self
-            .allocated
-            .try_increment(limit)
-            .ok_or(Error::PoolExhausted)?;
-        self.hwm.fetch_max(n);
+        let s = self.reserve(shard)?;
         let f: crate::shard::Callback<S> = Box::new(callback);
         Ok(S::with(&s.core, |c| c.alloc_callback(user_ctx, f)))
     }
@@ -1146,11 +1155,7 @@ impl<S: Sharing> TimerPool<S> {
             if now < s.next_due.load() {
                 continue;
             }
-            let r = S::try_with(&s.core, |c| {
-                let n = c.expire(now);
-                s.next_due.store(c.next_due());
-                (n, c.take_ready())
-            });
+            let r = S::try_with(&s.core, |c| Self::locked_pass(s, c, now));
             match r {
                 Some((k, ready)) => {
                     n += k + ready.len();
