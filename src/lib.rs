@@ -37,7 +37,7 @@
 //! | per-lcore timer lists (DPDK) | shards: [`TimerPool::alloc_on`], [`TimerPool::expire_shard`] |
 //! | `rte_timer_next_ticks` (DPDK)| [`TimerPool::next_deadline`]                     |
 //! | `odp_timer_pool_create`      | [`TimerPool::new`] / [`TimerPool::new_local`]    |
-//! | `odp_timer_pool_destroy`     | [`TimerPool::destroy`] (refused while timers are allocated) |
+//! | `odp_timer_pool_destroy`     | [`TimerPool::destroy`] (refused while timers are allocated or events wait) |
 //! | `odp_timer_pool_info`        | [`TimerPool::info`]                              |
 //! | `odp_timer_current_tick`     | [`TimerPool::current_tick`]                      |
 //! | `odp_timer_ns_to_tick` / back| [`TimerPool::ns_to_tick`] / [`TimerPool::tick_to_ns`] |
@@ -49,8 +49,12 @@
 //! | `odp_timeout_timer/tick/user_ptr` | [`Timeout::timer`], [`Timeout::tick`], [`Timeout::user_ctx`] |
 //! | `odp_queue_t` (destination)  | [`TimeoutQueue`]                                 |
 //! | timer processing             | [`TimerPool::expire_shard`] / [`TimerPool::expire`] (called from the poll loop) |
-//! | timer processing thread      | [`Driver`] (issue 10)                            |
-//! | timeouts as `Duration`s       | [`TimerPool::set_after`] / [`TimerPool::set_at_ns`] (never early; issue 10) |
+//! | `odp_timer_periodic_start` / `_ack` / `_cancel` | [`TimerPool::start_periodic`] / [`TimerPool::ack`] / [`TimerPool::cancel`]; [`TimerPool::set_period`] |
+//! | `rte_timer` callbacks (DPDK), `RTTimer` (VirtualBox) | [`TimerPool::alloc_callback`], [`Expiry`] |
+//! | `rte_timer_pending` / `_stop` / `_stop_sync` | [`TimerPool::is_pending`] / [`TimerPool::stop`] / [`TimerPool::stop_sync`] |
+//! | `rte_timer_reset(.., tim_lcore, ..)` | [`TimerPool::move_to`], then a set |
+//! | timer processing thread      | [`Driver`]                                       |
+//! | timeouts as `Duration`s      | [`TimerPool::set_after`] / [`TimerPool::set_at_ns`] (never early) |
 //!
 //! Design, module by module:
 //! - [`params`]: validation and the `Backend::Auto` threshold;
@@ -65,7 +69,9 @@
 //!   one implementation; `sync`: the primitives, swapped for loom's in
 //!   model-checked builds;
 //! - `engine`: the enum over the two engines, with each timer's pool state
-//!   stored in its engine entry.
+//!   stored in its engine entry;
+//! - `driver`: the background expiry thread; `duration`: `Duration`
+//!   setters that never fire early.
 //!
 //! ```
 //! use hrwheel::{ClockSource, PoolParams, TimeoutPool, TimeoutQueue, TimerPool, Error};
