@@ -180,7 +180,24 @@ pub fn w5_driver_markdown(rows: &[(&str, w5::Outcome, w5::PassTail)], p: &w5::Pa
          |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         p.timers
     );
+    let mut verdicts = Vec::new();
     for (name, o, t) in rows {
+        // Where the tail comes from: if passes start on time but expiries
+        // are late, the time goes inside passes (timers due together, or
+        // more expiries per second than the thread can run); if the pass
+        // start itself is late, the driver's sleep or the scheduler.
+        let (tail, start) = (o.quantile(0.99), t.start_p99);
+        let why = if start.saturating_mul(4) < tail {
+            "passes start on time: the tail is inside the passes (timers due together, and \
+             more expiries than the thread runs: see the overruns)"
+        } else {
+            "the passes themselves start late: the driver's sleep or the OS scheduler"
+        };
+        verdicts.push(format!(
+            "- {name}: p99 lateness {:.2} µs, p99 pass start {:.2} µs: {why}.",
+            us(tail),
+            us(start)
+        ));
         s.push_str(&format!(
             "| {} | {} | {:.2} µs | {:.2} µs | {:.1} µs | {} | {} | {:.2} µs | {:.2} µs | {:.1} µs |\n",
             name,
@@ -195,13 +212,44 @@ pub fn w5_driver_markdown(rows: &[(&str, w5::Outcome, w5::PassTail)], p: &w5::Pa
             us(t.start_max),
         ));
     }
+    s.push_str("\nWhere the tail comes from, this run:\n\n");
+    for v in verdicts {
+        s.push_str(&v);
+        s.push('\n');
+    }
     s
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use crate::scale::Mode;
+
+    #[test]
+    fn w5_driver_verdict_tells_inside_passes_from_late_starts() {
+        let p = w5::Params::reference();
+        let o = w5::Outcome {
+            lateness: (0..100).map(|i| i * 1_000).collect(),
+            early: 0,
+            overruns: 0,
+        };
+        let on_time = w5::PassTail {
+            start_p50: 10,
+            start_p99: 500,
+            start_max: 900,
+            passes: 10,
+        };
+        let late = w5::PassTail {
+            start_p99: 90_000,
+            ..on_time
+        };
+        let md = w5_driver_markdown(&[("Spin", o.clone(), on_time), ("Park", o, late)], &p);
+        assert!(md.contains(
+            "- Spin: p99 lateness 98.00 µs, p99 pass start 0.50 µs: passes start on time"
+        ));
+        assert!(md.contains("- Park: p99 lateness 98.00 µs, p99 pass start 90.00 µs: the passes themselves start late"));
+    }
 
     #[test]
     fn crossover_verdict_uses_a_five_percent_band() {
