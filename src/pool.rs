@@ -506,12 +506,14 @@ impl<S: Sharing> TimerPool<S> {
     /// ```
     pub fn free(&self, timer: TimerKey) -> Result<Option<Timeout>, Error> {
         let s = self.shard_of(timer)?;
-        let ev = S::with(&s.core, |c| {
+        let (ev, remains) = S::with(&s.core, |c| {
             let r = c.free(timer);
             Self::publish(s, c);
             r
         })?;
         self.allocated.decrement();
+        // Dropped with no lock held: a callback's captures may call the pool.
+        drop(remains);
         Ok(ev)
     }
 
@@ -801,10 +803,13 @@ impl<S: Sharing> TimerPool<S> {
                 first_panic.get_or_insert(p);
             }
         }
-        S::with(&s.core, |c| {
-            c.finish(ready, &panicked);
+        let orphans = S::with(&s.core, |c| {
+            let orphans = c.finish(ready, &panicked);
             s.next_due.store(c.next_due());
+            orphans
         });
+        // Closures of timers freed while they ran: dropped with no lock held.
+        drop(orphans);
         if let Some(p) = first_panic {
             std::panic::resume_unwind(p);
         }

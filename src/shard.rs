@@ -282,10 +282,13 @@ impl<S: Sharing> ShardCore<S> {
         }
     }
 
-    pub(crate) fn free(&mut self, t: TimerKey) -> Result<Option<Timeout>, Error> {
+    /// Removes the timer; returns its event and the timer's remains, which
+    /// the caller drops after releasing the lock (a callback's captures run
+    /// their `Drop` then, free to call the pool).
+    pub(crate) fn free(&mut self, t: TimerKey) -> Result<(Option<Timeout>, Slot<S>), Error> {
         let tick = self.engine.deadline(t.key).unwrap_or(0);
         let mut slot = self.engine.remove(t.key)?;
-        Ok(Self::take_event(&mut slot, t, tick))
+        Ok((Self::take_event(&mut slot, t, tick), slot))
     }
 
     /// Checks `tick` against the pool's limits, reporting a bad key first.
@@ -610,11 +613,15 @@ impl<S: Sharing> ShardCore<S> {
     /// Puts the closures back after they ran (`panicked`: whether each
     /// one's callback panicked) and re-arms the periodic timers their
     /// callbacks left alone; keeps `ready`'s buffer for the next pass.
-    pub(crate) fn finish(&mut self, mut ran: Ready<S>, panicked: &[bool]) {
+    /// Returns the closures of timers freed meanwhile, for the caller to
+    /// drop after releasing the lock.
+    pub(crate) fn finish(&mut self, mut ran: Ready<S>, panicked: &[bool]) -> Vec<Callback<S>> {
         let now = self.now;
+        let mut orphans = Vec::new();
         for (i, (key, expiry, f)) in ran.drain(..).enumerate() {
             // Freed by its callback (or another thread): the closure goes.
             let Ok(slot) = self.engine.get_mut(key) else {
+                orphans.push(f);
                 continue;
             };
             slot.running = false;
@@ -641,6 +648,7 @@ impl<S: Sharing> ShardCore<S> {
         if self.ready.capacity() < ran.capacity() {
             self.ready = ran;
         }
+        orphans
     }
 }
 

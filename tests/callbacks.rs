@@ -278,3 +278,60 @@ fn move_to_another_shard_and_queue() {
     assert!(q0.is_empty());
     assert!(p.is_fresh(&ev));
 }
+
+/// A callback's captures are dropped with no pool lock held, when its timer
+/// is freed from another thread or from the callback itself: a `Drop` that
+/// calls the pool (here `info()`, which locks every shard) neither
+/// deadlocks nor panics.
+#[test]
+fn a_freed_callback_is_dropped_outside_the_lock() {
+    struct CallsPoolOnDrop(Arc<TimerPool>, mpsc::Sender<usize>);
+    impl Drop for CallsPoolOnDrop {
+        fn drop(&mut self) {
+            let _ = self.1.send(self.0.info().cur_timers);
+        }
+    }
+    let (clock, mock) = hrwheel::ClockSource::mock();
+    let p = Arc::new(
+        TimerPool::new(
+            "drop",
+            PoolParams::default()
+                .resolution_ns(1_000)
+                .clock(clock)
+                .shards(1),
+        )
+        .unwrap(),
+    );
+    let (tx, rx) = mpsc::channel();
+    let (p2, tx2) = (p.clone(), tx.clone());
+    let done = thread::spawn(move || {
+        // Freed from outside.
+        let guard = CallsPoolOnDrop(p2.clone(), tx2.clone());
+        let a = p2
+            .alloc_callback(0, move |_, _| {
+                let _ = &guard;
+            })
+            .unwrap();
+        p2.free(a).unwrap();
+        // Freed by its own callback.
+        let guard = CallsPoolOnDrop(p2.clone(), tx2);
+        let b = p2
+            .alloc_callback(0, move |pool, e| {
+                let _ = &guard;
+                pool.free(e.timer).unwrap();
+            })
+            .unwrap();
+        p2.set_rel(b, 1, None).unwrap();
+        mock.increment(1_000u64);
+        p2.expire();
+    });
+    drop(tx);
+    let seen: Vec<usize> = (0..2)
+        .map(|_| {
+            rx.recv_timeout(Duration::from_secs(30))
+                .expect("dropped, no deadlock")
+        })
+        .collect();
+    done.join().unwrap();
+    assert_eq!(seen, [0, 0], "each dropped after its timer was freed");
+}
