@@ -22,26 +22,39 @@ fn pool() -> (Arc<TimerPool>, Arc<quanta::Mock>) {
     (Arc::new(p), mock)
 }
 
+/// A periodic callback timer (counting its runs) due at tick 1, and a
+/// thread running shard 0's pass.
+fn due_periodic_callback() -> (
+    Arc<TimerPool>,
+    Arc<quanta::Mock>,
+    Arc<AtomicUsize>,
+    hrwheel::TimerKey,
+    loom::thread::JoinHandle<()>,
+) {
+    let (p, mock) = pool();
+    let runs = Arc::new(AtomicUsize::new(0));
+    let r = runs.clone();
+    let t = p
+        .alloc_callback_on(0, 0, move |_, _| {
+            r.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+    p.start_periodic(t, Some(1), 1, None).unwrap();
+    mock.increment(1_000u64); // tick 1: due
+    let p2 = p.clone();
+    let driver = loom::thread::spawn(move || {
+        p2.expire_shard(0).unwrap();
+    });
+    (p, mock, runs, t, driver)
+}
+
 /// `stop_sync` against the pass running the timer's periodic callback: once
 /// `stop_sync` returns, the callback is not running, the timer is not
 /// pending, and the callback never runs again.
 #[test]
 fn stop_sync_against_a_running_callback() {
     loom::model(|| {
-        let (p, mock) = pool();
-        let runs = Arc::new(AtomicUsize::new(0));
-        let r = runs.clone();
-        let t = p
-            .alloc_callback_on(0, 0, move |_, _| {
-                r.fetch_add(1, Ordering::SeqCst);
-            })
-            .unwrap();
-        p.start_periodic(t, Some(1), 1, None).unwrap();
-        mock.increment(1_000u64); // tick 1: due
-        let p2 = p.clone();
-        let driver = loom::thread::spawn(move || {
-            p2.expire_shard(0).unwrap();
-        });
+        let (p, mock, runs, t, driver) = due_periodic_callback();
         p.stop_sync(t).unwrap();
         let seen = runs.load(Ordering::SeqCst);
         assert_eq!(p.is_running(t), Ok(false));
@@ -61,20 +74,7 @@ fn stop_sync_against_a_running_callback() {
 #[test]
 fn stop_against_a_running_callback() {
     loom::model(|| {
-        let (p, mock) = pool();
-        let started = Arc::new(AtomicUsize::new(0));
-        let s = started.clone();
-        let t = p
-            .alloc_callback_on(0, 0, move |_, _| {
-                s.fetch_add(1, Ordering::SeqCst);
-            })
-            .unwrap();
-        p.start_periodic(t, Some(1), 1, None).unwrap();
-        mock.increment(1_000u64);
-        let p2 = p.clone();
-        let driver = loom::thread::spawn(move || {
-            p2.expire_shard(0).unwrap();
-        });
+        let (p, _mock, started, t, driver) = due_periodic_callback();
         let r = p.stop(t);
         assert!(
             matches!(r, Ok(None) | Err(Error::Running)),
