@@ -175,9 +175,11 @@ pub fn w5_driver_markdown(rows: &[(&str, w5::Outcome, w5::PassTail)], p: &w5::Pa
          *Pass start* is how late the driver began the pass after the deadline that woke it: \
          when it is small and the lateness tail is large, the tail is timers due together \
          waiting for each other in one pass; when the pass start itself is late, it is the \
-         driver's sleep or the OS scheduler.\n\n\
-         | driver | expiries | p50 | p99 | max | early (must be 0) | overruns | pass start p50 | p99 | max |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+         driver's sleep or the OS scheduler. *Pass length* is start to end of a pass, its \
+         callbacks included; *busy* the share of the run's time the driver spent in passes \
+         (the rest it spun or slept).\n\n\
+         | driver | expiries | p50 | p99 | max | early (must be 0) | overruns | pass start p50 | p99 | max | pass length p99 | max | callbacks per pass (mean / max) | busy |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         p.timers
     );
     let mut verdicts = Vec::new();
@@ -199,7 +201,7 @@ pub fn w5_driver_markdown(rows: &[(&str, w5::Outcome, w5::PassTail)], p: &w5::Pa
             us(start)
         ));
         s.push_str(&format!(
-            "| {} | {} | {:.2} µs | {:.2} µs | {:.1} µs | {} | {} | {:.2} µs | {:.2} µs | {:.1} µs |\n",
+            "| {} | {} | {:.2} µs | {:.2} µs | {:.1} µs | {} | {} | {:.2} µs | {:.2} µs | {:.1} µs | {:.2} µs | {:.1} µs | {:.1} / {} | {:.0} % |\n",
             name,
             o.expiries(),
             us(o.quantile(0.5)),
@@ -210,6 +212,11 @@ pub fn w5_driver_markdown(rows: &[(&str, w5::Outcome, w5::PassTail)], p: &w5::Pa
             us(t.start_p50),
             us(t.start_p99),
             us(t.start_max),
+            us(t.len_p99),
+            us(t.len_max),
+            t.per_pass,
+            t.max_batch,
+            t.busy * 100.0,
         ));
     }
     s.push_str("\nWhere the tail comes from, this run:\n\n");
@@ -239,6 +246,7 @@ mod tests {
             start_p99: 500,
             start_max: 900,
             passes: 10,
+            ..Default::default()
         };
         let late = w5::PassTail {
             start_p99: 90_000,

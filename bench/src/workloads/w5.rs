@@ -230,12 +230,15 @@ pub fn run_driver(p: Params, mode: hrwheel::DriverMode) -> Result<(Outcome, Pass
         pool.start_periodic(t, Some(first), period, None)
             .map_err(|e| err(format!("start: {}", e.error)))?;
     }
-    let passes: Arc<Mutex<(Vec<u64>, usize)>> = Arc::default();
+    let passes: Arc<Mutex<PassLog>> = Arc::default();
     let sink = passes.clone();
     let driver = Driver::spawn_observed(pool.clone(), mode, move |r| {
         let mut s = sink.lock().unwrap_or_else(|p| p.into_inner());
-        s.0.push(r.start_ns.saturating_sub(r.due_ns));
-        s.1 = s.1.max(r.delivered);
+        s.start.push(r.start_ns.saturating_sub(r.due_ns));
+        s.len.push(r.end_ns.saturating_sub(r.start_ns));
+        s.busy += r.end_ns.saturating_sub(r.start_ns);
+        s.run += r.delivered as u64;
+        s.max_batch = s.max_batch.max(r.delivered);
     })
     .map_err(|e| err(format!("driver: {e}")))?;
     while pool.now_ns() < end {
@@ -245,8 +248,9 @@ pub fn run_driver(p: Params, mode: hrwheel::DriverMode) -> Result<(Outcome, Pass
     let (mut lateness, early, overruns) =
         std::mem::take(&mut *samples.lock().unwrap_or_else(|p| p.into_inner()));
     lateness.sort_unstable();
-    let (mut start, _) = std::mem::take(&mut *passes.lock().unwrap_or_else(|p| p.into_inner()));
-    start.sort_unstable();
+    let mut log = std::mem::take(&mut *passes.lock().unwrap_or_else(|p| p.into_inner()));
+    log.start.sort_unstable();
+    log.len.sort_unstable();
     let out = Outcome {
         lateness,
         early,
@@ -264,17 +268,32 @@ pub fn run_driver(p: Params, mode: hrwheel::DriverMode) -> Result<(Outcome, Pass
             .unwrap_or(0)
     };
     let tail = PassTail {
-        start_p50: q(&start, 0.5),
-        start_p99: q(&start, 0.99),
-        start_max: q(&start, 1.0),
-        passes: start.len() as u64,
+        start_p50: q(&log.start, 0.5),
+        start_p99: q(&log.start, 0.99),
+        start_max: q(&log.start, 1.0),
+        passes: log.start.len() as u64,
+        len_p99: q(&log.len, 0.99),
+        len_max: q(&log.len, 1.0),
+        per_pass: log.run as f64 / log.start.len().max(1) as f64,
+        max_batch: log.max_batch as u64,
+        busy: log.busy as f64 / p.duration.max(1) as f64,
     };
     Ok((out, tail))
 }
 
+/// What the driver's observer saw of every pass that ran callbacks.
+#[derive(Default)]
+struct PassLog {
+    start: Vec<u64>,
+    len: Vec<u64>,
+    busy: u64,
+    run: u64,
+    max_batch: usize,
+}
+
 /// When the driver's passes started, relative to the deadline that woke
-/// them, ns.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// them, and how long they took, ns.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct PassTail {
     /// Median start delay.
     pub start_p50: u64,
@@ -284,6 +303,16 @@ pub struct PassTail {
     pub start_max: u64,
     /// Passes observed.
     pub passes: u64,
+    /// 99th percentile pass length (start to end, callbacks included).
+    pub len_p99: u64,
+    /// Longest pass.
+    pub len_max: u64,
+    /// Callbacks run per pass, mean.
+    pub per_pass: f64,
+    /// Most callbacks one pass ran.
+    pub max_batch: u64,
+    /// Fraction of the run's time the driver spent inside passes.
+    pub busy: f64,
 }
 
 #[cfg(test)]
