@@ -586,7 +586,7 @@ impl<S: Sharing> TimerPool<S> {
 
     /// Both setters: `tick(now)` is the absolute tick, `now` the shard's
     /// current tick.
-    #[inline]
+    #[inline(always)]
     fn set_with(
         &self,
         timer: TimerKey,
@@ -600,22 +600,35 @@ impl<S: Sharing> TimerPool<S> {
         };
         let reading = self.reading();
         let mut lowered = false;
+        let mut event = event;
+        let mut replaced = None;
         let r = S::with(&s.core, |c| {
             let now = c.clamp(reading);
             let tick = tick(now);
-            let armed = c.set(timer, tick, now, &self.limits, event, period)?;
+            c.set(
+                timer,
+                tick,
+                now,
+                &self.limits,
+                &mut event,
+                &mut replaced,
+                period,
+            )?;
             if tick < s.next_due.load() {
                 s.next_due.store(tick);
                 lowered = true;
             }
-            Ok(armed)
+            Ok(tick)
         });
         // Issue 10: a sooner deadline wakes a sleeping driver (one relaxed
         // load when none is registered; nothing when next_due was not lowered).
         if S::SHARED && lowered {
             self.waker.wake();
         }
-        r
+        match r {
+            Ok(tick) => Ok(Armed { tick, replaced }),
+            Err(e) => Err(SetError::new(e, event)),
+        }
     }
 
     /// Cancels a set timer and returns its event. [`Error::AlreadyExpired`]
@@ -637,6 +650,7 @@ impl<S: Sharing> TimerPool<S> {
     /// assert!(pool.is_fresh(&q.pop().unwrap()), "a failed cancel changes nothing");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn cancel(&self, timer: TimerKey) -> Result<Timeout, Error> {
         let s = self.shard_of(timer)?;
         S::with(&s.core, |c| {

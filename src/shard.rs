@@ -311,33 +311,31 @@ impl<S: Sharing> ShardCore<S> {
     }
 
     /// Sets `t` to expire at `tick`, `now` being the current tick; a
-    /// `period` starts (or keeps, if `None`) periodic expiry.
+    /// `period` starts (or keeps, if `None`) periodic expiry. The timer takes
+    /// `event` out of its option when it keeps it (on an error it is left
+    /// there for the caller to hand back); an event it held before is put
+    /// in `replaced`. Results travel as out-parameters and a one-byte
+    /// `Result` so that no 80-byte value is moved up through the lock's
+    /// closure on the hot path.
+    #[inline(always)]
     pub(crate) fn set(
         &mut self,
         t: TimerKey,
         tick: u64,
         now: u64,
         limits: &Limits,
-        event: Option<Timeout>,
+        event: &mut Option<Timeout>,
+        replaced: &mut Option<Timeout>,
         period: Option<u64>,
-    ) -> Result<Armed, SetError> {
-        if let Err(e) = self.check_range(t, tick, now, limits) {
-            return Err(SetError::new(e, event));
-        }
+    ) -> Result<(), Error> {
+        self.check_range(t, tick, now, limits)?;
         if event.is_none() && period.is_none() {
             // The churn path: re-arm an armed timer keeping its event. The
             // engine knows whether the timer is armed (its state and the
             // pool's agree), so the pool's part of the entry, which may sit
             // on the entry's other cache line, is not touched.
-            match self.engine.reset_armed(t.key, tick) {
-                Ok(true) => {
-                    return Ok(Armed {
-                        tick,
-                        replaced: None,
-                    })
-                }
-                Ok(false) => {}
-                Err(e) => return Err(SetError::new(e.into(), None)),
+            if self.engine.reset_armed(t.key, tick)? {
+                return Ok(());
             }
         }
         // The tick a replaced event was set for (same entry: no extra miss).
@@ -345,39 +343,38 @@ impl<S: Sharing> ShardCore<S> {
             Some(_) => self.engine.deadline(t.key).unwrap_or(0),
             None => 0,
         };
-        let slot = match self.engine.get_mut(t.key) {
-            Ok(s) => s,
-            Err(e) => return Err(SetError::new(e.into(), event)),
-        };
-        let replaced = match &mut slot.target {
+        let slot = self.engine.get_mut(t.key)?;
+        match &mut slot.target {
             Target::Callback(_) => {
                 if event.is_some() {
-                    return Err(SetError::new(Error::CallbackTimer, event));
+                    return Err(Error::CallbackTimer);
                 }
                 if slot.state != State::ARMED {
                     slot.stamp += 1;
                 }
-                None
             }
-            Target::Queue { event: held, .. } => match event {
+            Target::Queue { event: held, .. } => match event.take() {
                 Some(new) => {
                     let old = held.replace(new.into_held());
                     let stamp = slot.stamp;
                     slot.stamp += 1;
-                    old.map(|h| Timeout::leave(h, t, old_tick, slot.ctx, stamp, 0))
+                    // The bump also makes an event delivered by the
+                    // previous expiry stale.
+                    if let Some(h) = old {
+                        *replaced = Some(Timeout::leave(h, t, old_tick, slot.ctx, stamp, 0));
+                    }
                 }
                 // Armed (periodic, its event out) or already holding one.
-                None if slot.state == State::ARMED || held.is_some() => None,
-                None => return Err(SetError::new(Error::NoEvent, None)),
+                None if slot.state == State::ARMED || held.is_some() => {
+                    if slot.state != State::ARMED {
+                        // An event delivered by the previous expiry goes stale.
+                        slot.stamp += 1;
+                    }
+                }
+                None => return Err(Error::NoEvent),
             },
-        };
-        if slot.state != State::ARMED {
-            // An event delivered by the previous expiry goes stale.
-            if replaced.is_none() {
-                slot.stamp += 1;
-            }
-            slot.state = State::ARMED;
         }
+        slot.state = State::ARMED;
         if let Some(p) = period {
             slot.period = p;
             slot.missed = 0;
@@ -387,9 +384,10 @@ impl<S: Sharing> ShardCore<S> {
         slot.rearm = false;
         // Cannot fail: the key was checked above and nothing ran since.
         let _ = self.engine.arm(t.key, tick);
-        Ok(Armed { tick, replaced })
+        Ok(())
     }
 
+    #[inline(always)]
     pub(crate) fn cancel(&mut self, t: TimerKey) -> Result<Timeout, Error> {
         let tick = self.engine.deadline(t.key).unwrap_or(0);
         let slot = self.engine.get_mut(t.key)?;

@@ -1,0 +1,45 @@
+//! One F workload on one implementation, for profilers (callgrind counts
+//! instructions per operation; how `docs/report` quotes them):
+//!
+//! ```text
+//! cargo build --release -p hrwheel-bench --example f_profile
+//! valgrind --tool=callgrind target/release/examples/f_profile w2 private
+//! ```
+//!
+//! Workloads: `w1`, `w2` (P = 1000), `w2m` (P = 1,000,000), `w3`, `w4`, at
+//! the report's `--quick` sizes. Implementations: `bare` (the engine),
+//! `private` (`LocalTimerPool`), `shared` (`TimerPool`, one shard).
+
+use hrwheel::{Local, Shared};
+use hrwheel_bench::report::{measure, Work};
+use hrwheel_bench::scale::{Mode, Sizes};
+use hrwheel_bench::workloads::facade;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let (w, imp) = (
+        args.next().unwrap_or_else(|| "w2".into()),
+        args.next().unwrap_or_else(|| "private".into()),
+    );
+    let sizes = Sizes::of(Mode::Quick);
+    let works = facade::works(&sizes);
+    let i = ["w1", "w2", "w2m", "w3", "w4"]
+        .iter()
+        .position(|&n| n == w)
+        .ok_or("workload: w1, w2, w2m, w3 or w4")?;
+    let work: Work = works[i].2;
+    let s = match imp.as_str() {
+        "bare" => measure(facade::bare(&work).0, work)?,
+        "private" => facade::measure_pool::<Local>(work)?,
+        "shared" => facade::measure_pool::<Shared>(work)?,
+        _ => return Err("implementation: bare, private or shared".into()),
+    };
+    println!(
+        "{} {}: {} timed ops, {:.1} ns per op (CPU time)",
+        w,
+        imp,
+        s.digest.ops,
+        s.secs * 1e9 / s.digest.ops.max(1) as f64
+    );
+    Ok(())
+}
