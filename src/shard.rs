@@ -310,7 +310,8 @@ impl<S: Sharing> ShardCore<S> {
         }
     }
 
-    /// Sets `t` to expire at `tick`, `now` being the current tick; a
+    /// Sets `t` to expire at `tick` (checked against the shard's current
+    /// tick, see [`clamp`](Self::clamp)); a
     /// `period` starts (or keeps, if `None`) periodic expiry. The timer takes
     /// `event` out of its option when it keeps it (on an error it is left
     /// there for the caller to hand back); an event it held before is put
@@ -322,13 +323,12 @@ impl<S: Sharing> ShardCore<S> {
         &mut self,
         t: TimerKey,
         tick: u64,
-        now: u64,
         limits: &Limits,
         event: &mut Option<Timeout>,
         replaced: &mut Option<Timeout>,
         period: Option<u64>,
     ) -> Result<(), Error> {
-        self.check_range(t, tick, now, limits)?;
+        self.check_range(t, tick, self.now, limits)?;
         if event.is_none() && period.is_none() {
             // The churn path: re-arm an armed timer keeping its event. The
             // engine knows whether the timer is armed (its state and the
