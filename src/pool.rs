@@ -605,15 +605,7 @@ impl<S: Sharing> TimerPool<S> {
         let r = S::with(&s.core, |c| {
             let now = c.clamp(reading);
             let tick = tick(now);
-            c.set(
-                timer,
-                tick,
-                now,
-                &self.limits,
-                &mut event,
-                &mut replaced,
-                period,
-            )?;
+            c.set(timer, tick, &self.limits, &mut event, &mut replaced, period)?;
             if tick < s.next_due.load() {
                 s.next_due.store(tick);
                 lowered = true;
