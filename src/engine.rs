@@ -153,6 +153,15 @@ impl<T> Engine<T> {
         }
     }
 
+    /// Whether no timer is armed.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        match self {
+            Engine::Wheel(w) => w.is_empty(),
+            Engine::Hires(h) => h.queue.is_empty(),
+        }
+    }
+
     /// A tick no later than the earliest armed timer's.
     #[inline]
     pub(crate) fn next_deadline(&self) -> Option<u64> {

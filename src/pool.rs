@@ -287,7 +287,7 @@ impl<S: Sharing> TimerPool<S> {
         // shard that still has some).
         let pending = self.shards.iter().fold(false, |pending, s| {
             let blocked = S::with(&s.core, |c| {
-                c.expire(now);
+                c.expire(now, None);
                 c.has_blocked()
             });
             pending | blocked
@@ -598,6 +598,9 @@ impl<S: Sharing> TimerPool<S> {
             Ok(s) => s,
             Err(e) => return Err(SetError::new(e, event)),
         };
+        if event.is_none() && period.is_none() {
+            return self.reset_with(s, timer, tick);
+        }
         let reading = self.reading();
         let mut lowered = false;
         let mut event = event;
@@ -620,6 +623,41 @@ impl<S: Sharing> TimerPool<S> {
         match r {
             Ok(tick) => Ok(Armed { tick, replaced }),
             Err(e) => Err(SetError::new(e, event)),
+        }
+    }
+
+    /// `set_with` without an event or period (a reset, the churn path): no
+    /// event to carry in or out, so nothing but the key and the tick
+    /// crosses the lock's closure.
+    #[inline(always)]
+    fn reset_with(
+        &self,
+        s: &Shard<S>,
+        timer: TimerKey,
+        tick: impl FnOnce(u64) -> u64,
+    ) -> Result<Armed, SetError> {
+        let reading = self.reading();
+        let r = S::with(&s.core, |c| {
+            let now = c.clamp(reading);
+            let tick = tick(now);
+            c.reset(timer, tick, &self.limits)?;
+            let lowered = tick < s.next_due.load();
+            if lowered {
+                s.next_due.store(tick);
+            }
+            Ok((tick, lowered))
+        });
+        match r {
+            Ok((tick, lowered)) => {
+                if S::SHARED && lowered {
+                    self.waker.wake();
+                }
+                Ok(Armed {
+                    tick,
+                    replaced: None,
+                })
+            }
+            Err(e) => Err(SetError::new(e, None)),
         }
     }
 
@@ -647,7 +685,16 @@ impl<S: Sharing> TimerPool<S> {
         let s = self.shard_of(timer)?;
         S::with(&s.core, |c| {
             let r = c.cancel(timer);
-            Self::publish(s, c);
+            // The bound only needs raising when the earliest timer goes
+            // (it may be stale-low otherwise, see `next_deadline`) or the
+            // last one (then it must say `None`). On an error, publish
+            // anyway: a periodic timer whose event is out is stopped
+            // although the call says `AlreadyExpired`.
+            if r.as_ref()
+                .map_or(true, |ev| ev.tick() <= s.next_due.load() || c.is_empty())
+            {
+                Self::publish(s, c);
+            }
             r
         })
     }
@@ -731,7 +778,61 @@ impl<S: Sharing> TimerPool<S> {
     #[inline]
     pub fn expire(&self) -> usize {
         let now = self.reading();
-        self.shards.iter().map(|s| self.pass(s, now)).sum()
+        self.shards.iter().map(|s| self.pass(s, now, None)).sum()
+    }
+
+    /// [`expire`](Self::expire), handing the expired timers' events to the
+    /// caller instead of their queues: each one is appended to `out`, in
+    /// expiry order per shard. Returns the events appended plus those that
+    /// waited for room in a full queue and were delivered there now.
+    ///
+    /// For a thread that polls its own timers and handles their events
+    /// itself (a DPDK-style run-to-completion loop): no queue push and pop
+    /// per event. The events are the same as those delivered to queues
+    /// (fresh, with their timer, tick and context; acknowledge or set them
+    /// as usual). Reuse one `Vec` across calls: once it has grown to a
+    /// pass's worth of events, nothing allocates. Callback timers run as
+    /// in `expire`.
+    ///
+    /// ```
+    /// use hrwheel::{ClockSource, LocalTimerPool, PoolParams, TimeoutPool, TimeoutQueue};
+    /// let (clock, mock) = ClockSource::mock();
+    /// let pool = LocalTimerPool::new_local("direct", PoolParams::default().clock(clock))?;
+    /// let (q, events) = (TimeoutQueue::new(4)?, TimeoutPool::new(2)?);
+    /// let (a, b) = (pool.alloc(&q, 1)?, pool.alloc(&q, 2)?);
+    /// pool.set_rel(b, 2, Some(events.alloc()?))?;
+    /// pool.set_rel(a, 1, Some(events.alloc()?))?;
+    /// mock.increment(2_000_000u64);
+    /// let mut out = Vec::new();
+    /// assert_eq!(pool.expire_into(&mut out), 2);
+    /// assert_eq!(out.iter().map(|e| e.user_ctx()).collect::<Vec<_>>(), [1, 2]);
+    /// assert!(q.is_empty() && pool.is_fresh(&out[0]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn expire_into(&self, out: &mut Vec<Timeout>) -> usize {
+        let now = self.reading();
+        self.shards
+            .iter()
+            .map(|s| self.pass(s, now, Some(&mut *out)))
+            .sum()
+    }
+
+    /// [`expire_shard`](Self::expire_shard), handing the events to `out`
+    /// as [`expire_into`](Self::expire_into) does.
+    /// [`Error::NoSuchShard`] if `shard >= shards()`.
+    ///
+    /// ```
+    /// let pool = hrwheel::TimerPool::new("e", hrwheel::PoolParams::default().shards(2))?;
+    /// let mut out = Vec::new();
+    /// assert_eq!(pool.expire_shard_into(1, &mut out), Ok(0));
+    /// assert!(pool.expire_shard_into(2, &mut out).is_err());
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
+    #[inline]
+    pub fn expire_shard_into(&self, shard: usize, out: &mut Vec<Timeout>) -> Result<usize, Error> {
+        let s = self.shards.get(shard).ok_or(Error::NoSuchShard)?;
+        Ok(self.pass(s, self.reading(), Some(out)))
     }
 
     /// Processes everything due on shard `shard` at the current tick: each
@@ -750,7 +851,7 @@ impl<S: Sharing> TimerPool<S> {
     #[inline]
     pub fn expire_shard(&self, shard: usize) -> Result<usize, Error> {
         let s = self.shards.get(shard).ok_or(Error::NoSuchShard)?;
-        Ok(self.pass(s, self.reading()))
+        Ok(self.pass(s, self.reading(), None))
     }
 
     /// Publishes the shard's next deadline after a cancel, stop or free (the
@@ -768,11 +869,11 @@ impl<S: Sharing> TimerPool<S> {
     /// One shard's pass at reading `now`: events under the lock, then the
     /// callbacks with no lock held.
     #[inline]
-    fn pass(&self, s: &Shard<S>, now: u64) -> usize {
+    fn pass(&self, s: &Shard<S>, now: u64, direct: Option<&mut Vec<Timeout>>) -> usize {
         if now < s.next_due.load() {
             return 0;
         }
-        let (n, ready) = S::with(&s.core, |c| Self::locked_pass(s, c, now));
+        let (n, ready) = S::with(&s.core, |c| Self::locked_pass(s, c, now, direct));
         if !ready.is_empty() {
             self.run_callbacks(s, ready);
         }
@@ -786,8 +887,9 @@ impl<S: Sharing> TimerPool<S> {
         s: &Shard<S>,
         c: &mut ShardCore<S>,
         now: u64,
+        direct: Option<&mut Vec<Timeout>>,
     ) -> (usize, crate::shard::Ready<S>) {
-        let n = c.expire(now);
+        let n = c.expire(now, direct);
         s.next_due.store(c.next_due());
         (n, c.take_ready())
     }
@@ -1166,7 +1268,7 @@ impl<S: Sharing> TimerPool<S> {
             if now < s.next_due.load() {
                 continue;
             }
-            let r = S::try_with(&s.core, |c| Self::locked_pass(s, c, now));
+            let r = S::try_with(&s.core, |c| Self::locked_pass(s, c, now, None));
             match r {
                 Some((k, ready)) => {
                     n += k + ready.len();

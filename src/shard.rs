@@ -235,6 +235,12 @@ impl<S: Sharing> ShardCore<S> {
         }
     }
 
+    /// Whether no timer is armed.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.engine.is_empty()
+    }
+
     /// The tick to act on: `reading`, or the shard's tick if the reading is
     /// behind it.
     #[inline]
@@ -387,6 +393,27 @@ impl<S: Sharing> ShardCore<S> {
         Ok(())
     }
 
+    /// [`set`](Self::set) without an event or period: the churn path
+    /// inline, anything else out of line.
+    #[inline(always)]
+    pub(crate) fn reset(&mut self, t: TimerKey, tick: u64, limits: &Limits) -> Result<(), Error> {
+        self.check_range(t, tick, self.now, limits)?;
+        // The timer is armed: re-arm it, keeping its event. The engine
+        // knows whether the timer is armed (its state and the pool's
+        // agree), so the pool's part of the entry, which may sit on the
+        // entry's other cache line, is not touched.
+        if self.engine.reset_armed(t.key, tick)? {
+            return Ok(());
+        }
+        self.reset_idle(t, tick, limits)
+    }
+
+    /// An idle or expired timer set again without a new event.
+    #[inline(never)]
+    fn reset_idle(&mut self, t: TimerKey, tick: u64, limits: &Limits) -> Result<(), Error> {
+        self.set(t, tick, limits, &mut None, &mut None, None)
+    }
+
     #[inline(always)]
     pub(crate) fn cancel(&mut self, t: TimerKey) -> Result<Timeout, Error> {
         let tick = self.engine.deadline(t.key).unwrap_or(0);
@@ -506,10 +533,11 @@ impl<S: Sharing> ShardCore<S> {
     }
 
     /// Delivers events waiting for queue room, then fires every timer due at
-    /// `now`: events go to their queues, callbacks are taken out into the
-    /// ready list for the pool to run ([`take_ready`](Self::take_ready)).
-    /// Returns the events delivered to queues by this call.
-    pub(crate) fn expire(&mut self, now: u64) -> usize {
+    /// `now`: events go to their queues (to `direct` instead, if given),
+    /// callbacks are taken out into the ready list for the pool to run
+    /// ([`take_ready`](Self::take_ready)). Returns the events delivered by
+    /// this call.
+    pub(crate) fn expire(&mut self, now: u64, mut direct: Option<&mut Vec<Timeout>>) -> usize {
         let mut delivered = 0;
         // Each blocked queue from its front, stopping at the first refusal.
         self.blocked.retain_mut(|b| {
@@ -578,6 +606,11 @@ impl<S: Sharing> ShardCore<S> {
                     };
                     let overruns = overruns + std::mem::take(&mut slot.missed);
                     let ev = Timeout::leave(held, t, deadline, slot.ctx, slot.stamp, overruns);
+                    if let Some(out) = direct.as_deref_mut() {
+                        out.push(ev);
+                        delivered += 1;
+                        return;
+                    }
                     if let Some(b) = blocked.iter_mut().find(|b| b.queue.same_queue(queue)) {
                         b.events.push_back(ev);
                         counters.deferred += 1;

@@ -47,6 +47,8 @@ enum Op {
     Advance(u64),
     /// `expire_shard` (modulo the pool's shards).
     ExpireShard(usize),
+    /// `expire_shard_into` (modulo the pool's shards): events handed over.
+    ExpireInto(usize),
     Expire,
     Pop(usize),
     DropHeld,
@@ -76,6 +78,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..N).prop_map(Op::Cancel),
         5 => (0..6u64).prop_map(Op::Advance),
         4 => (0..2usize).prop_map(Op::ExpireShard),
+        2 => (0..2usize).prop_map(Op::ExpireInto),
         1 => Just(Op::Expire),
         2 => (0..QCAPS.len()).prop_map(Op::Pop),
         1 => Just(Op::DropHeld),
@@ -189,6 +192,12 @@ impl Model {
     /// its due timers in (tick, arming order). Returns the events
     /// delivered.
     fn pass(&mut self, s: usize) -> usize {
+        self.pass_into(s, None)
+    }
+
+    /// A pass whose new events go to `direct` when given (`expire_into`);
+    /// waiting events still go to their queues first.
+    fn pass_into(&mut self, s: usize, mut direct: Option<&mut Vec<MEvent>>) -> usize {
         let mut n = self.retry(s);
         let mut due: Vec<(u64, u64, usize)> = self
             .timers
@@ -213,6 +222,11 @@ impl Model {
             mt.fresh = Some(ev);
             let (q, e) = (mt.queue, (ev, mt.handle, tick, mt.ctx));
             self.expired += 1;
+            if let Some(out) = direct.as_deref_mut() {
+                out.push(e);
+                n += 1;
+                continue;
+            }
             // Behind the queue's waiting events, or into the queue.
             if self.blocked[s][q].is_empty() && self.room(q) {
                 self.queues[q].push_back(e);
@@ -430,6 +444,16 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
                 let s = s % m.shards;
                 let want = m.pass(s);
                 prop_assert_eq!(pool.expire_shard(s), Ok(want), "shard {}", s);
+            }
+            Op::ExpireInto(s) => {
+                let s = s % m.shards;
+                let mut want = Vec::new();
+                let n = m.pass_into(s, Some(&mut want));
+                let mut got = Vec::new();
+                prop_assert_eq!(pool.expire_shard_into(s, &mut got), Ok(n), "shard {}", s);
+                prop_assert_eq!(got.iter().map(event_of).collect::<Vec<_>>(), want);
+                prop_assert!(got.iter().all(|e| pool.is_fresh(e)), "handed over fresh");
+                held.extend(got);
             }
             Op::Expire => {
                 let want: usize = (0..m.shards).map(|s| m.pass(s)).sum();

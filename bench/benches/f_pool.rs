@@ -27,10 +27,14 @@ fn f_pool(c: &mut Criterion) {
     for (title, op, work) in facade::works(&sizes) {
         let (imp, bare_label) = facade::bare(&work);
         let bare = move |w: Work| measure(imp, w);
-        let runners: [(&str, Runner); 3] = [
+        let private = |w: Work| facade::measure_pool::<Local>(w, true);
+        let shared = |w: Work| facade::measure_pool::<Shared>(w, true);
+        let queued = |w: Work| facade::measure_pool::<Local>(w, false);
+        let runners: [(&str, Runner); 4] = [
             (bare_label, &bare),
-            ("private pool", &facade::measure_pool::<Local>),
-            ("shared pool (1 shard)", &facade::measure_pool::<Shared>),
+            ("private pool", &private),
+            ("shared pool (1 shard)", &shared),
+            ("private pool, events via queue", &queued),
         ];
         let reference = bare(work).unwrap_or_else(|e| panic!("{title}: {e}"));
         let name = format!("f_pool/{title}");

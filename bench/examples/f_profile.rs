@@ -8,7 +8,9 @@
 //!
 //! Workloads: `w1`, `w2` (P = 1000), `w2m` (P = 1,000,000), `w3`, `w4`, at
 //! the report's `--quick` sizes. Implementations: `bare` (the engine),
-//! `private` (`LocalTimerPool`), `shared` (`TimerPool`, one shard).
+//! `private` (`LocalTimerPool`), `shared` (`TimerPool`, one shard), both
+//! handing events over with `expire_into`, and `queued` (the private pool,
+//! events popped from its `TimeoutQueue`).
 
 use hrwheel::{Local, Shared};
 use hrwheel_bench::report::{measure, Work};
@@ -30,9 +32,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let work: Work = works[i].2;
     let s = match imp.as_str() {
         "bare" => measure(facade::bare(&work).0, work)?,
-        "private" => facade::measure_pool::<Local>(work)?,
-        "shared" => facade::measure_pool::<Shared>(work)?,
-        _ => return Err("implementation: bare, private or shared".into()),
+        "private" => facade::measure_pool::<Local>(work, true)?,
+        "shared" => facade::measure_pool::<Shared>(work, true)?,
+        "queued" => facade::measure_pool::<Local>(work, false)?,
+        _ => return Err("implementation: bare, private, shared or queued".into()),
     };
     println!(
         "{} {}: {} timed ops, {:.1} ns per op (CPU time)",

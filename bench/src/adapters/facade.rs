@@ -46,6 +46,13 @@ pub struct FacadeAdapter<S: Sharing = Local> {
     spare: Vec<Timeout>,
     armed: usize,
     now: u64,
+    /// Events handed over by `expire_into` (`true`) or popped from the
+    /// `TimeoutQueue` after `expire` (`false`).
+    direct: bool,
+    drained: Vec<Timeout>,
+    /// Periodic timers (W4): the period of each id, and whether it was
+    /// started; an insert of a started one acknowledges its event.
+    periods: Option<(Vec<u64>, Vec<bool>)>,
 }
 
 impl<S: Sharing> std::fmt::Debug for FacadeAdapter<S> {
@@ -116,7 +123,28 @@ impl<S: Sharing> FacadeAdapter<S> {
             spare: Vec::with_capacity(total),
             armed: 0,
             now: 0,
+            direct: false,
+            drained: Vec::with_capacity(total),
+            periods: None,
         })
+    }
+
+    /// Takes expired events with `expire_into` instead of popping them from
+    /// the queue (a thread that handles its own timers' events).
+    pub fn direct(mut self) -> Self {
+        self.direct = true;
+        self
+    }
+
+    /// Runs id `i` as a periodic timer of period `periods[i]`: its first
+    /// insert starts it (`start_periodic`), each later insert (the W4
+    /// driver re-arming at deadline + period) acknowledges its event
+    /// (`ack`), the pool having re-armed it on its grid already; the
+    /// digest cross-check catches any deadline that differs.
+    pub fn periodic(mut self, periods: Vec<u64>) -> Self {
+        let started = vec![false; periods.len()];
+        self.periods = Some((periods, started));
+        self
     }
 }
 
@@ -145,9 +173,25 @@ impl<S: Sharing> TimerQueue for FacadeAdapter<S> {
                 .alloc()
                 .expect("the event pool holds one event per timer"),
         };
-        self.pool
-            .set_abs(t, deadline, Some(ev))
-            .expect("W1 deadlines are within the pool's range");
+        match &mut self.periods {
+            Some((periods, started)) if (id as usize) < periods.len() => {
+                let i = id as usize;
+                if std::mem::replace(&mut started[i], true) {
+                    self.pool
+                        .ack(t, ev)
+                        .expect("an expired periodic timer takes its event back");
+                } else {
+                    self.pool
+                        .start_periodic(t, Some(deadline), periods[i], Some(ev))
+                        .expect("W4 deadlines are within the pool's range");
+                }
+            }
+            _ => {
+                self.pool
+                    .set_abs(t, deadline, Some(ev))
+                    .expect("W1 deadlines are within the pool's range");
+            }
+        }
         self.armed += 1;
         t
     }
@@ -175,8 +219,15 @@ impl<S: Sharing> TimerQueue for FacadeAdapter<S> {
             self.mock.increment((to - self.now) * self.res_ns);
             self.now = to;
         }
-        self.pool.expire();
-        while let Some(ev) = self.queue.pop() {
+        if self.direct {
+            self.pool.expire_into(&mut self.drained);
+        } else {
+            self.pool.expire();
+            while let Some(ev) = self.queue.pop() {
+                self.drained.push(ev);
+            }
+        }
+        for ev in self.drained.drain(..) {
             out.push((ev.tick(), ev.user_ctx()));
             self.spare.push(ev);
             self.armed -= 1;

@@ -230,7 +230,7 @@ fn run(mode: Mode) -> Result<(), Box<dyn Error>> {
     // F (through the pool API), M1 and M2 (threads on the real clock).
     let (m1p, m2p) = (m1::Params::of(mode), m2::Params::of(mode));
     bar.inc_length(
-        (facade::works(&sizes).len() * 3 * sizes.runs + m1::steps(&m1p) + m2::steps(&m2p)) as u64,
+        (facade::works(&sizes).len() * 4 * sizes.runs + m1::steps(&m1p) + m2::steps(&m2p)) as u64,
     );
     let f_rows = facade::run(&sizes, |m| {
         bar.set_message(m.to_string());

@@ -2,15 +2,17 @@
 //! bare engine in the same run (WORKLOADS.md "F").
 //!
 //! Each workload runs its usual driver (`w1`..`w4`, through
-//! [`TimerQueue`](crate::TimerQueue)) on three structures, interleaved run
+//! [`TimerQueue`](crate::TimerQueue)) on four structures, interleaved run
 //! by run (the order rotates each run, so machine noise spreads over all
-//! three):
+//! of them):
 //! - the bare engine: `hrwheel_wheel::Wheel` at the workload's tick for
 //!   W1–W3, `hrwheel_hires::HiresQueue` (one-shot re-arm) for W4;
 //! - a private pool ([`LocalTimerPool`](hrwheel::LocalTimerPool), no lock);
 //! - a shared pool ([`TimerPool`](hrwheel::TimerPool), **one shard**: a
 //!   single-threaded run uses one shard whatever the count; the lock is an
-//!   uncontended mutex).
+//!   uncontended mutex);
+//! - the private pool again, its events popped from the `TimeoutQueue`
+//!   instead of handed over by `expire_into` (what the queue costs).
 //!
 //! Both pools use the bare engine's backend (`Backend::Wheel` at 1 ms
 //! ticks for W1–W3; `Backend::Hires` at 1 ns for W4) and a mock clock
@@ -18,12 +20,14 @@
 //! them (see [`FacadeAdapter`]): arm = `set_abs(timer, tick,
 //! Some(event))`, reset = `set_abs(timer, tick, None)`, cancel =
 //! `cancel(timer)` (event back), time moves to `pool.next_deadline()` (W3,
-//! W4; W1 moves one tick at a time by definition, W2 never), `expire()`,
-//! then the events are popped from the `TimeoutQueue` and the expired
-//! timers re-armed from them. W4 has no periodic timers on the pool yet:
-//! each expired timer is re-armed at `deadline + period` with `set_abs`
-//! from its drained event (ns ticks, exact), as the bare one-shot W4 row
-//! does. Every run's digest is cross-checked against the bare engine's.
+//! W4; W1 moves one tick at a time by definition, W2 never), then
+//! `expire_into` hands the expired timers' events over (a thread handling
+//! its own timers; the fourth row pops them from the queue after
+//! `expire()`), and the expired timers are re-armed from them. W4's timers
+//! are periodic pool timers (`start_periodic`; each event is handed back
+//! with `ack`, the pool re-arming on the exact ns grid), beside the bare
+//! `HiresQueue` re-armed one-shot at `deadline + period`. Every run's
+//! digest is cross-checked against the bare engine's.
 
 use std::fmt::Write as _;
 
@@ -56,6 +60,8 @@ pub struct Row {
 const BARE: &str = "bare";
 const LOCAL: &str = "private pool";
 const SHARED: &str = "shared pool";
+const QUEUED: &str = "private pool, events via queue";
+const LABELS: [&str; 4] = [BARE, LOCAL, SHARED, QUEUED];
 
 impl Row {
     fn median(&self, label: &str) -> f64 {
@@ -77,6 +83,11 @@ impl Row {
     /// Median ns/op of (bare, private pool, shared pool).
     pub fn medians(&self) -> (f64, f64, f64) {
         (self.median(BARE), self.median(LOCAL), self.median(SHARED))
+    }
+
+    /// Median ns/op of the private pool driven through its queue.
+    pub fn queued_median(&self) -> f64 {
+        self.median(QUEUED)
     }
 
     /// Per-run ratios pool / bare (runs are measured side by side), for the
@@ -117,8 +128,9 @@ pub fn works(sizes: &Sizes) -> Vec<(String, &'static str, Work)> {
     ]
 }
 
-/// Runs `work` once through a pool of kind `S`.
-pub fn measure_pool<S: hrwheel::Sharing>(work: Work) -> Result<Sample, CheckError> {
+/// Runs `work` once through a pool of kind `S`, its events handed over
+/// by `expire_into` (`direct`) or popped from the `TimeoutQueue`.
+pub fn measure_pool<S: hrwheel::Sharing>(work: Work, direct: bool) -> Result<Sample, CheckError> {
     let name = "hrwheel pool";
     let made = match work {
         Work::W1(p) => {
@@ -137,6 +149,7 @@ pub fn measure_pool<S: hrwheel::Sharing>(work: Work) -> Result<Sample, CheckErro
         }
         Work::W4(p) => {
             FacadeAdapter::<S>::configured(name, Backend::Hires, 1, 2 * p.max_period, p.timers, 0)
+                .map(|q| q.periodic(p.schedule().into_iter().map(|(_, period)| period).collect()))
         }
         // The extra shapes reach 2^35 ticks ahead.
         Work::Shape(p) => FacadeAdapter::<S>::configured(name, Backend::Wheel, MS, 1 << 36, p.n, 0),
@@ -145,7 +158,11 @@ pub fn measure_pool<S: hrwheel::Sharing>(work: Work) -> Result<Sample, CheckErro
         imp: name,
         what: format!("creating the pool: {e}"),
     })?;
-    work.run_on(q)
+    if direct {
+        work.run_on(q.direct())
+    } else {
+        work.run_on(q)
+    }
 }
 
 /// The bare engine of `work`: the wheel for W1–W3, HiresQueue for W4.
@@ -164,14 +181,15 @@ pub fn run(sizes: &Sizes, mut progress: impl FnMut(&str)) -> Result<Vec<Row>, Ch
         let (imp, bare_label) = bare(&work);
         let mut section = Section::new(format!("F {title}"), op);
         for run in 0..sizes.runs {
-            for k in 0..3 {
-                let which = (k + run) % 3;
-                let label = [BARE, LOCAL, SHARED][which];
+            for k in 0..LABELS.len() {
+                let which = (k + run) % LABELS.len();
+                let label = LABELS[which];
                 progress(&format!("F {title} · {label} · run {}", run + 1));
                 let s = match which {
                     0 => measure(imp, work),
-                    1 => measure_pool::<Local>(work),
-                    _ => measure_pool::<Shared>(work),
+                    1 => measure_pool::<Local>(work, true),
+                    2 => measure_pool::<Shared>(work, true),
+                    _ => measure_pool::<Local>(work, false),
                 }
                 .map_err(|e| annotate(e, &title))?;
                 section.push(label, which == 0, s);
@@ -244,20 +262,21 @@ pub fn markdown(rows: &[Row], sizes: &Sizes) -> String {
          mutex). W1–W3 on `Backend::Wheel` at 1 ms ticks beside the bare `Wheel`; W4 on \
          `Backend::Hires` at 1 ns beside the bare `HiresQueue` (one-shot re-arm). Driven \
          as a user would: mock clock moved to `next_deadline()` (W3, W4; W1 tick by tick, \
-         W2 never), `expire()`, pop the `TimeoutQueue`, re-arm with `set_abs` from the \
-         popped event; resets are `set_abs(.., None)`, cancels `cancel()` (event back). \
-         W4: periodic timers are not on the pool yet, so each expired timer is re-armed \
-         at deadline + period with `set_abs` from its drained event (ns ticks, exact). \
-         ns/op: median of {} runs, thread CPU time; ratio = pool median / bare median \
-         (in brackets the per-run ratios' min–max). Target: ≤ {TARGET:.2}× the bare \
-         engine, private and shared.\n",
+         W2 never), `expire_into` hands the events over (the last column pops them from \
+         the `TimeoutQueue` after `expire()` instead), re-arm with `set_abs` from the \
+         event; resets are `set_abs(.., None)`, cancels `cancel()` (event back). W4: \
+         periodic pool timers (`start_periodic`, each event handed back with `ack`; the \
+         pool re-arms on the exact ns grid) beside the bare `HiresQueue` re-armed \
+         one-shot. ns/op: median of {} runs, thread CPU time; ratio = pool median / bare \
+         median (in brackets the per-run ratios' min–max). Target: ≤ {TARGET:.2}× the \
+         bare engine, private and shared.\n",
         sizes.runs
     );
     let _ = writeln!(
         s,
-        "| workload | ns per | bare engine | bare ns | private pool ns | private / bare | shared pool ns | shared / bare | target ≤ {TARGET:.2}× |"
+        "| workload | ns per | bare engine | bare ns | private pool ns | private / bare | shared pool ns | shared / bare | target ≤ {TARGET:.2}× | private, via queue: ns | / bare |"
     );
-    let _ = writeln!(s, "|---|---|---|---:|---:|---:|---:|---:|---|");
+    let _ = writeln!(s, "|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|");
     for r in rows {
         let (b, l, sh) = r.medians();
         let (rl, rs) = r.run_ratios();
@@ -267,9 +286,10 @@ pub fn markdown(rows: &[Row], sizes: &Sizes) -> String {
             format!("{lo:.2}–{hi:.2}")
         };
         let (ql, qs) = (l / b, sh / b);
+        let viaq = r.queued_median();
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {b:.1} | {l:.1} | {ql:.2}× ({}) | {sh:.1} | {qs:.2}× ({}) | private {}, shared {} |",
+            "| {} | {} | {} | {b:.1} | {l:.1} | {ql:.2}× ({}) | {sh:.1} | {qs:.2}× ({}) | private {}, shared {} | {viaq:.1} | {:.2}× |",
             r.workload,
             r.op,
             r.bare_label,
@@ -277,6 +297,7 @@ pub fn markdown(rows: &[Row], sizes: &Sizes) -> String {
             span(&rs),
             verdict(ql),
             verdict(qs),
+            viaq / b,
         );
     }
     let missed = rows.iter().any(|r| {
@@ -316,8 +337,9 @@ mod tests {
     use crate::scale::Mode;
     use crate::workloads::{w1, w4};
 
-    /// Every F workload at a tiny size: both pools produce the bare
-    /// engine's digest (`run` cross-checks every row).
+    /// Every F workload at a tiny size: every pool row (events handed over
+    /// or popped from the queue) produces the bare engine's digest (`run`
+    /// cross-checks every row).
     #[test]
     fn pools_match_the_bare_engine() {
         let sizes = Sizes {
@@ -341,9 +363,10 @@ mod tests {
         let rows = run(&sizes, |_| {}).unwrap();
         assert_eq!(rows.len(), 5);
         for r in &rows {
-            assert_eq!(r.section.rows.len(), 3, "{}", r.workload);
+            assert_eq!(r.section.rows.len(), LABELS.len(), "{}", r.workload);
             let (b, l, s) = r.medians();
             assert!(b > 0.0 && l > 0.0 && s > 0.0, "{}", r.workload);
+            assert!(r.queued_median() > 0.0, "{}", r.workload);
         }
         assert!(markdown(&rows, &sizes).contains("| W3 expire-all |"));
     }
