@@ -532,18 +532,14 @@ impl<S: Sharing> ShardCore<S> {
         self.engine.get(t.key).is_ok_and(|s| s.stamp == stamp)
     }
 
-    /// Delivers events waiting for queue room, then fires every timer due at
-    /// `now`: events go to their queues (to `direct` instead, if given),
-    /// callbacks are taken out into the ready list for the pool to run
-    /// ([`take_ready`](Self::take_ready)). Returns the events delivered by
-    /// this call.
-    pub(crate) fn expire(&mut self, now: u64, mut direct: Option<&mut Vec<Timeout>>) -> usize {
-        let mut delivered = 0;
-        // Each blocked queue from its front, stopping at the first refusal.
+    /// Retries every blocked queue from its front, stopping at its first
+    /// refusal; drops the lists that emptied.
+    #[cold]
+    fn retry_blocked(&mut self, delivered: &mut usize) {
         self.blocked.retain_mut(|b| {
             while let Some(ev) = b.events.pop_front() {
                 match b.queue.push(ev) {
-                    Ok(()) => delivered += 1,
+                    Ok(()) => *delivered += 1,
                     Err(ev) => {
                         b.events.push_front(ev);
                         return true;
@@ -552,6 +548,19 @@ impl<S: Sharing> ShardCore<S> {
             }
             false
         });
+    }
+
+    /// Delivers events waiting for queue room, then fires every timer due at
+    /// `now`: events go to their queues (to `direct` instead, if given),
+    /// callbacks are taken out into the ready list for the pool to run
+    /// ([`take_ready`](Self::take_ready)). Returns the events delivered by
+    /// this call.
+    pub(crate) fn expire(&mut self, now: u64, mut direct: Option<&mut Vec<Timeout>>) -> usize {
+        let mut delivered = 0;
+        // Each blocked queue from its front, stopping at the first refusal.
+        if !self.blocked.is_empty() {
+            self.retry_blocked(&mut delivered);
+        }
         let now = self.clamp(now);
         let (pool, shard) = (self.pool, self.shard);
         let ShardCore {
@@ -629,8 +638,10 @@ impl<S: Sharing> ShardCore<S> {
                 }
             }
         });
-        for (key, next) in self.rearm.drain(..) {
-            let _ = self.engine.arm(key, next);
+        if !self.rearm.is_empty() {
+            for (key, next) in self.rearm.drain(..) {
+                let _ = self.engine.arm(key, next);
+            }
         }
         delivered
     }

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! cargo build --release -p hrwheel-bench --example f_profile
-//! valgrind --tool=callgrind target/release/examples/f_profile w2 private
+//! valgrind --tool=callgrind --toggle-collect='*workloads::w2::run*' \
+//!     target/release/examples/f_profile w2 private
 //! ```
 //!
 //! Workloads: `w1`, `w2` (P = 1000), `w2m` (P = 1,000,000), `w3`, `w4`, at

@@ -147,6 +147,9 @@ pub fn setup<Q: TimerQueue>(q: &mut Q, p: Params) -> Result<State<Q::Key>, Check
 
 /// Runs the timed ticks; returns the digest (ops = resets + expiries of
 /// the timed ticks; hash over warm-up and timed expiries).
+// Never inlined: profilers find the timed phase by this symbol
+// (`valgrind --tool=callgrind --toggle-collect='*workloads::w1::run*'`).
+#[inline(never)]
 pub fn run<Q: TimerQueue>(q: &mut Q, st: &mut State<Q::Key>) -> Result<Digest, CheckError> {
     q.scope(|q| {
         let start_exp = st.checker.digest().expiries;

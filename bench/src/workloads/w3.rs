@@ -42,6 +42,9 @@ pub fn setup<Q: TimerQueue>(q: &mut Q, p: Params) {
 }
 
 /// Expires everything (timed). ops = expiries.
+// Never inlined: profilers find the timed phase by this symbol
+// (`valgrind --tool=callgrind --toggle-collect='*workloads::w3::run*'`).
+#[inline(never)]
 pub fn run<Q: TimerQueue>(q: &mut Q) -> Result<Digest, CheckError> {
     q.scope(|q| {
         let mut c = Checker::new(q.name(), q.resolution());
