@@ -3,8 +3,9 @@
 //! the real clock:
 //!
 //! - `timer0`: periodic, on the main lcore's shard;
-//! - `timer1`: one-shot, re-armed on the *other* lcore after each expiry,
-//!   so it alternates between the two shards;
+//! - `timer1`: one-shot, re-armed by its own callback on the *other* lcore
+//!   (`move_to`, then `set_rel` on the new key), so it alternates between
+//!   the two shards;
 //! - `timer2`: periodic on lcore 1, stopped from lcore 0 with `stop`
 //!   (retried while its callback is running there: DPDK's -1);
 //! - `timer3`: periodic on lcore 0, stopped from lcore 1 with `stop_sync`:
@@ -12,9 +13,8 @@
 //!
 //! Each lcore polls its own shard (`expire_shard`, DPDK's
 //! `rte_timer_manage`). One difference from DPDK: a timer's key changes when
-//! it moves to another shard, and a timer is not moved from inside its own
-//! callback; `timer1`'s callback leaves it in a mailbox and the lcore that
-//! ran it moves it after its pass (`move_to`, then `set_rel`).
+//! it moves to another shard (`move_to` returns the new one; the callback
+//! sees the new key in its next `Expiry`).
 //!
 //! `cargo run --release --example dpdk_basic`
 
@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use hrwheel::{Error, PoolParams, TimerKey, TimerPool};
+use hrwheel::{Error, PoolParams, TimerPool};
 
 const MS: u64 = 1_000_000;
 
@@ -43,13 +43,17 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
     pool.start_periodic(timer0, None, ticks(20), None)?;
 
-    // timer1: where it ran, in order; the mailbox for the move.
+    // timer1: where it ran, in order. Like DPDK's `rte_timer_reset(tim,
+    // hz, SINGLE, next_lcore, ..)` from its own callback.
     let t1_shards = Arc::new(Mutex::new(Vec::new()));
-    let mailbox: Arc<Mutex<Option<TimerKey>>> = Arc::new(Mutex::new(None));
-    let (s1, m1) = (t1_shards.clone(), mailbox.clone());
-    let timer1 = pool.alloc_callback_on(0, 1, move |_, e| {
+    let s1 = t1_shards.clone();
+    let timer1 = pool.alloc_callback_on(0, 1, move |pool, e| {
         s1.lock().unwrap().push(e.timer.shard());
-        *m1.lock().unwrap() = Some(e.timer);
+        let moved = pool
+            .move_to(e.timer, 1 - e.timer.shard())
+            .expect("a running timer moves itself");
+        pool.set_rel(moved, ticks(10), None)
+            .expect("10 ms is in range");
     })?;
     pool.set_rel(timer1, ticks(10), None)?;
 
@@ -78,7 +82,6 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let lcores: Vec<_> = (0..2usize)
         .map(|lcore| {
             let pool = pool.clone();
-            let mailbox = mailbox.clone();
             let done = done.clone();
             let t3_runs = t3_runs.clone();
             let t3_after_stop = t3_after_stop.clone();
@@ -87,18 +90,6 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let (mut t2_stopped, mut t3_stopped) = (false, false);
                 while start.elapsed() < run_for {
                     pool.expire_shard(lcore)?;
-                    // timer1 ran here: move it to the other lcore, re-arm.
-                    let moving = {
-                        let mut m = mailbox.lock().unwrap();
-                        match *m {
-                            Some(k) if k.shard() == lcore => m.take(),
-                            _ => None,
-                        }
-                    };
-                    if let Some(k) = moving {
-                        let k = pool.move_to(k, 1 - lcore)?;
-                        pool.set_rel(k, ticks(10), None)?;
-                    }
                     if lcore == 0 && !t2_stopped && start.elapsed() >= stop_t2_at {
                         match pool.stop(timer2) {
                             Err(Error::Running) => stop_retries += 1,

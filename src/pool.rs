@@ -902,20 +902,44 @@ impl<S: Sharing> TimerPool<S> {
     fn run_callbacks(&self, s: &Shard<S>, mut ready: crate::shard::Ready<S>) {
         let mut panicked = Vec::with_capacity(ready.len());
         let mut first_panic = None;
-        for (_, expiry, f) in ready.iter_mut() {
+        // Timers their callback moved to another shard (`move_to` from
+        // inside): their closure goes there, not back to this shard.
+        let mut moved = Vec::new();
+        for (i, (_, expiry, f)) in ready.iter_mut().enumerate() {
             let outer = RUNNING.with(|r| r.replace(Some(expiry.timer)));
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self, *expiry)));
-            RUNNING.with(|r| r.set(outer));
+            let now_key = RUNNING.with(|r| r.replace(outer));
+            if let Some(k) = now_key.filter(|&k| k != expiry.timer) {
+                moved.push((i, k));
+            }
             panicked.push(r.is_err());
             if let Err(p) = r {
                 first_panic.get_or_insert(p);
             }
         }
-        let orphans = S::with(&s.core, |c| {
+        let mut adopted = Vec::with_capacity(moved.len());
+        for &(i, k) in moved.iter().rev() {
+            let (_, expiry, f) = ready.swap_remove(i);
+            let p = panicked.swap_remove(i);
+            adopted.push((k, expiry.tick, f, p));
+        }
+        let mut orphans = S::with(&s.core, |c| {
             let orphans = c.finish(ready, &panicked);
             s.next_due.store(c.next_due());
             orphans
         });
+        for (k, tick, f, p) in adopted {
+            let Some(to) = self.shards.get(k.shard as usize) else {
+                orphans.push(f);
+                continue;
+            };
+            let now = self.reading();
+            orphans.extend(S::with(&to.core, |c| {
+                let orphan = c.restore(k.key, tick, f, p, now);
+                to.next_due.store(c.next_due());
+                orphan
+            }));
+        }
         // Closures of timers freed while they ran: dropped with no lock held.
         drop(orphans);
         if let Some(p) = first_panic {
@@ -933,7 +957,8 @@ impl<S: Sharing> TimerPool<S> {
     /// the calling thread's home shard. The callback runs on that shard's
     /// expiry pass, with no pool lock held: it may call any method of the
     /// pool (it gets the pool and the [`Expiry`]) on any timer, its own
-    /// included (stop, set, change the period, free). Arm it with
+    /// included (stop, set, change the period, move to another shard,
+    /// free). Arm it with
     /// [`set_abs`](Self::set_abs)/[`set_rel`](Self::set_rel) (`None` for the
     /// event) or [`start_periodic`](Self::start_periodic).
     ///
@@ -1195,8 +1220,12 @@ impl<S: Sharing> TimerPool<S> {
     /// event, queue or callback, context, period), without free and alloc.
     /// The timer gets a new key, returned; the old key reads
     /// [`Error::StaleKey`] from then on, and its delivered events are
-    /// stale. [`Error::Running`] while its callback runs (move it from the
-    /// callback's own re-arm instead, or after `stop_sync`).
+    /// stale. From inside its own callback a timer may move itself (DPDK's
+    /// `rte_timer_reset` to another lcore from the callback): it keeps
+    /// running under the new key, which is the callback's own from then on
+    /// (set, stop or move it again), and its closure goes to the new shard
+    /// when the callback returns. From anywhere else, [`Error::Running`]
+    /// while its callback runs (move it after `stop_sync`).
     ///
     /// ```
     /// use hrwheel::{PoolParams, TimeoutQueue, TimerPool};
@@ -1212,8 +1241,15 @@ impl<S: Sharing> TimerPool<S> {
         if timer.shard as usize == shard {
             return Ok(timer);
         }
-        let (slot, tick) = S::with(&from.core, |c| c.take_out(timer))?;
-        Ok(S::with(&to.core, |c| {
+        let own = Self::in_own_callback(timer);
+        let (slot, tick) = S::with(&from.core, |c| {
+            let r = c.take_out(timer, own);
+            if r.is_ok() {
+                Self::publish(from, c);
+            }
+            r
+        })?;
+        let key = S::with(&to.core, |c| {
             let key = c.put_in(slot, tick);
             if let Some(tick) = tick {
                 if tick < to.next_due.load() {
@@ -1221,7 +1257,17 @@ impl<S: Sharing> TimerPool<S> {
                 }
             }
             key
-        }))
+        });
+        if own {
+            // The running callback now runs the moved timer: its closure
+            // goes to the new shard when it returns, and the new key is
+            // its own from here on (stop, set, move it again, ...).
+            RUNNING.with(|r| r.set(Some(key)));
+        }
+        if S::SHARED && tick.is_some() {
+            self.waker.wake();
+        }
+        Ok(key)
     }
 }
 

@@ -508,8 +508,15 @@ impl<S: Sharing> ShardCore<S> {
 
     /// Takes the timer out of this shard for another: its slot and the
     /// tick it is armed for.
-    pub(crate) fn take_out(&mut self, t: TimerKey) -> Result<(Slot<S>, Option<u64>), Error> {
-        if self.engine.get(t.key)?.running {
+    /// `own_callback`: the caller is this timer's running callback (the
+    /// timer then moves while running; its closure follows when the
+    /// callback returns, see [`restore`](Self::restore)).
+    pub(crate) fn take_out(
+        &mut self,
+        t: TimerKey,
+        own_callback: bool,
+    ) -> Result<(Slot<S>, Option<u64>), Error> {
+        if self.engine.get(t.key)?.running && !own_callback {
             return Err(Error::Running);
         }
         let tick = self.engine.deadline(t.key);
@@ -661,36 +668,56 @@ impl<S: Sharing> ShardCore<S> {
         let now = self.now;
         let mut orphans = Vec::new();
         for (i, (key, expiry, f)) in ran.drain(..).enumerate() {
-            // Freed by its callback (or another thread): the closure goes.
-            let Ok(slot) = self.engine.get_mut(key) else {
-                orphans.push(f);
-                continue;
-            };
-            slot.running = false;
-            if let Target::Callback(cb) = &mut slot.target {
-                *cb = Some(f);
-            }
-            let rearm = std::mem::take(&mut slot.rearm);
-            if panicked.get(i).copied().unwrap_or(false) {
-                // Stopped: idle, closure kept.
-                slot.period = 0;
-                if slot.state == State::ARMED {
-                    slot.state = State::IDLE;
-                    self.engine.disarm(key);
-                }
-                continue;
-            }
-            if rearm && slot.state == State::IDLE && slot.period != 0 {
-                if let Some((next, _)) = forward(expiry.tick, slot.period, now) {
-                    slot.state = State::ARMED;
-                    let _ = self.engine.arm(key, next);
-                }
-            }
+            let panicked = panicked.get(i).copied().unwrap_or(false);
+            orphans.extend(self.restore(key, expiry.tick, f, panicked, now));
         }
         if self.ready.capacity() < ran.capacity() {
             self.ready = ran;
         }
         orphans
+    }
+
+    /// Hands a closure back to the timer whose callback it is, after its
+    /// callback ran (and moved the timer here, if this is not the shard
+    /// that ran it): the timer stops running, and a periodic one its
+    /// callback left alone is re-armed at the first `tick + k * period`
+    /// after `now`. A callback that panicked leaves its timer stopped
+    /// (idle, closure kept). Returns the closure if the timer was freed
+    /// meanwhile, for the caller to drop after releasing the lock.
+    pub(crate) fn restore(
+        &mut self,
+        key: EngineKey,
+        tick: u64,
+        f: Callback<S>,
+        panicked: bool,
+        now: u64,
+    ) -> Option<Callback<S>> {
+        let now = self.clamp(now);
+        // Freed by its callback (or another thread): the closure goes.
+        let Ok(slot) = self.engine.get_mut(key) else {
+            return Some(f);
+        };
+        slot.running = false;
+        if let Target::Callback(cb) = &mut slot.target {
+            *cb = Some(f);
+        }
+        let rearm = std::mem::take(&mut slot.rearm);
+        if panicked {
+            // Stopped: idle, closure kept.
+            slot.period = 0;
+            if slot.state == State::ARMED {
+                slot.state = State::IDLE;
+                self.engine.disarm(key);
+            }
+            return None;
+        }
+        if rearm && slot.state == State::IDLE && slot.period != 0 {
+            if let Some((next, _)) = forward(tick, slot.period, now) {
+                slot.state = State::ARMED;
+                let _ = self.engine.arm(key, next);
+            }
+        }
+        None
     }
 }
 

@@ -279,6 +279,137 @@ fn move_to_another_shard_and_queue() {
     assert!(p.is_fresh(&ev));
 }
 
+fn two_shards(b: Backend) -> (TimerPool, std::sync::Arc<quanta::Mock>) {
+    let (clock, mock) = hrwheel::ClockSource::mock();
+    let p = TimerPool::new(
+        "move-own",
+        PoolParams::default()
+            .resolution_ns(1_000)
+            .clock(clock)
+            .backend(b)
+            .shards(2),
+    )
+    .unwrap();
+    (p, mock)
+}
+
+/// DPDK's `timer_basic` `timer1`: from its own callback a timer re-arms
+/// itself on the other lcore's shard (`move_to`, then `set_rel` on the new
+/// key), every time it runs. Each run is on the shard it was moved to, the
+/// old key goes stale, and the closure follows the timer.
+fn callback_moves_itself_to_the_other_shard(b: Backend) {
+    let (p, mock) = two_shards(b);
+    // (shard it ran on, its key then, its tick)
+    let runs: Arc<Mutex<Vec<(usize, hrwheel::TimerKey, u64)>>> = Arc::default();
+    let r2 = runs.clone();
+    let t = p
+        .alloc_callback_on(0, 0, move |pool, e| {
+            r2.lock().unwrap().push((e.timer.shard(), e.timer, e.tick));
+            assert_eq!(pool.is_running(e.timer), Ok(true));
+            let next = pool.move_to(e.timer, 1 - e.timer.shard()).unwrap();
+            assert_eq!(pool.is_running(e.timer), Err(Error::StaleKey));
+            assert_eq!(pool.is_running(next), Ok(true), "still running, moved");
+            assert_eq!(
+                pool.stop_sync(next).unwrap_err(),
+                Error::InOwnCallback,
+                "the new key is its own"
+            );
+            pool.set_rel(next, 3, None).unwrap();
+        })
+        .unwrap();
+    p.set_abs(t, 2, None).unwrap();
+    for _ in 0..20 {
+        mock.increment(1_000u64);
+        // Each "lcore" polls only its own shard.
+        for shard in 0..2 {
+            p.expire_shard(shard).unwrap();
+        }
+    }
+    let runs = runs.lock().unwrap().clone();
+    let ticks: Vec<u64> = runs.iter().map(|r| r.2).collect();
+    assert_eq!(ticks, [2, 5, 8, 11, 14, 17, 20], "every 3 ticks, none lost");
+    for (i, &(shard, ..)) in runs.iter().enumerate() {
+        assert_eq!(shard, i % 2, "run {i} on the shard it was moved to");
+    }
+    let (_, last, _) = *runs.last().unwrap();
+    assert_eq!(p.free(t).unwrap_err(), Error::StaleKey, "the first key");
+    assert_eq!(
+        p.free(last).unwrap_err(),
+        Error::StaleKey,
+        "moved again since"
+    );
+}
+
+#[test]
+fn callback_moves_itself_to_the_other_shard_wheel() {
+    callback_moves_itself_to_the_other_shard(Backend::Wheel);
+}
+
+#[test]
+fn callback_moves_itself_to_the_other_shard_hires() {
+    callback_moves_itself_to_the_other_shard(Backend::Hires);
+}
+
+/// A periodic callback timer moved from its own callback (no set) keeps
+/// its period and grid on the new shard; one that panics after moving is
+/// stopped there, closure kept (it can be started again).
+#[test]
+fn a_periodic_timer_moved_from_its_callback_keeps_its_grid() {
+    let (p, mock) = two_shards(Backend::Wheel);
+    let l = log();
+    let l2 = l.clone();
+    let moved: Arc<Mutex<Option<hrwheel::TimerKey>>> = Arc::default();
+    let m2 = moved.clone();
+    let t = p
+        .alloc_callback_on(0, 0, move |pool, e| {
+            let n = {
+                let mut v = l2.lock().unwrap();
+                v.push(e);
+                v.len()
+            };
+            if n == 2 {
+                *m2.lock().unwrap() = Some(pool.move_to(e.timer, 1).unwrap());
+            }
+            if n == 4 {
+                let k = pool.move_to(e.timer, 0).unwrap();
+                *m2.lock().unwrap() = Some(k);
+                panic!("after moving back");
+            }
+        })
+        .unwrap();
+    p.start_periodic(t, Some(4), 4, None).unwrap();
+    let mut panics = 0;
+    for _ in 0..30 {
+        mock.increment(1_000u64);
+        for shard in 0..2 {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                p.expire_shard(shard).unwrap()
+            }));
+            panics += usize::from(r.is_err());
+        }
+    }
+    assert_eq!(panics, 1);
+    let got: Vec<(u64, usize)> = l
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|e| (e.tick, e.timer.shard()))
+        .collect();
+    assert_eq!(
+        got,
+        [(4, 0), (8, 0), (12, 1), (16, 1)],
+        "grid kept across moves"
+    );
+    let k = moved.lock().unwrap().unwrap();
+    assert_eq!(k.shard(), 0);
+    assert_eq!(p.is_pending(k), Ok(false), "stopped by the panic");
+    assert_eq!(p.is_running(k), Ok(false));
+    p.set_abs(k, 40, None).unwrap();
+    mock.increment(10_000u64);
+    p.expire_shard(0).unwrap();
+    assert_eq!(ticks(&l).last(), Some(&40), "the closure stayed with it");
+}
+
 /// A callback's captures are dropped with no pool lock held, when its timer
 /// is freed from another thread or from the callback itself: a `Drop` that
 /// calls the pool (here `info()`, which locks every shard) neither

@@ -119,3 +119,64 @@ fn set_earlier_against_the_nothing_due_check() {
         assert_eq!(runs.load(Ordering::SeqCst), 1, "never lost, never twice");
     });
 }
+
+/// A callback that moves its own timer to shard 1 (and re-arms it there)
+/// against `stop_sync` on the timer's old key from another thread: either
+/// the stop comes first (the timer never runs), or the timer runs, moves,
+/// and the old key goes stale (`stop_sync` says `StaleKey`, never hangs);
+/// then the moved timer has its closure back and runs again on shard 1.
+#[test]
+fn a_callback_moving_its_timer_against_stop_sync() {
+    loom::model(|| {
+        let (clock, mock) = ClockSource::mock();
+        let p = Arc::new(
+            TimerPool::new(
+                "loom-move",
+                PoolParams::default()
+                    .resolution_ns(1_000)
+                    .num_timers(2)
+                    .clock(clock)
+                    .shards(2),
+            )
+            .unwrap(),
+        );
+        let runs = Arc::new(AtomicUsize::new(0));
+        let moved = Arc::new(loom::sync::Mutex::new(None));
+        let (r, m) = (runs.clone(), moved.clone());
+        let t = p
+            .alloc_callback_on(0, 0, move |pool, e| {
+                r.fetch_add(1, Ordering::SeqCst);
+                if e.timer.shard() == 0 {
+                    let k = pool.move_to(e.timer, 1).unwrap();
+                    pool.set_rel(k, 1, None).unwrap();
+                    *m.lock().unwrap() = Some(k);
+                }
+            })
+            .unwrap();
+        p.set_abs(t, 1, None).unwrap();
+        mock.increment(1_000u64); // tick 1: due
+        let p2 = p.clone();
+        let driver = loom::thread::spawn(move || {
+            p2.expire_shard(0).unwrap();
+        });
+        let stopped = p.stop_sync(t);
+        driver.join().unwrap();
+        let k = *moved.lock().unwrap();
+        match stopped {
+            Ok(_) => {
+                assert_eq!(runs.load(Ordering::SeqCst), 0);
+                assert_eq!(k, None);
+            }
+            Err(e) => {
+                assert_eq!(e, Error::StaleKey);
+                assert_eq!(runs.load(Ordering::SeqCst), 1);
+                let k = k.expect("moved");
+                assert_eq!(p.is_running(k), Ok(false));
+                assert_eq!(p.is_pending(k), Ok(true));
+                mock.increment(1_000u64);
+                p.expire_shard(1).unwrap();
+                assert_eq!(runs.load(Ordering::SeqCst), 2, "its closure came along");
+            }
+        }
+    });
+}
