@@ -900,31 +900,30 @@ impl<S: Sharing> TimerPool<S> {
     /// resumed at the end.
     #[cold]
     fn run_callbacks(&self, s: &Shard<S>, mut ready: crate::shard::Ready<S>) {
-        let mut panicked = Vec::with_capacity(ready.len());
         let mut first_panic = None;
         // Timers their callback moved to another shard (`move_to` from
         // inside): their closure goes there, not back to this shard.
         let mut moved = Vec::new();
-        for (i, (_, expiry, f)) in ready.iter_mut().enumerate() {
-            let outer = RUNNING.with(|r| r.replace(Some(expiry.timer)));
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self, *expiry)));
+        for (i, d) in ready.iter_mut().enumerate() {
+            let outer = RUNNING.with(|r| r.replace(Some(d.expiry.timer)));
+            let expiry = d.expiry;
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (d.f)(self, expiry)));
             let now_key = RUNNING.with(|r| r.replace(outer));
-            if let Some(k) = now_key.filter(|&k| k != expiry.timer) {
+            if let Some(k) = now_key.filter(|&k| k != d.expiry.timer) {
                 moved.push((i, k));
             }
-            panicked.push(r.is_err());
+            d.panicked = r.is_err();
             if let Err(p) = r {
                 first_panic.get_or_insert(p);
             }
         }
         let mut adopted = Vec::with_capacity(moved.len());
         for &(i, k) in moved.iter().rev() {
-            let (_, expiry, f) = ready.swap_remove(i);
-            let p = panicked.swap_remove(i);
-            adopted.push((k, expiry.tick, f, p));
+            let d = ready.swap_remove(i);
+            adopted.push((k, d.expiry.tick, d.f, d.panicked));
         }
         let mut orphans = S::with(&s.core, |c| {
-            let orphans = c.finish(ready, &panicked);
+            let orphans = c.finish(ready);
             s.next_due.store(c.next_due());
             orphans
         });

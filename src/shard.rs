@@ -151,8 +151,17 @@ pub(crate) struct Counters {
     pub(crate) pending: usize,
 }
 
-/// Callbacks taken out for one pass: the timer, its expiry, its closure.
-pub(crate) type Ready<S> = Vec<(EngineKey, Expiry, Callback<S>)>;
+/// A callback taken out for one pass.
+pub(crate) struct Due<S: Sharing> {
+    pub(crate) key: EngineKey,
+    pub(crate) expiry: Expiry,
+    pub(crate) f: Callback<S>,
+    /// Whether it panicked when it ran.
+    pub(crate) panicked: bool,
+}
+
+/// Callbacks taken out for one pass.
+pub(crate) type Ready<S> = Vec<Due<S>>;
 
 pub(crate) struct ShardCore<S: Sharing> {
     pool: u32,
@@ -606,7 +615,12 @@ impl<S: Sharing> ShardCore<S> {
                         overruns,
                         period: (slot.period != 0).then_some(slot.period),
                     };
-                    ready.push((key, expiry, f));
+                    ready.push(Due {
+                        key,
+                        expiry,
+                        f,
+                        panicked: false,
+                    });
                 }
                 Target::Queue { queue, event } => {
                     let held = event.take();
@@ -659,17 +673,15 @@ impl<S: Sharing> ShardCore<S> {
         std::mem::take(&mut self.ready)
     }
 
-    /// Puts the closures back after they ran (`panicked`: whether each
-    /// one's callback panicked) and re-arms the periodic timers their
+    /// Puts the closures back after they ran and re-arms the periodic timers their
     /// callbacks left alone; keeps `ready`'s buffer for the next pass.
     /// Returns the closures of timers freed meanwhile, for the caller to
     /// drop after releasing the lock.
-    pub(crate) fn finish(&mut self, mut ran: Ready<S>, panicked: &[bool]) -> Vec<Callback<S>> {
+    pub(crate) fn finish(&mut self, mut ran: Ready<S>) -> Vec<Callback<S>> {
         let now = self.now;
         let mut orphans = Vec::new();
-        for (i, (key, expiry, f)) in ran.drain(..).enumerate() {
-            let panicked = panicked.get(i).copied().unwrap_or(false);
-            orphans.extend(self.restore(key, expiry.tick, f, panicked, now));
+        for d in ran.drain(..) {
+            orphans.extend(self.restore(d.key, d.expiry.tick, d.f, d.panicked, now));
         }
         if self.ready.capacity() < ran.capacity() {
             self.ready = ran;
