@@ -626,6 +626,86 @@ impl<S: Sharing> TimerPool<S> {
         }
     }
 
+    /// Moves a pending timer's expiration to `tick`, keeping its event (or
+    /// callback) and period: ODP's `odp_timer_restart`, DPDK's
+    /// `rte_timer_reset` on a pending timer, the call a connection makes on
+    /// every packet to push its timeout out. Returns a small `Result`, with
+    /// no event to hand back: cheaper than [`set_abs`](Self::set_abs) with
+    /// `None`, which also restarts idle timers holding an event.
+    ///
+    /// Errors: [`Error::AlreadyExpired`] if the timer expired since it was
+    /// last set (its event is in its queue, or will be: handle it, then
+    /// set the timer again); [`Error::NotArmed`] if it is idle (never set,
+    /// cancelled or stopped, or its callback is running: a callback
+    /// re-arms its own timer with `set_abs`/`set_rel`);
+    /// [`Error::TooEarly`]/[`Error::TooLate`] for a tick out of range;
+    /// [`Error::StaleKey`]/[`Error::ForeignKey`] for a bad key. On an error
+    /// the timer is unchanged.
+    ///
+    /// ```
+    /// use hrwheel::{ClockSource, Error, LocalTimerPool, PoolParams, TimeoutPool, TimeoutQueue};
+    /// let (clock, mock) = ClockSource::mock();
+    /// let pool = LocalTimerPool::new_local("rto", PoolParams::default().clock(clock))?;
+    /// let (q, events) = (TimeoutQueue::new(1)?, TimeoutPool::new(1)?);
+    /// let t = pool.alloc(&q, 0)?;
+    /// assert_eq!(pool.reset_abs(t, 5), Err(Error::NotArmed));
+    /// pool.set_abs(t, 5, Some(events.alloc()?))?;
+    /// pool.reset_abs(t, 9)?; // a packet came: push the timeout out
+    /// mock.increment(9_000_000u64);
+    /// assert_eq!(pool.expire(), 1);
+    /// assert_eq!(q.pop().unwrap().tick(), 9);
+    /// assert_eq!(pool.reset_abs(t, 20), Err(Error::AlreadyExpired));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn reset_abs(&self, timer: TimerKey, tick: u64) -> Result<(), Error> {
+        self.reset_armed_with(timer, |_| tick).map(|_| ())
+    }
+
+    /// [`reset_abs`](Self::reset_abs) to `ticks` after the current tick
+    /// (counted as in [`set_rel`](Self::set_rel)); returns the tick set.
+    ///
+    /// ```
+    /// use hrwheel::{ClockSource, LocalTimerPool, PoolParams, TimeoutPool, TimeoutQueue};
+    /// let (clock, mock) = ClockSource::mock();
+    /// let pool = LocalTimerPool::new_local("rto", PoolParams::default().clock(clock))?;
+    /// let (q, events) = (TimeoutQueue::new(1)?, TimeoutPool::new(1)?);
+    /// let t = pool.alloc(&q, 0)?;
+    /// pool.set_rel(t, 3, Some(events.alloc()?))?;
+    /// mock.increment(2_000_000u64); // tick 2
+    /// assert_eq!(pool.reset_rel(t, 3), Ok(5));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn reset_rel(&self, timer: TimerKey, ticks: u64) -> Result<u64, Error> {
+        self.reset_armed_with(timer, |now| now.saturating_add(ticks))
+    }
+
+    /// Both resets: `tick(now)` is the absolute tick.
+    #[inline(always)]
+    fn reset_armed_with(
+        &self,
+        timer: TimerKey,
+        tick: impl FnOnce(u64) -> u64,
+    ) -> Result<u64, Error> {
+        let s = self.shard_of(timer)?;
+        let reading = self.reading();
+        let (tick, lowered) = S::with(&s.core, |c| {
+            let now = c.clamp(reading);
+            let tick = tick(now);
+            c.reset_armed(timer, tick, &self.limits)?;
+            let lowered = tick < s.next_due.load();
+            if lowered {
+                s.next_due.store(tick);
+            }
+            Ok::<_, Error>((tick, lowered))
+        })?;
+        if S::SHARED && lowered {
+            self.waker.wake();
+        }
+        Ok(tick)
+    }
+
     /// `set_with` without an event or period (a reset, the churn path): no
     /// event to carry in or out, so nothing but the key and the tick
     /// crosses the lock's closure.

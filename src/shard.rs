@@ -417,6 +417,34 @@ impl<S: Sharing> ShardCore<S> {
         self.reset_idle(t, tick, limits)
     }
 
+    /// Re-arms a pending (armed) timer at `tick`, keeping its event, period
+    /// and callback; a timer that is not armed is left alone:
+    /// [`Error::AlreadyExpired`] if it expired since it was last set,
+    /// [`Error::NotArmed`] otherwise.
+    #[inline(always)]
+    pub(crate) fn reset_armed(
+        &mut self,
+        t: TimerKey,
+        tick: u64,
+        limits: &Limits,
+    ) -> Result<(), Error> {
+        self.check_range(t, tick, self.now, limits)?;
+        if self.engine.reset_armed(t.key, tick)? {
+            return Ok(());
+        }
+        Err(self.not_armed(t))
+    }
+
+    /// Why a timer that is not armed cannot be reset.
+    #[cold]
+    fn not_armed(&self, t: TimerKey) -> Error {
+        match self.engine.get(t.key) {
+            Ok(slot) if slot.state == State::EXPIRED => Error::AlreadyExpired,
+            Ok(_) => Error::NotArmed,
+            Err(stale) => stale.into(),
+        }
+    }
+
     /// An idle or expired timer set again without a new event.
     #[inline(never)]
     fn reset_idle(&mut self, t: TimerKey, tick: u64, limits: &Limits) -> Result<(), Error> {

@@ -42,6 +42,8 @@ enum Op {
     Free(usize),
     SetRel(usize, u64, bool),
     SetAbs(usize, u64, bool),
+    /// `reset_abs` (true) or `reset_rel` (false): pending timers only.
+    Reset(usize, u64, bool),
     Cancel(usize),
     /// Moves the clock by that many ticks.
     Advance(u64),
@@ -75,6 +77,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..N).prop_map(Op::Free),
         6 => (0..N, ticks(), give()).prop_map(|(i, t, e)| Op::SetRel(i, t, e)),
         2 => (0..N, ticks(), give()).prop_map(|(i, t, e)| Op::SetAbs(i, t, e)),
+        3 => (0..N, ticks(), proptest::bool::ANY).prop_map(|(i, t, a)| Op::Reset(i, t, a)),
         2 => (0..N).prop_map(Op::Cancel),
         5 => (0..6u64).prop_map(Op::Advance),
         4 => (0..2usize).prop_map(Op::ExpireShard),
@@ -407,6 +410,44 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
                     ),
                 }
             }
+            Op::Reset(i, ticks, abs) => {
+                let reset = |k: TimerKey| {
+                    if abs {
+                        pool.reset_abs(k, m.now + ticks).map(|()| m.now + ticks)
+                    } else {
+                        pool.reset_rel(k, ticks)
+                    }
+                };
+                let Some(mt) = m.timers[i].as_mut() else {
+                    if let Some(&d) = m.dead.last() {
+                        prop_assert_eq!(reset(d), Err(Error::StaleKey));
+                    }
+                    continue;
+                };
+                let r = reset(mt.handle);
+                let tick = m.now + ticks;
+                let want = if ticks < MIN {
+                    Err(Error::TooEarly)
+                } else if ticks > MAX {
+                    Err(Error::TooLate)
+                } else {
+                    match mt.state {
+                        MState::Armed { .. } => Ok(tick),
+                        MState::Expired => Err(Error::AlreadyExpired),
+                        MState::Idle => Err(Error::NotArmed),
+                    }
+                };
+                prop_assert_eq!(r, want, "{:?}", op);
+                if let (Ok(_), MState::Armed { ev, .. }) = (r, mt.state) {
+                    // Re-armed, same event, counts as a new arming.
+                    m.seq += 1;
+                    mt.state = MState::Armed {
+                        tick,
+                        seq: m.seq,
+                        ev,
+                    };
+                }
+            }
             Op::Cancel(i) => {
                 let Some(mt) = m.timers[i].as_mut() else {
                     if let Some(&d) = m.dead.last() {
@@ -630,7 +671,7 @@ fn ops_from_seed(seed: u64, len: usize) -> Vec<Op> {
             next(MAX + 3)
         };
         let give = next(4) < 3;
-        ops.push(match next(28) {
+        ops.push(match next(30) {
             0..=2 => Op::Alloc(next(1_000), next(2) as usize, next(3) as usize),
             3 => Op::Free(i),
             4..=9 => Op::SetRel(i, ticks, give),
@@ -641,6 +682,7 @@ fn ops_from_seed(seed: u64, len: usize) -> Vec<Op> {
             23 => Op::Expire,
             24..=25 => Op::Pop(next(3) as usize),
             26 => Op::DropHeld,
+            27..=28 => Op::Reset(i, ticks, next(2) == 0),
             _ => Op::Destroy,
         });
     }

@@ -5,8 +5,9 @@
 //!
 //! One `TimerKey` per workload id is allocated up front (`user_ctx = id`).
 //! Insert = `set_abs(timer, tick, Some(event))`; reset =
-//! `set_abs(timer, tick, None)` (keeps the event); an expiry is the pool
-//! delivering the event to a `TimeoutQueue`, popped in `advance`. The pool
+//! `reset_abs(timer, tick)` (ODP's `odp_timer_restart`: keeps the event); an
+//! expiry is the pool delivering the event to a `TimeoutQueue`, popped in
+//! `advance` (or handed over by `expire_into`, see [`FacadeAdapter::direct`]). The pool
 //! reads a mock clock advanced one tick (1 ms) per workload tick, so the
 //! clock costs an atomic load, not a TSC read. `next_deadline` is the
 //! pool's (a lower bound on the wheel backend), as a tickless user would
@@ -211,7 +212,7 @@ impl<S: Sharing> TimerQueue for FacadeAdapter<S> {
     }
 
     fn reset(&mut self, key: TimerKey, deadline: u64) -> Option<TimerKey> {
-        self.pool.set_abs(key, deadline, None).ok().map(|_| key)
+        self.pool.reset_abs(key, deadline).ok().map(|()| key)
     }
 
     fn advance(&mut self, to: u64, out: &mut Vec<(u64, u64)>) {

@@ -18,7 +18,7 @@
 //! ticks for W1–W3; `Backend::Hires` at 1 ns for W4) and a mock clock
 //! moved to each `advance` target. They are driven as a user would drive
 //! them (see [`FacadeAdapter`]): arm = `set_abs(timer, tick,
-//! Some(event))`, reset = `set_abs(timer, tick, None)`, cancel =
+//! Some(event))`, reset = `reset_abs(timer, tick)`, cancel =
 //! `cancel(timer)` (event back), time moves to `pool.next_deadline()` (W3,
 //! W4; W1 moves one tick at a time by definition, W2 never), then
 //! `expire_into` hands the expired timers' events over (a thread handling
@@ -264,7 +264,8 @@ pub fn markdown(rows: &[Row], sizes: &Sizes) -> String {
          as a user would: mock clock moved to `next_deadline()` (W3, W4; W1 tick by tick, \
          W2 never), `expire_into` hands the events over (the last column pops them from \
          the `TimeoutQueue` after `expire()` instead), re-arm with `set_abs` from the \
-         event; resets are `set_abs(.., None)`, cancels `cancel()` (event back). W4: \
+         event; resets are `reset_abs` (ODP `odp_timer_restart`), cancels `cancel()` (event \
+         back). W4: \
          periodic pool timers (`start_periodic`, each event handed back with `ack`; the \
          pool re-arms on the exact ns grid) beside the bare `HiresQueue` re-armed \
          one-shot. ns/op: median of {} runs, thread CPU time; ratio = pool median / bare \
