@@ -62,6 +62,16 @@ enum Op {
     Expire {
         pool: bool,
     },
+    /// `reset_abs`: pending timers only, the event kept.
+    Reset {
+        timer: u8,
+        on: bool,
+        ticks: u32,
+    },
+    /// `expire_into`: expired events handed over, not queued.
+    ExpireInto {
+        pool: bool,
+    },
     Drain {
         queue: bool,
         n: u8,
@@ -418,6 +428,67 @@ fuzz_target!(|ops: Vec<Op>| {
                 w.mocks[p].increment(ticks as u64 * POOLS[p].0);
             }
             Op::Expire { pool } => w.expire(pool as usize),
+            Op::Reset { timer, on, ticks } => {
+                let Some(i) = pick(&w, timer) else { continue };
+                let on = on as usize;
+                let now = w.pools[on].current_tick();
+                let tick = now + ticks as u64 % 60_000;
+                let res = w.pools[on].reset_abs(w.recs[i].handle, tick);
+                let (_, min, max, _, _) = POOLS[on];
+                let state = w.recs[i].state;
+                let want = match w.handle_error(i, on) {
+                    Some(e) => Err(e),
+                    None if tick < now + min => Err(Error::TooEarly),
+                    None if tick > now + max => Err(Error::TooLate),
+                    None => match state {
+                        State::Armed { .. } => Ok(()),
+                        State::Expired => Err(Error::AlreadyExpired),
+                        State::Idle => Err(Error::NotArmed),
+                    },
+                };
+                assert_eq!(res, want, "reset_abs in state {state:?}");
+                if let (Ok(()), State::Armed { ev, .. }) = (res, state) {
+                    w.recs[i].state = State::Armed { tick, ev };
+                }
+            }
+            Op::ExpireInto { pool } => {
+                let p = pool as usize;
+                let mut out = Vec::new();
+                w.pools[p].expire_into(&mut out);
+                let now = w.pools[p].current_tick();
+                let mut want = Vec::new();
+                for (i, r) in w.recs.iter_mut().enumerate() {
+                    if let (true, true, State::Armed { tick, ev }) = (r.alive, r.pool == p, r.state)
+                    {
+                        if tick <= now {
+                            r.state = State::Expired;
+                            want.push((ev, i, tick));
+                        }
+                    }
+                }
+                let mut got: Vec<u32> = out.iter().map(Timeout::id).collect();
+                got.sort_unstable();
+                want.sort_unstable();
+                assert_eq!(
+                    got,
+                    want.iter().map(|w| w.0).collect::<Vec<_>>(),
+                    "expire_into hands over exactly the due timers' events"
+                );
+                assert!(
+                    out.windows(2).all(|p| p[0].tick() <= p[1].tick()),
+                    "in expiry order"
+                );
+                for ev in &out {
+                    let &(_, i, tick) = want.iter().find(|w| w.0 == ev.id()).unwrap();
+                    let r = &w.recs[i];
+                    assert_eq!(
+                        (ev.timer(), ev.tick(), ev.user_ctx()),
+                        (Some(r.handle), tick, r.ctx)
+                    );
+                    assert!(w.pools[p].is_fresh(ev), "handed over fresh");
+                }
+                w.hand.extend(out);
+            }
             Op::Drain { queue, n } => {
                 w.drain(queue as usize, n as usize % 4);
             }
