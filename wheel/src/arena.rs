@@ -187,7 +187,7 @@ mod tests {
             level: 0,
             slot: 0,
             moves: 0,
-            way: 0,
+            pos: 0,
         }
     }
 

@@ -1,0 +1,66 @@
+//! Runs one workload on one implementation, for profilers:
+//! `valgrind --tool=callgrind --toggle-collect='one::timed*' target/release/examples/one w3 wheel 25000`.
+//! Only `timed` (the workload's timed phase) is meant to be counted.
+
+use hrwheel_bench::adapters::WheelAdapter;
+use hrwheel_bench::baselines::LazyHeap;
+use hrwheel_bench::baselines::TreeQueue;
+use hrwheel_bench::workloads::{shapes, w1, w2, w3};
+use hrwheel_bench::TimerQueue;
+
+static NS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+#[inline(never)]
+fn timed<R>(f: impl FnOnce() -> R) -> R {
+    let t = std::time::Instant::now();
+    let r = f();
+    NS.store(
+        t.elapsed().as_nanos() as u64,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    r
+}
+
+fn go<Q: TimerQueue>(q: &mut Q, what: &str, n: usize) {
+    let ops = match what {
+        "w1" => {
+            let p = w1::Params::scaled(n as f64 / 400_000.0, 0.125);
+            let mut st = w1::setup(q, p).unwrap();
+            timed(|| w1::run(q, &mut st)).unwrap().ops
+        }
+        "w2" => {
+            let p = w2::Params::new(n, 20_000);
+            let mut st = w2::setup(q, p);
+            timed(|| w2::run(q, &mut st)).unwrap();
+            p.pairs
+        }
+        "w3" => {
+            w3::setup(q, w3::Params::new(n));
+            timed(|| w3::run(q)).unwrap().ops
+        }
+        s => {
+            let shape = match s {
+                "s1" => shapes::Shape::Sparse,
+                "s2" => shapes::Shape::Burst,
+                "s3" => shapes::Shape::Boundary,
+                "s4" => shapes::Shape::NearFar,
+                _ => panic!("workload {s}?"),
+            };
+            shapes::setup(q, shapes::Params::new(shape, n));
+            timed(|| w3::run(q)).unwrap().ops
+        }
+    };
+    let ns = NS.load(std::sync::atomic::Ordering::Relaxed) as f64 / ops as f64;
+    println!("{what} {} ns/op {ns:.1} ops {ops}", q.name());
+}
+
+fn main() {
+    let a: Vec<String> = std::env::args().collect();
+    let n: usize = a[3].parse().unwrap();
+    match a[2].as_str() {
+        "wheel" => go(&mut WheelAdapter::with_capacity(n), &a[1], n),
+        "btree" => go(&mut TreeQueue::new(), &a[1], n),
+        "heap" => go(&mut LazyHeap::with_capacity(n), &a[1], n),
+        i => panic!("imp {i}?"),
+    }
+}
