@@ -91,12 +91,17 @@ impl Chunks {
     }
 }
 
-/// One slot's timers (see the module docs): head and tail chunk and count.
+/// One slot's timers (see the module docs): head and tail chunk, count,
+/// and how many indices the tail chunk holds (kept apart from the count so
+/// that filing and removing need no division by [`CHUNK`]).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Bag {
     pub(crate) head: u32,
     pub(crate) tail: u32,
     pub(crate) len: u32,
+    /// Indices in the tail chunk: `1..=CHUNK`, or `CHUNK` when empty (so
+    /// the next push starts a chunk).
+    pub(crate) fill: u32,
 }
 
 impl Bag {
@@ -104,14 +109,14 @@ impl Bag {
         head: NIL,
         tail: NIL,
         len: 0,
+        fill: CHUNK as u32,
     };
 
     /// Appends `idx`; returns the chunk and offset it went to (the caller
     /// stores them in the entry).
     #[inline(always)]
     pub(crate) fn push(&mut self, chunks: &mut Chunks, idx: u32) -> (u32, u8) {
-        let off = self.len as usize % CHUNK;
-        if off == 0 {
+        if self.fill == CHUNK as u32 {
             let c = chunks.alloc();
             let ch = &mut chunks.chunks[c as usize];
             ch.prev = self.tail;
@@ -122,8 +127,11 @@ impl Bag {
                 chunks.chunks[self.tail as usize].next = c;
             }
             self.tail = c;
+            self.fill = 0;
         }
-        chunks.chunks[self.tail as usize].items[off] = idx;
+        let off = self.fill;
+        chunks.chunks[self.tail as usize].items[off as usize] = idx;
+        self.fill = off + 1;
         self.len += 1;
         (self.tail, off as u8)
     }
@@ -139,7 +147,7 @@ impl Bag {
         off: u8,
     ) {
         self.len -= 1;
-        let last_off = self.len as usize % CHUNK;
+        let last_off = self.fill as usize - 1;
         let tail = self.tail;
         if (chunk, off as usize) != (tail, last_off) {
             let last = chunks.chunks[tail as usize].items[last_off];
@@ -148,9 +156,11 @@ impl Bag {
             e.next = chunk;
             e.pos = off;
         }
+        self.fill = last_off as u32;
         if last_off == 0 {
             let prev = chunks.chunks[tail as usize].prev;
             self.tail = prev;
+            self.fill = CHUNK as u32;
             if prev == NIL {
                 self.head = NIL;
             } else {

@@ -150,7 +150,8 @@ impl<T> Wheel<T> {
                     prev_c = c;
                     c = chunk.next;
                 }
-                if left != 0 || prev_c != bag.tail {
+                let fill = if n == 0 { CHUNK } else { (n - 1) % CHUNK + 1 };
+                if left != 0 || prev_c != bag.tail || bag.fill as usize != fill {
                     return Err(format!("bag {l}/{s}: chain does not hold its {n} timers"));
                 }
                 if (n > 0) != (level.occupied >> s & 1 == 1)

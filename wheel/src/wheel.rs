@@ -651,11 +651,17 @@ impl<T> Wheel<T> {
     }
 
     /// Delivers the due list in `(deadline, seq)` order.
-    #[inline]
+    #[inline(always)]
     fn fire_due(&mut self, f: &mut impl FnMut(&mut Self, u32)) -> usize {
         if self.due.is_empty() {
             return 0;
         }
+        self.fire_due_list(f)
+    }
+
+    /// [`fire_due`](Self::fire_due) for a non-empty due list.
+    #[inline(never)]
+    fn fire_due_list(&mut self, f: &mut impl FnMut(&mut Self, u32)) -> usize {
         if self.due_unsorted {
             self.due.sort(&mut self.arena, |a, b| {
                 (a.deadline, a.seq) <= (b.deadline, b.seq)
