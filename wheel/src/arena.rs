@@ -105,15 +105,19 @@ impl<T> Arena<T> {
     /// retires its slot.
     #[inline]
     pub(crate) fn remove(&mut self, idx: u32) -> Entry<T> {
+        let free = self.free;
         let slot = &mut self.slots[idx as usize];
-        match std::mem::replace(slot, Slot::Vacant(vacant(0, NIL))) {
+        let gen = match slot {
+            Slot::Occupied(e) => e.gen.get(),
+            Slot::Vacant(_) => vacant_slot(),
+        };
+        // A slot whose generation is spent is retired: left vacant, off
+        // the free list.
+        let retire = gen == u32::MAX;
+        let v = vacant(gen, if retire { NIL } else { free });
+        match std::mem::replace(slot, Slot::Vacant(v)) {
             Slot::Occupied(e) => {
-                let gen = e.gen.get();
-                if gen == u32::MAX {
-                    // Retired: left vacant, off the free list.
-                    *slot = Slot::Vacant(vacant(gen, NIL));
-                } else {
-                    *slot = Slot::Vacant(vacant(gen, self.free));
+                if !retire {
                     self.free = idx;
                 }
                 self.len -= 1;

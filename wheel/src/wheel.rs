@@ -460,17 +460,13 @@ impl<T> Wheel<T> {
             } else {
                 (0, 0, u64::MAX)
             };
-            let run = self.run.last().map_or(u64::MAX, |r| r.key);
-            if !has_slot || t > to || run < t {
-                // The run's next timer comes before any slot: fire the run
-                // up to `to`, or to just before the next slot.
-                if self.run.is_empty() || run > to {
-                    break;
-                }
-                let at = if has_slot && t <= to { t - 1 } else { to };
-                self.now = at;
+            // First the run's timers due before the next slot (or by `to`).
+            let slot_due = has_slot && t <= to;
+            let limit = if slot_due { t - 1 } else { to };
+            if self.run.last().is_some_and(|r| r.key <= limit) {
+                self.now = limit;
                 let n = self.run.len();
-                if self.due.is_empty() && (n == 1 || self.run[n - 2].key > at) {
+                if self.due.is_empty() && (n == 1 || self.run[n - 2].key > limit) {
                     // One timer comes due: deliver it without the due list.
                     let idx = self.run[n - 1].idx;
                     self.run.pop();
@@ -478,92 +474,108 @@ impl<T> Wheel<T> {
                     self.stats.expiries += 1;
                     f(self, idx);
                     fired += 1;
-                    continue;
-                }
-                self.pop_run(at);
-                fired += self.fire_due(f);
-                continue;
-            }
-            // Time may jump past the slot's start, to `at`: every other
-            // pending timer is filed at or after the slot's end or is in
-            // the run, so until then only this slot's timers and the run's
-            // can come due (see "Where time jumps" in the crate docs).
-            let count = self.levels[level].count(slot) as usize;
-            let last = t + ((1u64 << (SLOT_BITS as usize * level)) - 1);
-            let sort = level > 0 && count > 1 && count <= RUN_MAX && self.run.is_empty();
-            let at = if sort {
-                to.min(last)
-            } else {
-                self.jump_to(level, slot, t, to)
-            };
-            self.now = at;
-            self.stats.slots_visited += 1;
-            // Empty the slot: timers whose deadline has come go to the due
-            // list, the others move on. No user code runs meanwhile.
-            let (bag, level_empty) = self.levels[level].take(slot);
-            if level_empty {
-                self.nonempty &= !(1 << level);
-            }
-            if bag.len == 1 && self.due.is_empty() && self.run.last().is_none_or(|r| r.key > at) {
-                // One timer (the usual slot of a sparse wheel, or of level
-                // 0): deliver it or move it without the due list.
-                let idx = self.chunks.chunks[bag.head as usize].items[0];
-                self.chunks.free(bag.head);
-                let e = &mut self.arena[idx as usize];
-                let key = fire_key(e.deadline, e.slack);
-                if e.deadline <= t || key <= at {
-                    self.stats.expiries += 1;
-                    f(self, idx);
-                    fired += 1;
                 } else {
-                    self.refile(idx, key);
-                }
-                continue;
-            }
-            // Read the bag a chunk at a time, one chunk ahead: copy the next
-            // chunk's indices out and free it (timers refiled below may
-            // reuse it), ask for every entry it names and for the chunk
-            // after it (see `prefetch.rs`), then handle the timers of the
-            // current chunk, whose entries were asked for a chunk earlier.
-            let mut left = bag.len as usize;
-            let (mut items, mut n, mut c) = self.read_chunk(bag.head, &mut left);
-            loop {
-                let cur = (items, n);
-                if c != NIL {
-                    (items, n, c) = self.read_chunk(c, &mut left);
-                } else {
-                    n = 0;
-                }
-                for &idx in &cur.0[..cur.1] {
-                    let e = &mut self.arena[idx as usize];
-                    // Fires if its deadline came by the slot's start (a
-                    // slack timer whose window began) or its firing tick by
-                    // `at`; for an exact timer both say `deadline <= at`.
-                    let key = fire_key(e.deadline, e.slack);
-                    if e.deadline <= t || (key <= at && !sort) {
-                        self.push_due(idx);
-                    } else if sort && key <= last {
-                        // Into the run, sorted below.
-                        e.level = RUN;
-                        self.run.push(RunItem { key, idx });
-                    } else {
-                        // Cascade (or re-file after a lazy re-arm): the new
-                        // slot starts after `at`, so never back into this one.
-                        self.refile(idx, key);
-                    }
-                }
-                if n == 0 {
-                    break;
+                    self.pop_run(limit);
+                    fired += self.fire_due(f);
                 }
             }
-            if sort {
-                self.sort_run(t, level);
+            if !slot_due {
+                break;
             }
-            self.pop_run(at);
+            if let Some(idx) = self.empty_slot(level, slot, t, to) {
+                self.stats.expiries += 1;
+                f(self, idx);
+                fired += 1;
+            }
             fired += self.fire_due(f);
         }
         self.now = to;
         fired
+    }
+
+    /// Takes `slot` of `level`, which starts at `t <= to`, out of the
+    /// wheel (time moves to the tick `at` picked for it): its timers whose
+    /// deadline has come go to the due list, or into the run if the slot
+    /// is sorted, the others move on. Returns a lone timer to deliver at
+    /// once (the due list is then empty and the run has nothing due).
+    /// Out of line: it is the cold part of `expire`, whose hot path is a
+    /// timer delivered from the run.
+    #[inline(never)]
+    fn empty_slot(&mut self, level: usize, slot: usize, t: u64, to: u64) -> Option<u32> {
+        // Time may jump past the slot's start, to `at`: every other
+        // pending timer is filed at or after the slot's end or is in
+        // the run, so until then only this slot's timers and the run's
+        // can come due (see "Where time jumps" in the crate docs).
+        let count = self.levels[level].count(slot) as usize;
+        let last = t + ((1u64 << (SLOT_BITS as usize * level)) - 1);
+        let sort = level > 0 && count > 1 && count <= RUN_MAX && self.run.is_empty();
+        let at = if sort {
+            to.min(last)
+        } else {
+            self.jump_to(level, slot, t, to)
+        };
+        self.now = at;
+        self.stats.slots_visited += 1;
+        // Empty the slot: timers whose deadline has come go to the due
+        // list, the others move on. No user code runs meanwhile.
+        let (bag, level_empty) = self.levels[level].take(slot);
+        if level_empty {
+            self.nonempty &= !(1 << level);
+        }
+        if bag.len == 1 && self.due.is_empty() && self.run.last().is_none_or(|r| r.key > at) {
+            // One timer (the usual slot of a sparse wheel, or of level
+            // 0): deliver it or move it without the due list.
+            let idx = self.chunks.chunks[bag.head as usize].items[0];
+            self.chunks.free(bag.head);
+            let e = &mut self.arena[idx as usize];
+            let key = fire_key(e.deadline, e.slack);
+            if e.deadline <= t || key <= at {
+                return Some(idx);
+            }
+            self.refile(idx, key);
+            return None;
+        }
+        // Read the bag a chunk at a time, one chunk ahead: copy the next
+        // chunk's indices out and free it (timers refiled below may
+        // reuse it), ask for every entry it names and for the chunk
+        // after it (see `prefetch.rs`), then handle the timers of the
+        // current chunk, whose entries were asked for a chunk earlier.
+        let mut left = bag.len as usize;
+        let (mut items, mut n, mut c) = self.read_chunk(bag.head, &mut left);
+        loop {
+            let cur = (items, n);
+            if c != NIL {
+                (items, n, c) = self.read_chunk(c, &mut left);
+            } else {
+                n = 0;
+            }
+            for &idx in &cur.0[..cur.1] {
+                let e = &mut self.arena[idx as usize];
+                // Fires if its deadline came by the slot's start (a
+                // slack timer whose window began) or its firing tick by
+                // `at`; for an exact timer both say `deadline <= at`.
+                let key = fire_key(e.deadline, e.slack);
+                if e.deadline <= t || (key <= at && !sort) {
+                    self.push_due(idx);
+                } else if sort && key <= last {
+                    // Into the run, sorted below.
+                    e.level = RUN;
+                    self.run.push(RunItem { key, idx });
+                } else {
+                    // Cascade (or re-file after a lazy re-arm): the new
+                    // slot starts after `at`, so never back into this one.
+                    self.refile(idx, key);
+                }
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        if sort {
+            self.sort_run(t, level);
+        }
+        self.pop_run(at);
+        None
     }
 
     /// The tick to move to when taking `slot` of `level`, which starts at
@@ -683,8 +695,9 @@ impl<T> Wheel<T> {
     /// were read (filing order, unless some were cancelled meanwhile: the
     /// due list then puts them in `seq` order), and tells each entry its
     /// place. A stable LSD radix sort of the keys' offsets in the slot, 6
-    /// bits a pass, skipping digits all timers share: `O(level × n)` on
-    /// contiguous memory; an insertion sort for a few timers.
+    /// bits a pass, a pass per level, skipping digits all timers share:
+    /// `O(level × n)` on contiguous memory; an insertion sort for a few
+    /// timers.
     fn sort_run(&mut self, t: u64, level: usize) {
         let n = self.run.len();
         if n <= 16 {
@@ -698,30 +711,10 @@ impl<T> Wheel<T> {
                 self.run[j] = r;
             }
         } else {
-            self.scratch.clear();
-            self.scratch.resize(n, RunItem { key: 0, idx: NIL });
             for pass in 0..level {
                 let shift = SLOT_BITS as usize * pass;
-                let digit = |r: &RunItem| ((r.key - t) >> shift) as usize & (SLOTS - 1);
-                let mut count = [0u32; SLOTS];
-                for r in &self.run {
-                    count[digit(r)] += 1;
-                }
-                if count[digit(&self.run[0])] as usize == n {
-                    continue;
-                }
-                let mut acc = 0;
-                for c in count.iter_mut() {
-                    let k = *c;
-                    *c = acc;
-                    acc += k;
-                }
-                for r in &self.run {
-                    let d = &mut count[digit(r)];
-                    self.scratch[*d as usize] = *r;
-                    *d += 1;
-                }
-                std::mem::swap(&mut self.run, &mut self.scratch);
+                let counts = self.digit_counts(t, shift);
+                self.radix_pass(t, shift, counts);
             }
         }
         // Ascending and stable so far; the next to fire goes last.
@@ -729,6 +722,40 @@ impl<T> Wheel<T> {
         for (i, r) in self.run.iter().enumerate() {
             self.arena[r.idx as usize].next = i as u32;
         }
+    }
+
+    /// How many of the run's keys have each value of the 6-bit digit at
+    /// `shift` of their offset from `t`.
+    fn digit_counts(&self, t: u64, shift: usize) -> [u32; SLOTS] {
+        let mut counts = [0u32; SLOTS];
+        for r in &self.run {
+            counts[((r.key - t) >> shift) as usize & (SLOTS - 1)] += 1;
+        }
+        counts
+    }
+
+    /// One stable counting-sort pass of the run by the digit at `shift`
+    /// (whose `counts` are given), through the scratch buffer; nothing to
+    /// do if all keys share the digit.
+    fn radix_pass(&mut self, t: u64, shift: usize, mut counts: [u32; SLOTS]) {
+        let n = self.run.len();
+        if counts[((self.run[0].key - t) >> shift) as usize & (SLOTS - 1)] as usize == n {
+            return;
+        }
+        let mut acc = 0;
+        for c in counts.iter_mut() {
+            let k = *c;
+            *c = acc;
+            acc += k;
+        }
+        self.scratch.clear();
+        self.scratch.resize(n, RunItem { key: 0, idx: NIL });
+        for r in &self.run {
+            let d = &mut counts[((r.key - t) >> shift) as usize & (SLOTS - 1)];
+            self.scratch[*d as usize] = *r;
+            *d += 1;
+        }
+        std::mem::swap(&mut self.run, &mut self.scratch);
     }
 
     /// Moves the run's timers whose firing tick is `<= at` to the due
