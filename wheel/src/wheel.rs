@@ -636,7 +636,7 @@ impl<T> Wheel<T> {
     /// [`DUE_SCAN`] entries (the usual case: a slot's ways interleave
     /// runs that are each nearly in order); otherwise it is appended and the
     /// list is flagged for sorting before delivery.
-    #[inline]
+    #[inline(always)]
     fn push_due(&mut self, idx: u32) {
         let e = &mut self.arena[idx as usize];
         e.level = DUE;
