@@ -179,7 +179,7 @@ impl<T> IndexMut<usize> for Arena<T> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn entry(deadline: u64) -> Entry<u64> {

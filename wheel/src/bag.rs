@@ -170,3 +170,72 @@ impl Bag {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arena::tests::entry;
+
+    /// Collects a bag's indices in chain order, checking its links.
+    fn items(bag: &Bag, chunks: &Chunks) -> Vec<u32> {
+        let (mut c, mut prev, mut left, mut out) = (bag.head, NIL, bag.len as usize, vec![]);
+        while c != NIL {
+            let ch = &chunks.chunks[c as usize];
+            assert_eq!(ch.prev, prev);
+            let n = left.min(CHUNK);
+            out.extend_from_slice(&ch.items[..n]);
+            left -= n;
+            prev = c;
+            c = ch.next;
+        }
+        assert_eq!((left, prev), (0, bag.tail));
+        out
+    }
+
+    #[test]
+    fn push_and_swap_remove_across_chunk_boundaries_reuse_chunks() {
+        let mut arena = Arena::with_capacity(0);
+        let mut chunks = Chunks::with_capacity(0);
+        let mut bag = Bag::EMPTY;
+        let n = 3 * CHUNK as u32 + 2;
+        let idx: Vec<u32> = (0..n)
+            .map(|i| arena.insert(entry(u64::from(i))).0)
+            .collect();
+        for &i in &idx {
+            let (c, off) = bag.push(&mut chunks, i);
+            let e = &mut arena[i as usize];
+            e.next = c;
+            e.pos = off;
+        }
+        assert_eq!(items(&bag, &chunks), idx);
+        assert_eq!(chunks.used, 4);
+        // Remove from the front, the middle, a chunk's end and the tail:
+        // the last index fills each hole and its entry learns its place.
+        let mut want = idx.clone();
+        for &victim in &[idx[0], idx[20], idx[CHUNK - 1], idx[n as usize - 1]] {
+            let (c, off) = (arena[victim as usize].next, arena[victim as usize].pos);
+            bag.remove(&mut chunks, &mut arena, c, off);
+            let p = want.iter().position(|&x| x == victim).unwrap();
+            want.swap_remove(p);
+            let got = items(&bag, &chunks);
+            assert_eq!(got, want);
+            for (k, &i) in got.iter().enumerate() {
+                let e = &arena[i as usize];
+                let ch = &chunks.chunks[e.next as usize];
+                assert_eq!(ch.items[e.pos as usize], i, "entry {i} at {k}");
+            }
+        }
+        // Emptying frees every chunk; refilling reuses them.
+        while bag.len > 0 {
+            let last = *items(&bag, &chunks).last().unwrap();
+            let (c, off) = (arena[last as usize].next, arena[last as usize].pos);
+            bag.remove(&mut chunks, &mut arena, c, off);
+        }
+        assert_eq!((bag.head, bag.tail, chunks.used), (NIL, NIL, 0));
+        let pool = chunks.chunks.len();
+        for &i in &idx {
+            bag.push(&mut chunks, i);
+        }
+        assert_eq!(chunks.chunks.len(), pool);
+    }
+}

@@ -368,10 +368,11 @@ impl<T> Wheel<T> {
     /// (its deadline; for a timer with slack, the tick the wheel picked in its
     /// window, at most `deadline + slack`): a coarse slot never hides an
     /// earlier timer in a finer one, since every slot of a level comes before
-    /// every slot of the next. It is the smallest firing tick filed in the
-    /// first non-empty slot since that slot was last empty, so it is exact
-    /// unless that timer was since cancelled or pushed back by a lazy
-    /// [`reset`](Self::reset); then it is earlier. For timers armed with a
+    /// every slot of the next. It is the smaller of the run's next firing
+    /// tick and the smallest firing tick filed in the first non-empty slot
+    /// since that slot was last empty, so it is exact unless that timer was
+    /// since cancelled or pushed back by a lazy [`reset`](Self::reset); then
+    /// it is earlier. For timers armed with a
     /// deadline already past, it is the smallest such deadline (`<= now()`).
     /// Advancing to it is always correct: nothing fires early; if nothing is
     /// due, the slot is redistributed and the next call answers a later tick.
@@ -633,9 +634,10 @@ impl<T> Wheel<T> {
 
     /// Links an unlinked entry whose deadline has come into the due list,
     /// in `(deadline, seq)` order if its place is among the last
-    /// [`DUE_SCAN`] entries (the usual case: a slot's ways interleave
-    /// runs that are each nearly in order); otherwise it is appended and the
-    /// list is flagged for sorting before delivery.
+    /// [`DUE_SCAN`] entries (the usual case: a slot's bag is read in
+    /// filing order unless cancels moved timers into holes, and the run
+    /// hands over its timers in tick order); otherwise it is appended and
+    /// the list is flagged for sorting before delivery.
     #[inline(always)]
     fn push_due(&mut self, idx: u32) {
         let e = &mut self.arena[idx as usize];
