@@ -14,11 +14,11 @@
 //!
 //! Chunks come from one `Vec` with a free list, so a bag never allocates
 //! once the pool has grown. A bag of `k` timers holds `ceil(k / CHUNK)`
-//! chunks, so `pending / CHUNK + non-empty slots` chunks are in use at any
-//! time, plus the chunk being emptied; [`Wheel::with_capacity`] reserves
-//! that much for its `n` timers and every slot of every level. That is
-//! 64 bytes per 14 timers (about 4.6 bytes a timer) and 64 bytes per
-//! non-empty slot; the pool never shrinks below its peak.
+//! chunks, so at most `pending / CHUNK + non-empty slots` chunks are in use
+//! at any time (non-empty slots: at most `min(pending, 704)`), plus one
+//! while a slot is emptied; [`Wheel::with_capacity`] reserves that much for
+//! its `n` timers. That is 64 bytes per 14 timers (about 4.6 bytes a timer)
+//! and 64 bytes per non-empty slot; the pool keeps its peak size.
 //!
 //! [`Wheel::with_capacity`]: crate::Wheel::with_capacity
 

@@ -123,12 +123,13 @@ impl<T> Wheel<T> {
         Wheel {
             arena: Arena::with_capacity(n),
             levels: Box::new([Level::EMPTY; LEVELS]),
-            // Enough for `n` timers in any slots, plus a partly filled
-            // chunk in every slot and the one being emptied (see `bag.rs`).
+            // Enough for `n` timers in any slots: full chunks, a partly
+            // filled one in each non-empty slot (at most `n` of them), and
+            // one more while a slot is emptied (see `bag.rs`).
             chunks: Chunks::with_capacity(if n == 0 {
                 0
             } else {
-                n.div_ceil(CHUNK) + LEVELS * crate::level::SLOTS + 1
+                n.div_ceil(CHUNK) + n.min(LEVELS * SLOTS) + 1
             }),
             run: Vec::with_capacity(n.min(RUN_MAX)),
             scratch: Vec::with_capacity(n.min(RUN_MAX)),
