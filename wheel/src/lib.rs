@@ -18,17 +18,20 @@
 //! doubly-linked list threaded through the entries by `u32` index.
 //!
 //! A slot holds its timers' arena indices in a *bag* (see `bag.rs`): a
-//! chain of 64-byte chunks of 14 indices each, drawn from one pool shared
-//! by all slots, every chunk full but the last. The entry records its
-//! chunk and offset, so removing a timer is O(1): the bag's last index
-//! fills the hole. Emptying a slot reads its indices a cache line at a
-//! time and prefetches every entry of the next chunk while handling the
-//! current one, so the scattered entries it must touch are fetched in
-//! parallel instead of one dependent pointer chase per timer. Chunks in use
-//! are bounded by `pending / 14 + non-empty slots`; [`Wheel::with_capacity`]
-//! reserves that, so `insert`, `cancel` and `reset` are O(1) and allocate
-//! nothing once the arena and the pool have grown; `expire` never
-//! allocates then either.
+//! chain of chunks, each one 64-byte cache line of 14 indices and two
+//! links, drawn from one pool shared by all slots, every chunk full but the
+//! last. The entry records its chunk and offset, so removing a timer is
+//! O(1): the bag's last index fills the hole (one other entry is told its
+//! new place). Emptying a slot reads its indices a line at a time and,
+//! while it handles one chunk's timers, prefetches the next chunk and both
+//! cache lines of every entry that chunk names (a 48-byte entry may
+//! straddle two): the scattered entries a slot must touch are known in
+//! advance and fetched in parallel, where a slot list threaded through the
+//! entries would make each miss wait for the previous one. Chunks in use
+//! are bounded by `pending / 14 + non-empty slots`, and non-empty slots by
+//! `min(pending, 704)`; [`Wheel::with_capacity`] reserves that, so
+//! `insert`, `cancel` and `reset` are O(1) and allocate nothing once the
+//! arena and the pool have grown; `expire` never allocates then either.
 //!
 //! # Levels
 //!
@@ -64,14 +67,15 @@
 //!
 //! # Lazy cascading
 //!
-//! `expire(to)` repeatedly takes the next non-empty slot (or the run's next
-//! timer, see "Sorted runs"); if it starts after
-//! `to` it stops, otherwise time jumps to the slot's start (or further, see
-//! below) and the slot is detached whole and emptied: each timer whose
-//! deadline has come fires, every other one is *moved* (re-filed relative
-//! to the new `now`, which puts it in a finer level). A slot of level `>= 1` is thus redistributed only when time
-//! reaches it, empty stretches cost nothing, and a timer cancelled before its
-//! slot is reached is never moved. A timer moves at most once per level it
+//! `expire(to)` repeatedly takes the next non-empty slot (after the run's
+//! timers due before it, see "Sorted runs"); if it starts after `to` it
+//! stops, otherwise time jumps to the slot's start (or further, see below)
+//! and the slot is detached whole and emptied: each timer whose deadline
+//! has come fires, every other one is *moved* (re-filed relative to the new
+//! `now`, which puts it in a finer level) or, if the slot is small enough,
+//! sorted into the run. A slot of level `>= 1` is thus redistributed only
+//! when time reaches it, empty stretches cost nothing, and a timer
+//! cancelled before its slot is reached is never moved. A timer moves at most once per level it
 //! descends: at most `LEVELS - 1` moves, and one more after a lazy re-arm;
 //! [`Stats`] counts them.
 //!
