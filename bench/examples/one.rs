@@ -1,6 +1,11 @@
-//! Runs one workload on one implementation, for profilers:
-//! `valgrind --tool=callgrind --toggle-collect='one::timed*' target/release/examples/one w3 wheel 25000`.
-//! Only `timed` (the workload's timed phase) is meant to be counted.
+//! Runs one workload on one implementation, for profilers and quick A/B:
+//! `valgrind --tool=callgrind --toggle-collect='*one::timed*'
+//! target/release/examples/one w3 wheel 25000` counts only `timed` (the
+//! workload's timed phase); run natively it prints thread CPU ns per op.
+//! Workloads: `w1`, `w2`, `w3`, `s1`..`s4` (as in the report, size `n`),
+//! `x0`/`x50`/`x80` (the crossover sweep's W1 at that cancelled fraction),
+//! `run` (`n <= 4096` timers in one level-2 slot: one sorted run).
+//! Implementations: `wheel`, `btree`, `heap`.
 
 use hrwheel_bench::adapters::WheelAdapter;
 use hrwheel_bench::baselines::LazyHeap;
@@ -25,6 +30,17 @@ fn go<Q: TimerQueue>(q: &mut Q, what: &str, n: usize) {
     let ops = match what {
         "w1" => {
             let p = w1::Params::scaled(n as f64 / 400_000.0, 0.125);
+            let mut st = w1::setup(q, p).unwrap();
+            timed(|| w1::run(q, &mut st)).unwrap().ops
+        }
+        "x0" | "x50" | "x80" => {
+            // The crossover sweep's W1 at a cancelled fraction.
+            let f = match what {
+                "x0" => 0.0,
+                "x50" => 0.5,
+                _ => 0.8,
+            };
+            let p = w1::Params::scaled(n as f64 / 400_000.0, 0.0625).with_cancel_fraction(f);
             let mut st = w1::setup(q, p).unwrap();
             timed(|| w1::run(q, &mut st)).unwrap().ops
         }
