@@ -123,11 +123,16 @@
 //! A timer cancelled or re-armed while in the run leaves a tombstone (its
 //! entry holds its place there), popped when reached, so the run never
 //! grows after it is sorted; `reset` of a timer in the run relinks it.
-//! The bound keeps a sort's buffer (16 bytes a timer, twice: the run and
-//! the radix scratch, reserved by [`Wheel::with_capacity`] up to 4096
-//! timers) small next to the arena, while a slot of a few thousand timers
-//! already amortizes the sort's per-pass costs; a larger slot is cascaded,
-//! which splits it into 64 smaller ones.
+//! Why a bound: sorting reads every timer's entry when the slot is
+//! reached, and the run fires them over the slot's whole span; the entries
+//! of a few thousand timers (a few hundred KB) are still in the cache when
+//! they fire, those of a far larger slot are not, and each would then cost
+//! a second miss where a cascade costs one and moves the timer into a
+//! smaller slot, sorted in turn. A few thousand timers also amortize the
+//! sort's per-pass costs (64 counters per pass), and the run's buffers (16
+//! bytes a timer, twice: the run and the radix scratch, reserved by
+//! [`Wheel::with_capacity`] up to 4096 timers) stay small next to the
+//! arena. A larger slot is cascaded, which splits it into 64 smaller ones.
 //!
 //! # Ordering
 //!

@@ -19,10 +19,9 @@ const DUE_SCAN: usize = 16;
 const DIRECT_MAX: u32 = 64;
 
 /// Largest slot that [`Wheel::expire`] sorts into the run (see "Sorted
-/// runs" in the crate docs) instead of cascading it: sorting `n` timers
-/// costs `O(n log n)` compares of contiguous keys, cascading them a move (a
-/// write to each timer's scattered entry) per level they descend, and the
-/// run's buffer (24 bytes a timer) is reserved up to this size.
+/// runs" in the crate docs for why it is bounded) instead of cascading it.
+/// The run and the sort's scratch buffer (16 bytes a timer each) are
+/// reserved up to this size.
 pub(crate) const RUN_MAX: usize = 4096;
 
 /// One timer of the run: its firing key and its entry ([`NIL`] once
