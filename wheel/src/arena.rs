@@ -105,15 +105,19 @@ impl<T> Arena<T> {
     /// retires its slot.
     #[inline]
     pub(crate) fn remove(&mut self, idx: u32) -> Entry<T> {
+        let free = self.free;
         let slot = &mut self.slots[idx as usize];
-        match std::mem::replace(slot, Slot::Vacant(vacant(0, NIL))) {
+        let gen = match slot {
+            Slot::Occupied(e) => e.gen.get(),
+            Slot::Vacant(_) => vacant_slot(),
+        };
+        // A slot whose generation is spent is retired: left vacant, off
+        // the free list.
+        let retire = gen == u32::MAX;
+        let v = vacant(gen, if retire { NIL } else { free });
+        match std::mem::replace(slot, Slot::Vacant(v)) {
             Slot::Occupied(e) => {
-                let gen = e.gen.get();
-                if gen == u32::MAX {
-                    // Retired: left vacant, off the free list.
-                    *slot = Slot::Vacant(vacant(gen, NIL));
-                } else {
-                    *slot = Slot::Vacant(vacant(gen, self.free));
+                if !retire {
                     self.free = idx;
                 }
                 self.len -= 1;
@@ -132,10 +136,13 @@ impl<T> Arena<T> {
         }
     }
 
-    /// Hints the CPU to load the slot at `idx` (see `prefetch.rs`).
+    /// Hints the CPU to load the slot at `idx` (see `prefetch.rs`): both
+    /// cache lines it may straddle (slots are 48 bytes, 8-aligned).
     #[inline(always)]
     pub(crate) fn prefetch(&self, idx: u32) {
-        crate::prefetch::prefetch(self.slots.as_ptr().wrapping_add(idx as usize));
+        let p = self.slots.as_ptr().wrapping_add(idx as usize).cast::<u8>();
+        crate::prefetch::prefetch(p);
+        crate::prefetch::prefetch(p.wrapping_add(std::mem::size_of::<Slot<T>>() - 1));
     }
 
     /// Test hook: makes the vacant, non-retired slot at `idx` look as if it
@@ -172,7 +179,7 @@ impl<T> IndexMut<usize> for Arena<T> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn entry(deadline: u64) -> Entry<u64> {
@@ -187,7 +194,7 @@ mod tests {
             level: 0,
             slot: 0,
             moves: 0,
-            way: 0,
+            pos: 0,
         }
     }
 

@@ -9,13 +9,17 @@ pub(crate) const NIL: u32 = u32::MAX;
 /// when it was armed).
 pub(crate) const DUE: u8 = u8::MAX;
 
+/// `Entry::level` value of a timer waiting in the wheel's *run* (a slot's
+/// timers sorted by firing tick, see `Wheel::run`); `next` is its index there.
+pub(crate) const RUN: u8 = u8::MAX - 2;
+
 /// `Entry::level` value of an *idle* timer: allocated (its key is valid) but
 /// not armed, linked into no list (see [`Wheel::insert_idle`](crate::Wheel::insert_idle)).
 pub(crate) const IDLE: u8 = u8::MAX - 1;
 
-/// A timer. Lives in the wheel's arena; an armed timer is linked into
-/// exactly one list (a slot of some level, or the due list), an idle one into
-/// none.
+/// A timer. Lives in the wheel's arena; an armed timer is filed in exactly
+/// one slot of some level or linked into the due list, an idle one in
+/// neither.
 pub(crate) struct Entry<T> {
     pub(crate) value: T,
     /// The deadline the caller asked for: never fired before it.
@@ -26,19 +30,22 @@ pub(crate) struct Entry<T> {
     /// the timers firing at one tick are delivered sorted by
     /// `(deadline, seq)`.
     pub(crate) seq: u64,
+    /// Due-list link (unused while filed in a slot).
     pub(crate) prev: u32,
+    /// Due-list link; while filed in a slot, the chunk of the slot's bag
+    /// holding its index (see `bag.rs`).
     pub(crate) next: u32,
     /// Arena-slot generation this timer was inserted with (its key's).
     /// Non-zero, which gives the arena's slot enum a niche for its tag.
     pub(crate) gen: NonZeroU32,
-    /// Level of the slot it is filed in, [`DUE`] or [`IDLE`].
+    /// Level of the slot it is filed in, [`DUE`], [`RUN`] or [`IDLE`].
     pub(crate) level: u8,
     /// Slot within `level` (unused for [`DUE`]).
     pub(crate) slot: u8,
     /// Moves since it was last armed (saturating).
     pub(crate) moves: u8,
-    /// Way (list) of its slot it is linked into (unused for [`DUE`]).
-    pub(crate) way: u8,
+    /// While filed in a slot, the offset of its index in chunk `next`.
+    pub(crate) pos: u8,
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! One level of the wheel (64 slots of [`WAYS`] lists each, and their occupancy bitmap), and the
-//! arithmetic that maps a firing key to a level, a slot, and a slot's start.
+//! One level of the wheel (64 slots, each a [`Bag`] of timers, and their
+//! occupancy bitmap), and the arithmetic that maps a firing key to a level, a slot, and a slot's start.
 //!
 //! # Placement
 //!
@@ -21,7 +21,7 @@
 //! from a further per-level summary bitmap: two `tzcnt`s, no list walking.
 
 use crate::arena::Arena;
-use crate::list::List;
+use crate::bag::{Bag, Chunks};
 
 /// log2 of the number of slots per level.
 pub const SLOT_BITS: u32 = 6;
@@ -30,15 +30,6 @@ pub const SLOTS: usize = 1 << SLOT_BITS;
 /// Number of levels: `ceil(64 / 6) = 11`, enough for any `u64` deadline
 /// (level 10 uses only its first 16 slots).
 pub const LEVELS: usize = 11;
-
-/// Lists per slot ("ways"). The `k`-th timer filed in a slot since it was
-/// last empty goes into way `k % WAYS`, so a slot is `WAYS` independent
-/// chains that [`Wheel::expire`](crate::Wheel::expire) walks round-robin
-/// from way 0: up to `WAYS` cache misses in flight instead of one pointer
-/// chase, and (if none was unlinked meanwhile) exactly in filing order, as
-/// a single list would be, so the timers due at one tick rarely need
-/// sorting.
-pub(crate) const WAYS: usize = 8;
 
 /// The level at which a key `k > now` is filed.
 #[inline]
@@ -94,13 +85,12 @@ pub(crate) fn fire_key(deadline: u64, slack: u64) -> u64 {
     (((deadline - 1) >> shift) + 1) << shift
 }
 
-/// One level: 64 slots of [`WAYS`] lists each (in no particular order), a
-/// bitmap of the non-empty slots, and for each slot a lower bound of its timers' firing ticks.
+/// One level: 64 slots, each a [`Bag`] of timers (in no particular order),
+/// a bitmap of the non-empty slots, and for each slot bounds of its timers'
+/// firing ticks.
 pub(crate) struct Level {
     pub(crate) occupied: u64,
-    pub(crate) slots: [[List; WAYS]; SLOTS],
-    /// Way that each slot's next filed timer goes into.
-    pub(crate) next_way: [u8; SLOTS],
+    pub(crate) slots: [Bag; SLOTS],
     /// Smallest firing key filed in each slot since it was last empty
     /// (`u64::MAX` when empty). Cancels and lazy re-arms leave it as it is,
     /// so it is a lower bound of the keys in the slot, exact unless the
@@ -110,46 +100,38 @@ pub(crate) struct Level {
     /// pushed to by a lazy re-arm (0 when empty): an upper bound of the
     /// keys in the slot.
     pub(crate) max_key: [u64; SLOTS],
-    /// Timers in each slot.
-    pub(crate) count: [u32; SLOTS],
 }
 
 impl Level {
     pub(crate) const EMPTY: Level = Level {
         occupied: 0,
-        slots: [[List::EMPTY; WAYS]; SLOTS],
-        next_way: [0; SLOTS],
+        slots: [Bag::EMPTY; SLOTS],
         min_key: [u64::MAX; SLOTS],
         max_key: [0; SLOTS],
-        count: [0; SLOTS],
     };
 
-    /// The way the next timer filed in `slot` goes into (the caller stores
-    /// it in the entry and passes it to [`insert`](Self::insert)).
+    /// Timers in `slot`.
     #[inline]
-    pub(crate) fn take_way(&mut self, slot: usize) -> u8 {
-        let way = self.next_way[slot];
-        self.next_way[slot] = (way + 1) & (WAYS as u8 - 1);
-        way
+    pub(crate) fn count(&self, slot: usize) -> u32 {
+        self.slots[slot].len
     }
 
-    /// Files `idx`, whose firing key is `key`, at the tail of `way` of
-    /// `slot`. Returns true if the level was empty before.
-    #[inline]
-    pub(crate) fn insert<T>(
+    /// Files `idx`, whose firing key is `key`, in `slot`. Returns the chunk
+    /// and offset it went to (the caller stores them in the entry) and
+    /// true if the level was empty before.
+    #[inline(always)]
+    pub(crate) fn insert(
         &mut self,
-        arena: &mut Arena<T>,
+        chunks: &mut Chunks,
         slot: usize,
-        way: u8,
         idx: u32,
         key: u64,
-    ) -> bool {
+    ) -> (u32, u8, bool) {
         let was_empty = self.occupied == 0;
-        self.slots[slot][way as usize].push_back(arena, idx);
+        let (chunk, off) = self.slots[slot].push(chunks, idx);
         self.occupied |= 1 << slot;
-        self.count[slot] += 1;
         self.note_key(slot, key);
-        was_empty
+        (chunk, off, was_empty)
     }
 
     /// Widens `slot`'s key bounds to include `key` (insert, lazy re-arm).
@@ -161,40 +143,37 @@ impl Level {
         *max = (*max).max(key);
     }
 
-    /// Unlinks `idx` from `way` of `slot`. Returns true if the level is
-    /// now empty.
+    /// Removes the timer at `chunk`/`off` of `slot`. Returns true if the
+    /// level is now empty.
     #[inline]
     pub(crate) fn unlink<T>(
         &mut self,
+        chunks: &mut Chunks,
         arena: &mut Arena<T>,
         slot: usize,
-        way: u8,
-        idx: u32,
+        chunk: u32,
+        off: u8,
     ) -> bool {
-        self.slots[slot][way as usize].unlink(arena, idx);
-        self.count[slot] -= 1;
-        if self.count[slot] == 0 {
+        let bag = &mut self.slots[slot];
+        bag.remove(chunks, arena, chunk, off);
+        if bag.len == 0 {
             self.occupied &= !(1 << slot);
             self.min_key[slot] = u64::MAX;
             self.max_key[slot] = 0;
-            self.next_way[slot] = 0;
         }
         self.occupied == 0
     }
 
-    /// Detaches all of `slot`'s lists at once and marks it empty, leaving
-    /// the entries' links as they were (the caller walks the chains through
-    /// `next` and must relink every entry). Returns the heads of the ways
-    /// and true if the level is now empty.
+    /// Detaches `slot`'s bag and marks the slot empty. The caller reads the
+    /// bag's chunks, frees them, and must refile every timer in it. Returns
+    /// the bag and true if the level is now empty.
     #[inline]
-    pub(crate) fn take(&mut self, slot: usize) -> ([u32; WAYS], bool) {
-        let ways = std::mem::replace(&mut self.slots[slot], [List::EMPTY; WAYS]);
+    pub(crate) fn take(&mut self, slot: usize) -> (Bag, bool) {
+        let bag = std::mem::replace(&mut self.slots[slot], Bag::EMPTY);
         self.occupied &= !(1 << slot);
         self.min_key[slot] = u64::MAX;
         self.max_key[slot] = 0;
-        self.count[slot] = 0;
-        self.next_way[slot] = 0;
-        (ways.map(|l| l.head), self.occupied == 0)
+        (bag, self.occupied == 0)
     }
 }
 

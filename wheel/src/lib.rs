@@ -10,28 +10,28 @@
 //!
 //! # Storage
 //!
-//! Timers live in an arena (a `Vec` of slots with a free list and a
-//! generation per slot, see `arena.rs`); each entry is linked into exactly one
-//! doubly-linked list by `u32` index: one of the lists of a slot of some
-//! level, or the *due list* of timers whose deadline has come (armed with a
-//! past deadline, or taken from the slot being processed) and that await
-//! delivery. `insert`, `cancel` and `reset` are O(1) and allocate nothing
-//! once the arena has grown (see [`Wheel::with_capacity`]); `expire` never
-//! allocates.
+//! Timers live in an arena (a `Vec` of 48-byte entries with a free list and
+//! a generation per slot, see `arena.rs`). An armed timer is in exactly one
+//! of three places: a slot of some level, the *run* (below), or the *due
+//! list* of timers whose deadline has come (armed with a past deadline, or
+//! taken from the slot being processed) and that await delivery, a
+//! doubly-linked list threaded through the entries by `u32` index.
 //!
-//! Each slot is 8 lists ("ways"): the `k`-th timer filed in a slot since it
-//! was last empty goes into way `k % 8`. Emptying a slot walks its ways
-//! round-robin from way 0, which is filing order unless timers were unlinked
-//! meanwhile, and prefetches each way's next entry as soon as its index is
-//! read, so up to 8 cache misses are in flight instead of one dependent
-//! pointer chase. This matters when a coarse slot is cascaded: under W3
-//! (1,000,000 timers at random deadlines in `[1, 2^20]`, 48 MB of entries) a
-//! level-2 slot holds ~4,000 timers scattered over the arena, and a
-//! single-list walk costs one DRAM miss per timer moved, one after the
-//! other. Fewer ways left most of that latency exposed; more than 8 did not
-//! overlap more of it on the project's machine, and every way costs a
-//! little bookkeeping on each insert (the report's history has the
-//! figures).
+//! A slot holds its timers' arena indices in a *bag* (see `bag.rs`): a
+//! chain of chunks, each one 64-byte cache line of 14 indices and two
+//! links, drawn from one pool shared by all slots, every chunk full but the
+//! last. The entry records its chunk and offset, so removing a timer is
+//! O(1): the bag's last index fills the hole (one other entry is told its
+//! new place). Emptying a slot reads its indices a line at a time and,
+//! while it handles one chunk's timers, prefetches the next chunk and both
+//! cache lines of every entry that chunk names (a 48-byte entry may
+//! straddle two): the scattered entries a slot must touch are known in
+//! advance and fetched in parallel, where a slot list threaded through the
+//! entries would make each miss wait for the previous one. Chunks in use
+//! are bounded by `pending / 14 + non-empty slots`, and non-empty slots by
+//! `min(pending, 704)`; [`Wheel::with_capacity`] reserves that, so
+//! `insert`, `cancel` and `reset` are O(1) and allocate nothing once the
+//! arena and the pool have grown; `expire` never allocates then either.
 //!
 //! # Levels
 //!
@@ -67,22 +67,25 @@
 //!
 //! # Lazy cascading
 //!
-//! `expire(to)` repeatedly takes the next non-empty slot; if it starts after
-//! `to` it stops, otherwise time jumps to the slot's start (or further, see
-//! below) and the slot is detached whole and emptied: each timer whose
-//! deadline has come fires, every other one is *moved* (re-filed relative
-//! to the new `now`, which puts it in a finer level). A slot of level `>= 1` is thus redistributed only when time
-//! reaches it, empty stretches cost nothing, and a timer cancelled before its
-//! slot is reached is never moved. A timer moves at most once per level it
+//! `expire(to)` repeatedly takes the next non-empty slot (after the run's
+//! timers due before it, see "Sorted runs"); if it starts after `to` it
+//! stops, otherwise time jumps to the slot's start (or further, see below)
+//! and the slot is detached whole and emptied: each timer whose deadline
+//! has come fires, every other one is *moved* (re-filed relative to the new
+//! `now`, which puts it in a finer level) or, if the slot is small enough,
+//! sorted into the run. A slot of level `>= 1` is thus redistributed only
+//! when time reaches it, empty stretches cost nothing, and a timer
+//! cancelled before its slot is reached is never moved. A timer moves at most once per level it
 //! descends: at most `LEVELS - 1` moves, and one more after a lazy re-arm;
 //! [`Stats`] counts them.
 //!
 //! # Where time jumps
 //!
 //! When `expire(to)` takes a slot that starts at `t`, every other pending
-//! timer is filed in a slot that starts at or after this slot's end (the
-//! due list is empty then). So until then only this slot's timers can come
-//! due, and time may jump past `t`, up to `min(to, slot end - 1)`, before
+//! timer is filed in a slot that starts at or after this slot's end or
+//! waits in the run (the due list is empty then). So until then only this
+//! slot's timers and the run's can come due (the run's are moved to the
+//! due list as time passes their ticks), and time may jump past `t`, up to `min(to, slot end - 1)`, before
 //! the slot is emptied: a timer whose firing tick is reached by then fires
 //! from this slot directly instead of cascading first, and every other one
 //! is filed relative to the later tick, which never puts it at a coarser
@@ -100,15 +103,48 @@
 //! nothing fires directly and the timers are still filed as close to their
 //! ticks as `to` allows.
 //!
+//! # Sorted runs
+//!
+//! Cascading a slot moves each timer one level down, and every move writes
+//! the timer's scattered entry; a timer armed far ahead and then expired
+//! moves once per level it descends. When `expire` reaches a slot of level
+//! `>= 1` that holds at most `RUN_MAX` = 4096 timers, and no run is
+//! pending, it does not cascade it: it copies the slot's `(firing tick,
+//! index)` pairs into one contiguous buffer, the *run*, sorts them there
+//! (a stable radix sort of their offsets in the slot, 6 bits a pass, a pass
+//! per level, digits shared by all skipped; insertion sort for a few) and
+//! then fires from the run's end as time reaches each tick. Time jumps as
+//! far as `to` allows, as for a small slot. A timer thus moves at most
+//! until it lands in a slot of at most 4096 timers, then never again. The
+//! run holds only keys inside its slot's span, so any slot the wheel files
+//! meanwhile either lies inside that span (finer, filed after the run was
+//! made) or starts after it; `expire` takes the run's next tick or the
+//! next slot, whichever comes first, and both feed the due list at a tie.
+//! A timer cancelled or re-armed while in the run leaves a tombstone (its
+//! entry holds its place there), popped when reached, so the run never
+//! grows after it is sorted; `reset` of a timer in the run relinks it.
+//! Why a bound: sorting reads every timer's entry when the slot is
+//! reached, and the run fires them over the slot's whole span; the entries
+//! of a few thousand timers (a few hundred KB) are still in the cache when
+//! they fire, those of a far larger slot are not, and each would then cost
+//! a second miss where a cascade costs one and moves the timer into a
+//! smaller slot, sorted in turn. A few thousand timers also amortize the
+//! sort's per-pass costs (64 counters per pass), and the run's buffers (16
+//! bytes a timer, twice: the run and the radix scratch, reserved by
+//! [`Wheel::with_capacity`] up to 4096 timers) stay small next to the
+//! arena. A larger slot is cascaded, which splits it into 64 smaller ones.
+//!
 //! # Ordering
 //!
 //! Exact timers fire in `(deadline, arming order)` order, where a `reset`
-//! counts as a new arming (each arming takes a sequence number). The slot
-//! lists are in no particular order: all exact timers due at tick `t` are in
-//! the one slot processed at `t`, which first moves the timers whose deadline
-//! has come to the *due list* and then delivers that list. An entry joins
-//! the due list at its `(deadline, seq)` place if that is among the last 16
-//! entries (a slot is walked in filing order, so this is the usual case);
+//! counts as a new arming (each arming takes a sequence number). The slots'
+//! bags are in no particular order: all exact timers due at tick `t` are in
+//! the one slot processed at `t` or in the run (sorted by tick, ties in the
+//! order the slot was read), from which they first move to the *due list*,
+//! which is then delivered. An entry joins the due list at its
+//! `(deadline, seq)` place if that is among the last 16 entries (a bag is
+//! read in filing order unless a cancel moved its last timer into a hole,
+//! so this is the usual case);
 //! otherwise it is appended and the list is flagged, and sorted before
 //! delivery (an in-place merge sort of the timers firing at that tick, no
 //! allocation). Every insert, cancel, reset and move is thus O(1): an
@@ -139,6 +175,7 @@
 //! timer never cascades into level 0. Slack 0 (the default) is exact.
 
 mod arena;
+mod bag;
 mod check;
 mod entry;
 mod key;

@@ -26,8 +26,9 @@ impl List {
         self.head == NIL
     }
 
-    /// Appends `idx` at the tail.
-    #[inline]
+    /// Appends `idx` at the tail (the wheel appends with
+    /// [`insert_after`](Self::insert_after); the tests use this).
+    #[cfg(test)]
     pub(crate) fn push_back<T>(&mut self, arena: &mut Arena<T>, idx: u32) {
         let tail = self.tail;
         {
@@ -198,7 +199,7 @@ mod tests {
             level: 0,
             slot: 0,
             moves: 0,
-            way: 0,
+            pos: 0,
         }
     }
 

@@ -1,11 +1,10 @@
-//! Software prefetch of a timer's slot, for the slot walk in
+//! Software prefetch of timers' entries and slot chunks, for the slot walk in
 //! [`Wheel::expire`](crate::Wheel::expire).
 //!
-//! A slot's timers are scattered over the arena, so walking a slot list is
-//! a chain of dependent cache misses (a slot of level 2 holds ~4,000 timers
-//! under W3, spread over 48 MB). As soon as an entry's `next` is known, the
-//! walk asks for that entry's cache line, and works on the other ways of
-//! the slot meanwhile (see `level.rs`, `WAYS`).
+//! A slot's timers are scattered over the arena, so touching each one is a
+//! cache miss. Emptying a slot reads its bag a chunk ahead (see `bag.rs`):
+//! it asks for the cache line of every entry named in the next chunk, and
+//! for the chunk after it, while it handles the current chunk's timers.
 //!
 //! The address is computed with `wrapping_add` from the arena's base
 //! pointer and only handed to the prefetch instruction, which never faults

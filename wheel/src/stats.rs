@@ -6,7 +6,9 @@
 //! move count restarts whenever the timer is (re)armed by `insert` or `reset`,
 //! so `max_moves_per_timer` is the most moves any single arming took. It is
 //! bounded by [`LEVELS`](crate::LEVELS): at most one re-filing after a lazy
-//! re-arm, then at most one move per level crossed on the way down.
+//! re-arm, then at most one move per level crossed on the way down. Taking
+//! a slot's timers into the sorted run (see the crate docs) is not a move:
+//! they are read once and wait there unfiled until they fire.
 
 /// Counters kept by a [`Wheel`](crate::Wheel), read with
 /// [`Wheel::stats`](crate::Wheel::stats).

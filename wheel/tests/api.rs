@@ -35,8 +35,8 @@ fn new_wheel_is_empty_at_tick_zero() {
 
 #[test]
 fn fires_exactly_on_the_first_advance_reaching_the_deadline() {
-    // Under miri (each wheel check walks all 5,632 slot lists, ~1.6 s of
-    // miri's clock): a start at the origin and one deep in level 5, and
+    // Under miri (each wheel check walks every slot of every level): a
+    // start at the origin and one deep in level 5, and
     // every ninth boundary (around 1, 64^2, 64^5, 64^8 and the top).
     let starts: &[u64] = if cfg!(miri) {
         &[0, (1 << 36) - 1]
@@ -527,4 +527,109 @@ fn a_window_of_64_ticks_never_cascades_into_level_0() {
     }
     assert!(t > 0);
     assert_eq!(w.stats().cascade_moves, 0);
+}
+
+/// A slot of a few hundred timers reached by `expire` is sorted into the
+/// run and fires from there without cascading; timers cancelled, re-armed
+/// (earlier, later, to the past) or inserted while it waits keep exact
+/// `(deadline, seq)` order, ties included.
+#[test]
+fn a_sorted_run_fires_in_order_under_cancel_reset_and_insert() {
+    let mut w = Wheel::new();
+    let mut keys = Vec::new();
+    // 300 timers in one level-2 slot [8192, 12288), with many ties.
+    for i in 0..300u64 {
+        let d = 8192 + (i * 37) % 101 * 40;
+        keys.push((w.insert(d, i), d));
+    }
+    let mut want: Vec<(u64, u64, u64)> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, &(_, d))| (d, i as u64, i as u64))
+        .collect();
+    // Reach the slot: everything up to 8300 fires, the rest waits sorted.
+    let fired = adv(&mut w, 8300);
+    w.check_invariants().unwrap();
+    assert_eq!(w.stats().cascade_moves, 0);
+    let mut seq = 300u64;
+    let mut got: Vec<(u64, u64)> = fired;
+    // Cancel, reset (later, earlier, to the past) and insert among the run.
+    for (n, &(k, d)) in keys.iter().enumerate().skip(1).step_by(7) {
+        let i = n as u64;
+        if d <= 8300 {
+            continue;
+        }
+        let pos = want.iter().position(|x| x.2 == i).unwrap();
+        match n % 4 {
+            0 => {
+                assert_eq!(w.cancel(k), Some(i));
+                want.remove(pos);
+            }
+            1 => {
+                w.reset(k, d + 500).unwrap();
+                want[pos] = (d + 500, seq, i);
+                seq += 1;
+            }
+            2 => {
+                w.reset(k, 8400).unwrap();
+                want[pos] = (8400, seq, i);
+                seq += 1;
+            }
+            _ => {
+                w.reset(k, 10).unwrap();
+                want[pos] = (10, seq, i);
+                seq += 1;
+            }
+        }
+        w.check_invariants().unwrap();
+    }
+    for d in [8301u64, 8400, 9000, 12_287, 12_288, 20_000] {
+        w.insert(d, 1000 + seq);
+        want.push((d, seq, 1000 + seq));
+        seq += 1;
+    }
+    w.check_invariants().unwrap();
+    while let Some(next) = w.next_deadline() {
+        got.extend(adv(&mut w, next));
+        w.check_invariants().unwrap();
+    }
+    want.sort();
+    let want: Vec<(u64, u64)> = want.iter().map(|&(d, _, v)| (d, v)).collect();
+    // Timers already due at 8300 fired first; the past-reset ones fire on
+    // the next expire, before the later ones.
+    let mut got_sorted = got.clone();
+    got_sorted.sort_by_key(|&(d, _)| d);
+    assert_eq!(got_sorted.len(), want.len());
+    let key = |v: &[(u64, u64)]| -> Vec<(u64, u64)> {
+        let mut v = v.to_vec();
+        v.sort();
+        v
+    };
+    assert_eq!(key(&got), key(&want));
+    // Within one deadline, delivery follows arming order.
+    for d in want.iter().map(|x| x.0) {
+        let a: Vec<u64> = got.iter().filter(|x| x.0 == d).map(|x| x.1).collect();
+        let b: Vec<u64> = want.iter().filter(|x| x.0 == d).map(|x| x.1).collect();
+        assert_eq!(a, b, "deadline {d}");
+    }
+    assert!(w.is_empty());
+}
+
+/// Cancelling from the middle of a slot moves its last timer into the hole:
+/// the survivors still fire in `(deadline, seq)` order.
+#[test]
+fn cancels_inside_a_slot_keep_firing_order() {
+    let mut w = Wheel::new();
+    let keys: Vec<_> = (0..100u64).map(|i| w.insert(100 + i % 3, i)).collect();
+    for k in keys.iter().step_by(3) {
+        w.cancel(*k).unwrap();
+        w.check_invariants().unwrap();
+    }
+    let got = adv(&mut w, 1000);
+    let mut want: Vec<(u64, u64)> = (0..100u64)
+        .filter(|i| i % 3 != 0)
+        .map(|i| (100 + i % 3, i))
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
 }

@@ -123,8 +123,8 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-// Under miri every operation's wheel check walks all 5,632 slot lists
-// (about 1.6 s of miri's clock), hence 2 cases of at most 11 operations.
+// Under miri every operation's wheel check walks every slot of every
+// level, hence 2 cases of at most 11 operations.
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: if cfg!(miri) { 2 } else { 2_000 },

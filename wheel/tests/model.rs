@@ -312,7 +312,7 @@ fn advance(
 }
 
 /// Sequence lengths: 50-200 operations natively, 6-14 under miri (where
-/// every operation's wheel check walks all 5,632 slot lists).
+/// every operation's wheel check walks every slot of every level).
 fn ops_len() -> std::ops::Range<usize> {
     if cfg!(miri) {
         6..14

@@ -132,3 +132,72 @@ fn steady_state_operations_do_not_allocate() {
     assert!(allocs() > after);
     drop(v);
 }
+
+/// A small wheel (fewer timers than slots, so each may sit alone in a slot
+/// at its own level, or all in one run) allocates nothing after
+/// `with_capacity(n)` either, from the very first operation: the slot
+/// chunks and the run's buffers it reserves cover any placement of `n`
+/// timers.
+#[test]
+fn a_small_wheel_never_allocates_within_its_capacity() {
+    let n: usize = 40;
+    let rounds: u64 = if cfg!(miri) { 30 } else { 3_000 };
+    let mut fired: Vec<u64> = Vec::with_capacity(n);
+    let mut keys: Vec<TimerKey> = Vec::with_capacity(n);
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let mut rnd = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let before = allocs();
+    let mut w: Wheel<u64> = Wheel::with_capacity(n);
+    let after_new = allocs();
+    for i in 0..n as u64 {
+        // Every level, and some bursts on one tick.
+        let d = if i % 4 == 0 {
+            5_000
+        } else {
+            rnd() >> (rnd() % 64)
+        };
+        keys.push(w.insert(d.max(1), i));
+    }
+    for round in 0..rounds {
+        let now = w.now();
+        let slot = (rnd() % n as u64) as usize;
+        let k = keys[slot];
+        match rnd() % 3 {
+            0 => {
+                if w.cancel(k).is_some() {
+                    keys[slot] =
+                        w.insert(now.saturating_add(1 + (rnd() >> (rnd() % 64))), slot as u64);
+                }
+            }
+            1 => {
+                let _ = w.reset(k, now.saturating_add(rnd() >> (rnd() % 64)));
+            }
+            _ => {
+                let _ = w.reset(k, now + 1 + rnd() % 64);
+            }
+        }
+        let to = if round % 5 == 0 {
+            w.next_deadline().unwrap_or(now)
+        } else {
+            now + rnd() % 300
+        };
+        fired.clear();
+        w.expire(to, |e| fired.push(e.value));
+        for &slot in fired.iter() {
+            keys[slot as usize] = w.insert(
+                w.now().saturating_add(1 + (rnd() >> (rnd() % 63 + 1))),
+                slot,
+            );
+        }
+    }
+    let after = allocs();
+    assert_eq!(after - after_new, 0, "allocations after with_capacity");
+    assert!(after_new > before);
+    assert_eq!(w.len(), n);
+    w.check_invariants().unwrap();
+}
