@@ -189,11 +189,23 @@ pub fn w5_driver_markdown(rows: &[(&str, w5::Outcome, w5::PassTail)], p: &w5::Pa
         // more expiries per second than the thread can run); if the pass
         // start itself is late, the driver's sleep or the scheduler.
         let (tail, start) = (o.quantile(0.99), t.start_p99);
-        let why = if start.saturating_mul(4) < tail {
-            "passes start on time: the tail is inside the passes (timers due together, and \
-             more expiries than the thread runs: see the overruns)"
+        let late = format!(
+            "{:.1} % of the expiries ran in passes that started {} µs or more late (the \
+             driver off its CPU: everything due meanwhile ran together, late)",
+            t.late_share * 100.0,
+            w5::LATE_START_NS / 1_000
+        );
+        let why = if t.late_share >= 0.01 {
+            format!("most passes start on time, but {late}: that is the p99 tail")
+        } else if start.saturating_mul(4) < tail {
+            format!(
+                "passes start on time: the tail is inside the passes (timers due together, \
+                 and more expiries than the thread runs: see the overruns); {late}"
+            )
         } else {
-            "the passes themselves start late: the driver's sleep or the OS scheduler"
+            format!(
+                "the passes themselves start late: the driver's sleep or the OS scheduler; {late}"
+            )
         };
         verdicts.push(format!(
             "- {name}: p99 lateness {:.2} µs, p99 pass start {:.2} µs: {why}.",
@@ -236,11 +248,12 @@ mod tests {
     #[test]
     fn w5_driver_verdict_tells_inside_passes_from_late_starts() {
         let p = w5::Params::reference();
-        let o = w5::Outcome {
+        let o_again = || w5::Outcome {
             lateness: (0..100).map(|i| i * 1_000).collect(),
             early: 0,
             overruns: 0,
         };
+        let o = o_again();
         let on_time = w5::PassTail {
             start_p50: 10,
             start_p99: 500,
@@ -257,6 +270,15 @@ mod tests {
             "- Spin: p99 lateness 98.00 µs, p99 pass start 0.50 µs: passes start on time"
         ));
         assert!(md.contains("- Park: p99 lateness 98.00 µs, p99 pass start 90.00 µs: the passes themselves start late"));
+        let stalled = w5::PassTail {
+            late_share: 0.03,
+            ..on_time
+        };
+        let md = w5_driver_markdown(&[("Spin", o_again(), stalled)], &p);
+        assert!(
+            md.contains("most passes start on time, but 3.0 % of the expiries ran in passes that started 5 µs or more late"),
+            "{md}"
+        );
     }
 
     #[test]

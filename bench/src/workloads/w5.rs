@@ -238,6 +238,9 @@ pub fn run_driver(p: Params, mode: hrwheel::DriverMode) -> Result<(Outcome, Pass
         s.len.push(r.end_ns.saturating_sub(r.start_ns));
         s.busy += r.end_ns.saturating_sub(r.start_ns);
         s.run += r.delivered as u64;
+        if r.start_ns.saturating_sub(r.due_ns) >= LATE_START_NS {
+            s.late_run += r.delivered as u64;
+        }
         s.max_batch = s.max_batch.max(r.delivered);
     })
     .map_err(|e| err(format!("driver: {e}")))?;
@@ -277,9 +280,15 @@ pub fn run_driver(p: Params, mode: hrwheel::DriverMode) -> Result<(Outcome, Pass
         per_pass: log.run as f64 / log.start.len().max(1) as f64,
         max_batch: log.max_batch as u64,
         busy: log.busy as f64 / p.duration.max(1) as f64,
+        late_share: log.late_run as f64 / log.run.max(1) as f64,
     };
     Ok((out, tail))
 }
+
+/// A pass that starts this late after the deadline that woke it had the
+/// driver off its CPU (a spinning driver polls far more often): whatever
+/// fell due meanwhile runs late, together.
+pub const LATE_START_NS: u64 = 5_000;
 
 /// What the driver's observer saw of every pass that ran callbacks.
 #[derive(Default)]
@@ -288,6 +297,8 @@ struct PassLog {
     len: Vec<u64>,
     busy: u64,
     run: u64,
+    /// Callbacks run by passes that started `LATE_START_NS` late or more.
+    late_run: u64,
     max_batch: usize,
 }
 
@@ -313,6 +324,9 @@ pub struct PassTail {
     pub max_batch: u64,
     /// Fraction of the run's time the driver spent inside passes.
     pub busy: f64,
+    /// Fraction of the expiries run by passes that started
+    /// [`LATE_START_NS`] or more after their deadline.
+    pub late_share: f64,
 }
 
 #[cfg(test)]
