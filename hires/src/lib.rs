@@ -36,14 +36,15 @@
 //!   │                     + cached leftmost + cached root
 //!   ├── bases[Realtime]:  the same, compared against now + offset
 //!   │                     (clock_was_set changes only the offset)
-//!   └── arena: hot 48-byte tree nodes in 256-node chunks that never move,
-//!              cold slots (schedule, value) in a Vec, one free list
+//!   └── arena: hot 32-byte tree nodes (key, links by u32 index) in one
+//!              Vec, cold slots (schedule, value) in another, one free list
 //! ```
 //!
-//! * `node` — the hot node (link, deadline, index, generation) and the
-//!   cold slot (earliest, period, seq, state, value);
-//! * `link` — the red-black link (strict-provenance: no pointer tagging);
-//! * `arena` — stable node storage, free list, generations;
+//! * `node` — the hot node (deadline, children, parent, generation, colour)
+//!   and the cold slot (earliest, period, seq, state, value);
+//! * `rbtree` — the red-black rebalancing (a port of Linux `lib/rbtree.c`
+//!   over index links);
+//! * `arena` — node and slot storage, free list, generations;
 //! * `base` — [`ClockBase`], per-clock tree with cached leftmost, offsets,
 //!   the insertion descent;
 //! * `periodic` — drift-free re-arm and overrun count (`hrtimer_forward`);
@@ -55,15 +56,17 @@
 //! # Performance (W4: 10,000 periodic timers, periods 10 µs – 10 ms)
 //!
 //! Every expiry is an unlink of the leftmost node (O(1) amortised) and a
-//! re-insert (O(log n), ~14 levels). Profiles show the re-insert's descent
-//! is bound by one dependent cache access per level, which is why nodes are
-//! split hot/cold: the descent only touches 48-byte nodes (480 KB for 10,000
-//! timers, inside L2). Even so, a `BinaryHeap` is faster on this workload
-//! (a periodic push rarely sifts up) and a `BTreeMap` is on par or slightly
-//! faster (fewer, wider nodes); neither cancels in place with stable
-//! handles, which the tree does in O(log n). The figures are in the W4
-//! criterion bench and the report (`docs/report/` in the repository), not
-//! here.
+//! re-insert (O(log n), ~14 levels). The re-insert's descent is bound by
+//! one dependent memory access per level, so the layout serves it: nodes
+//! are split hot/cold, the hot node is 32 bytes aligned to 32 (never across
+//! two cache lines; 320 KB for 10,000 timers) and links are `u32` indices
+//! into one `Vec`, so no separate chunk table is consulted; each level
+//! loads the key and both children together and selects the next child
+//! without a branch or a second load. A `BinaryHeap` needs no pointer
+//! chasing at all (a periodic push rarely sifts up), but neither it nor a
+//! `BTreeMap` cancels in place with stable handles, which the tree does in
+//! O(log n). The figures are in the W4 criterion bench and the report
+//! (`docs/report/` in the repository), not here.
 //!
 //! Ties fire in insertion order (a reset is a new insertion). After the
 //! arena has grown to the peak number of live timers, no operation
@@ -74,10 +77,10 @@ mod base;
 mod error;
 mod expired;
 mod key;
-mod link;
 mod node;
 mod periodic;
 mod queue;
+mod rbtree;
 
 pub use base::ClockBase;
 pub use error::Error;

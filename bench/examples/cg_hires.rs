@@ -1,0 +1,77 @@
+//! Callgrind driver for A/B instruction counts of the hires queue:
+//! `valgrind --tool=callgrind --toggle-collect='*cg_timed*' target/release/examples/cg_hires w4|w4p|heap|w2|w3`.
+//! Only the `cg_timed` closure is counted (setup is excluded).
+
+use hrwheel_bench::adapters::{HiresAdapter, HiresPeriodic};
+use hrwheel_bench::baselines::LazyHeap;
+use hrwheel_bench::workloads::{w2, w3, w4};
+use hrwheel_bench::TimerQueue;
+
+#[inline(never)]
+fn cg_timed<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
+fn main() {
+    let what = std::env::args().nth(1).unwrap_or_else(|| "w4".into());
+    let p = w4::Params::scaled(0.01);
+    match what.as_str() {
+        "w4" | "heap" => {
+            fn go<Q: TimerQueue>(mut q: Q, p: w4::Params) {
+                let periods = w4::setup(&mut q, p);
+                let d = cg_timed(|| w4::run(&mut q, p, &periods)).unwrap();
+                println!("{} expiries {}", q.name(), d.expiries);
+            }
+            if what == "w4" {
+                go(HiresAdapter::with_capacity(p.timers), p);
+            } else {
+                go(LazyHeap::with_capacity(p.timers), p);
+            }
+        }
+        "w4p" => {
+            let mut q = HiresPeriodic::new();
+            q.setup(p).unwrap();
+            let d = cg_timed(|| q.run(p)).unwrap();
+            println!("periodic expiries {}", d.expiries);
+        }
+        "w2" => {
+            let mut q = HiresAdapter::with_capacity(1000);
+            let mut st = w2::setup(&mut q, w2::Params::new(1000, 200_000));
+            cg_timed(|| w2::run(&mut q, &mut st)).unwrap();
+            println!("w2 done");
+        }
+        "w3" => {
+            let mut q = HiresAdapter::with_capacity(25_000);
+            w3::setup(&mut q, w3::Params::new(25_000));
+            let d = cg_timed(|| w3::run(&mut q)).unwrap();
+            println!("w3 expiries {}", d.expiries);
+        }
+        "time" => {
+            // Interleaved wall-clock medians (ns per expiry + re-arm).
+            let p = w4::Params::scaled(0.02);
+            fn one<Q: TimerQueue>(mut q: Q, p: w4::Params) -> f64 {
+                let periods = w4::setup(&mut q, p);
+                let t = std::time::Instant::now();
+                let d = w4::run(&mut q, p, &periods).unwrap();
+                t.elapsed().as_nanos() as f64 / d.expiries as f64
+            }
+            let mut r: [Vec<f64>; 3] = Default::default();
+            for _ in 0..7 {
+                r[0].push(one(HiresAdapter::with_capacity(p.timers), p));
+                r[1].push({
+                    let mut q = HiresPeriodic::new();
+                    q.setup(p).unwrap();
+                    let t = std::time::Instant::now();
+                    let d = q.run(p).unwrap();
+                    t.elapsed().as_nanos() as f64 / d.expiries as f64
+                });
+                r[2].push(one(LazyHeap::with_capacity(p.timers), p));
+            }
+            for (name, mut v) in ["hires", "hires periodic", "heap"].into_iter().zip(r) {
+                v.sort_by(f64::total_cmp);
+                println!("{name:16} median {:.1} ns  min {:.1}", v[v.len() / 2], v[0]);
+            }
+        }
+        other => panic!("unknown workload {other}"),
+    }
+}

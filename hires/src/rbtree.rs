@@ -1,0 +1,371 @@
+//! The red-black tree algorithms, over nodes linked by index.
+//!
+//! A port of Linux's `lib/rbtree.c` (`__rb_insert`, `__rb_erase_augmented`
+//! without augmentation, `____rb_erase_color`, `rb_next`), with the two
+//! mirror-image halves of each case folded into one by indexing the
+//! children with a direction `d` (0 = left, 1 = right) and its opposite
+//! `o`. The descent that finds where a node goes is the caller's (see
+//! [`Base::insert`](crate::base::Base)); [`insert_fixup`] rebalances after
+//! it has been linked in red, [`erase`] unlinks a node and rebalances.
+//!
+//! Nodes are addressed by index into one slice; `NIL` is "none". All
+//! accesses are bounds-checked slice indexing: every index stored in a
+//! link is that of a node of the slice, so none of them panics.
+
+use crate::node::{Node, BLACK, NIL, NO_KIDS, RED, UNLINKED};
+
+#[inline(always)]
+fn at(n: &[Node], i: u32) -> &Node {
+    &n[i as usize]
+}
+
+#[inline(always)]
+fn at_mut(n: &mut [Node], i: u32) -> &mut Node {
+    &mut n[i as usize]
+}
+
+#[inline(always)]
+fn is_red(n: &[Node], i: u32) -> bool {
+    i != NIL && at(n, i).color == RED
+}
+
+#[inline(always)]
+fn set_parent_color(n: &mut [Node], i: u32, parent: u32, color: u8) {
+    let x = at_mut(n, i);
+    x.parent = parent;
+    x.color = color;
+}
+
+/// Makes `new` the child of `parent` that `old` was (or the root).
+#[inline(always)]
+fn change_child(n: &mut [Node], root: &mut u32, old: u32, new: u32, parent: u32) {
+    if parent == NIL {
+        *root = new;
+    } else {
+        let p = at_mut(n, parent);
+        let side = (p.child(0) != old) as usize;
+        p.set_child(side, new);
+    }
+}
+
+/// `new` takes `old`'s place (parent and colour) above it; `old` becomes
+/// `new`'s child with colour `color`.
+#[inline(always)]
+fn rotate_set_parents(n: &mut [Node], root: &mut u32, old: u32, new: u32, color: u8) {
+    let (pp, pc) = {
+        let o = at(n, old);
+        (o.parent, o.color)
+    };
+    set_parent_color(n, new, pp, pc);
+    set_parent_color(n, old, new, color);
+    change_child(n, root, old, new, pp);
+}
+
+/// Restores the red-black properties after `node` was linked in red as a
+/// leaf (`__rb_insert`).
+pub(crate) fn insert_fixup(n: &mut [Node], root: &mut u32, mut node: u32) {
+    let mut parent = at(n, node).parent;
+    loop {
+        if parent == NIL {
+            // `node` is the root.
+            set_parent_color(n, node, NIL, BLACK);
+            return;
+        }
+        if at(n, parent).color == BLACK {
+            return;
+        }
+        // A red parent is not the root, so the grandparent exists.
+        let g = at(n, parent).parent;
+        let d = (at(n, g).child(1) == parent) as usize;
+        let o = d ^ 1;
+        let uncle = at(n, g).child(o);
+        if is_red(n, uncle) {
+            // Colour flip; continue two levels up.
+            at_mut(n, uncle).color = BLACK;
+            at_mut(n, parent).color = BLACK;
+            node = g;
+            parent = at(n, node).parent;
+            at_mut(n, node).color = RED;
+            continue;
+        }
+        let mut tmp = at(n, parent).child(o);
+        if node == tmp {
+            // Inner grandchild: rotate at parent towards `d`.
+            tmp = at(n, node).child(d);
+            at_mut(n, parent).set_child(o, tmp);
+            at_mut(n, node).set_child(d, parent);
+            if tmp != NIL {
+                set_parent_color(n, tmp, parent, BLACK);
+            }
+            set_parent_color(n, parent, node, RED);
+            parent = node;
+            tmp = at(n, node).child(o);
+        }
+        // Rotate at the grandparent towards `o`.
+        at_mut(n, g).set_child(d, tmp);
+        at_mut(n, parent).set_child(o, g);
+        if tmp != NIL {
+            set_parent_color(n, tmp, g, BLACK);
+        }
+        rotate_set_parents(n, root, g, parent, RED);
+        return;
+    }
+}
+
+/// The in-order successor of `node`, `NIL` if it is the last.
+#[inline]
+pub(crate) fn next(n: &[Node], node: u32) -> u32 {
+    let mut x = at(n, node).child(1);
+    if x != NIL {
+        loop {
+            let l = at(n, x).child(0);
+            if l == NIL {
+                return x;
+            }
+            x = l;
+        }
+    }
+    x = node;
+    let mut p = at(n, x).parent;
+    while p != NIL && at(n, p).child(1) == x {
+        x = p;
+        p = at(n, p).parent;
+    }
+    p
+}
+
+/// Unlinks `node` and rebalances (`rb_erase`); marks it unlinked.
+pub(crate) fn erase(n: &mut [Node], root: &mut u32, node: u32) {
+    let (left, right) = (at(n, node).child(0), at(n, node).child(1));
+    let (pp, pc) = {
+        let x = at(n, node);
+        (x.parent, x.color)
+    };
+    let rebalance;
+    if left == NIL {
+        // At most one child (the right one); if there is one it is red and
+        // `node` black, so recolouring the child suffices.
+        change_child(n, root, node, right, pp);
+        if right != NIL {
+            set_parent_color(n, right, pp, pc);
+            rebalance = NIL;
+        } else {
+            rebalance = if pc == BLACK { pp } else { NIL };
+        }
+    } else if right == NIL {
+        // Only a left child: as above.
+        set_parent_color(n, left, pp, pc);
+        change_child(n, root, node, left, pp);
+        rebalance = NIL;
+    } else {
+        // Two children: the successor (leftmost of the right subtree)
+        // takes `node`'s place.
+        let mut successor = right;
+        let parent;
+        let child2;
+        let mut tmp = at(n, right).child(0);
+        if tmp == NIL {
+            // The successor is `node`'s right child.
+            parent = successor;
+            child2 = at(n, successor).child(1);
+        } else {
+            let mut par;
+            loop {
+                par = successor;
+                successor = tmp;
+                tmp = at(n, tmp).child(0);
+                if tmp == NIL {
+                    break;
+                }
+            }
+            parent = par;
+            child2 = at(n, successor).child(1);
+            at_mut(n, parent).set_child(0, child2);
+            at_mut(n, successor).set_child(1, right);
+            at_mut(n, right).parent = successor;
+        }
+        at_mut(n, successor).set_child(0, left);
+        at_mut(n, left).parent = successor;
+        change_child(n, root, node, successor, pp);
+        if child2 != NIL {
+            set_parent_color(n, child2, parent, BLACK);
+            rebalance = NIL;
+        } else {
+            rebalance = if at(n, successor).color == BLACK {
+                parent
+            } else {
+                NIL
+            };
+        }
+        set_parent_color(n, successor, pp, pc);
+    }
+    {
+        let x = at_mut(n, node);
+        x.color = UNLINKED;
+        x.parent = NIL;
+        x.kids = NO_KIDS;
+    }
+    if rebalance != NIL {
+        erase_color(n, root, rebalance);
+    }
+}
+
+/// Restores the red-black properties after a black leaf was removed below
+/// `parent` (`____rb_erase_color`).
+fn erase_color(n: &mut [Node], root: &mut u32, mut parent: u32) {
+    let mut node = NIL;
+    loop {
+        // Invariant: `node` is black (or NIL on the first pass) and not the
+        // root; paths through it are one black node short.
+        let d = (at(n, parent).child(1) == node) as usize;
+        let o = d ^ 1;
+        let mut sibling = at(n, parent).child(o);
+        if is_red(n, sibling) {
+            // Case 1: rotate at parent towards `d`.
+            let tmp1 = at(n, sibling).child(d);
+            at_mut(n, parent).set_child(o, tmp1);
+            at_mut(n, sibling).set_child(d, parent);
+            set_parent_color(n, tmp1, parent, BLACK);
+            rotate_set_parents(n, root, parent, sibling, RED);
+            sibling = tmp1;
+        }
+        let mut tmp1 = at(n, sibling).child(o);
+        if !is_red(n, tmp1) {
+            let tmp2 = at(n, sibling).child(d);
+            if !is_red(n, tmp2) {
+                // Case 2: sibling colour flip.
+                at_mut(n, sibling).color = RED;
+                if at(n, parent).color == RED {
+                    at_mut(n, parent).color = BLACK;
+                } else {
+                    node = parent;
+                    parent = at(n, node).parent;
+                    if parent != NIL {
+                        continue;
+                    }
+                }
+                return;
+            }
+            // Case 3: rotate at sibling towards `o`.
+            tmp1 = at(n, tmp2).child(o);
+            at_mut(n, sibling).set_child(d, tmp1);
+            at_mut(n, tmp2).set_child(o, sibling);
+            at_mut(n, parent).set_child(o, tmp2);
+            if tmp1 != NIL {
+                set_parent_color(n, tmp1, sibling, BLACK);
+            }
+            tmp1 = sibling;
+            sibling = tmp2;
+        }
+        // Case 4: rotate at parent towards `d`, recolour.
+        let tmp2 = at(n, sibling).child(d);
+        at_mut(n, parent).set_child(o, tmp2);
+        at_mut(n, sibling).set_child(d, parent);
+        set_parent_color(n, tmp1, sibling, BLACK);
+        if tmp2 != NIL {
+            at_mut(n, tmp2).parent = parent;
+        }
+        rotate_set_parents(n, root, parent, sibling, BLACK);
+        return;
+    }
+}
+
+/// Checks every red-black property and every link of the tree at `root`;
+/// returns the keys in order (tests only).
+#[cfg(test)]
+pub(crate) fn validate(n: &[Node], root: u32) -> Vec<(u64, u32)> {
+    fn walk(n: &[Node], x: u32, parent: u32, out: &mut Vec<(u64, u32)>) -> usize {
+        if x == NIL {
+            return 1;
+        }
+        let node = at(n, x);
+        assert_eq!(node.parent, parent, "parent link of {x}");
+        assert!(node.color == RED || node.color == BLACK, "colour of {x}");
+        if node.color == RED {
+            assert!(
+                !is_red(n, node.child(0)) && !is_red(n, node.child(1)),
+                "red-red at {x}"
+            );
+        }
+        let lh = walk(n, node.child(0), x, out);
+        out.push((node.hard, x));
+        let rh = walk(n, node.child(1), x, out);
+        assert_eq!(lh, rh, "black height at {x}");
+        lh + (node.color == BLACK) as usize
+    }
+    let mut out = Vec::new();
+    if root != NIL {
+        assert_eq!(at(n, root).color, BLACK, "red root");
+    }
+    walk(n, root, NIL, &mut out);
+    assert!(out.windows(2).all(|w| w[0].0 <= w[1].0), "out of order");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Inserts with the same descent as `Base::insert` (ties to the right).
+    fn insert(n: &mut [Node], root: &mut u32, x: u32) {
+        let k = n[x as usize].hard;
+        let (mut parent, mut dir, mut cur) = (NIL, 0, *root);
+        while cur != NIL {
+            dir = (k >= n[cur as usize].hard) as usize;
+            parent = cur;
+            cur = n[cur as usize].child(dir);
+        }
+        let node = &mut n[x as usize];
+        node.kids = NO_KIDS;
+        node.parent = parent;
+        node.color = RED;
+        if parent == NIL {
+            *root = x;
+        } else {
+            n[parent as usize].set_child(dir, x);
+        }
+        insert_fixup(n, root, x);
+    }
+
+    #[test]
+    fn random_insert_erase_matches_a_sorted_vec() {
+        let size = if cfg!(miri) { 40 } else { 400 };
+        let rounds = if cfg!(miri) { 300 } else { 20_000 };
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut rnd = move |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        let mut n = vec![Node::VACANT; size];
+        let mut root = NIL;
+        // Model: (key, index) in tree order (ties in insertion order).
+        let mut model: Vec<(u64, u32)> = Vec::new();
+        for _ in 0..rounds {
+            let i = rnd(size as u64) as u32;
+            if n[i as usize].is_linked() {
+                let first = model.first().map(|e| e.1);
+                let succ = model
+                    .iter()
+                    .position(|e| e.1 == i)
+                    .and_then(|p| model.get(p + 1))
+                    .map_or(NIL, |e| e.1);
+                assert_eq!(next(&n, i), succ);
+                if first == Some(i) {
+                    assert_eq!(model.get(1).map_or(NIL, |e| e.1), next(&n, i));
+                }
+                erase(&mut n, &mut root, i);
+                model.retain(|e| e.1 != i);
+                assert!(!n[i as usize].is_linked());
+            } else {
+                let k = rnd(64);
+                n[i as usize].hard = k;
+                insert(&mut n, &mut root, i);
+                let pos = model.partition_point(|e| e.0 <= k);
+                model.insert(pos, (k, i));
+            }
+            assert_eq!(validate(&n, root), model);
+        }
+    }
+}
