@@ -51,23 +51,40 @@ fn main() {
             let p = w4::Params::scaled(0.02);
             fn one<Q: TimerQueue>(mut q: Q, p: w4::Params) -> f64 {
                 let periods = w4::setup(&mut q, p);
-                let t = std::time::Instant::now();
+                let t = cpu_time::ThreadTime::now();
                 let d = w4::run(&mut q, p, &periods).unwrap();
                 t.elapsed().as_nanos() as f64 / d.expiries as f64
             }
             let mut r: [Vec<f64>; 3] = Default::default();
-            for _ in 0..7 {
+            for _ in 0..9 {
                 r[0].push(one(HiresAdapter::with_capacity(p.timers), p));
                 r[1].push({
                     let mut q = HiresPeriodic::new();
                     q.setup(p).unwrap();
-                    let t = std::time::Instant::now();
+                    let t = cpu_time::ThreadTime::now();
                     let d = q.run(p).unwrap();
                     t.elapsed().as_nanos() as f64 / d.expiries as f64
                 });
                 r[2].push(one(LazyHeap::with_capacity(p.timers), p));
             }
-            for (name, mut v) in ["hires", "hires periodic", "heap"].into_iter().zip(r) {
+            let mut w23: [Vec<f64>; 2] = Default::default();
+            for _ in 0..5 {
+                let mut q = HiresAdapter::with_capacity(1000);
+                let mut st = w2::setup(&mut q, w2::Params::new(1000, 400_000));
+                let t = cpu_time::ThreadTime::now();
+                w2::run(&mut q, &mut st).unwrap();
+                w23[0].push(t.elapsed().as_nanos() as f64 / 400_000.0);
+                let mut q = HiresAdapter::with_capacity(25_000);
+                w3::setup(&mut q, w3::Params::new(25_000));
+                let t = cpu_time::ThreadTime::now();
+                let d = w3::run(&mut q).unwrap();
+                w23[1].push(t.elapsed().as_nanos() as f64 / d.expiries as f64);
+            }
+            let r = r.into_iter().chain(w23);
+            for (name, mut v) in ["hires", "hires periodic", "heap", "W2 hires", "W3 hires"]
+                .into_iter()
+                .zip(r)
+            {
                 v.sort_by(f64::total_cmp);
                 println!("{name:16} median {:.1} ns  min {:.1}", v[v.len() / 2], v[0]);
             }

@@ -23,7 +23,7 @@
 //! (the descent never turned right: the new node is the leftmost) and
 //! `remove` (a removed leftmost node's successor is the new leftmost).
 
-use crate::node::{Node, NIL, NO_KIDS, RED};
+use crate::node::{Node, NIL};
 use crate::rbtree;
 
 /// The clock a timer's deadline is measured on.
@@ -101,44 +101,16 @@ impl Base {
     }
 
     /// Links node `x` (unlinked, key already set) into the tree, after
-    /// every node with the same deadline.
-    ///
-    /// The descent goes left only if the new key is strictly smaller, so
-    /// the node lands after every equal key; a descent that never went
-    /// right ends at the leftmost position. The child is chosen by shifting
-    /// with the comparison, so the walk has no data-dependent branch.
+    /// every node with the same deadline (see [`rbtree::insert`]).
     #[inline]
     pub(crate) fn insert(&mut self, n: &mut [Node], x: u32) {
         let k = n[x as usize].hard;
-        let mut parent = NIL;
-        let mut dir = 0;
-        let mut went_right = 0;
-        let mut cur = self.root;
-        while cur != NIL {
-            let c = &n[cur as usize];
-            dir = (k >= c.hard) as usize;
-            went_right |= dir;
-            parent = cur;
-            // Both children are loaded with the key and one is selected by
-            // a shift, so the next index does not wait for a second load
-            // addressed by the comparison.
-            let kids = c.kids;
-            let (l, r) = (kids as u32, (kids >> 32) as u32);
-            cur = l ^ ((l ^ r) & 0u32.wrapping_sub(dir as u32));
-        }
-        let node = &mut n[x as usize];
-        node.kids = NO_KIDS;
-        node.parent = parent;
-        node.color = RED;
-        if parent == NIL {
-            self.root = x;
-        } else {
-            n[parent as usize].set_child(dir, x);
-        }
-        if went_right == 0 {
+        // The new node is the leftmost iff it sorts before the old one (it
+        // goes after equal keys).
+        if self.first == NIL || k < n[self.first as usize].hard {
             self.first = x;
         }
-        rbtree::insert_fixup(n, &mut self.root, x);
+        rbtree::insert(n, &mut self.root, x);
     }
 
     /// Unlinks node `x`, which must be linked into this tree.
@@ -148,6 +120,14 @@ impl Base {
             self.first = rbtree::next(n, x);
         }
         rbtree::erase(n, &mut self.root, x);
+    }
+
+    /// Unlinks the leftmost node (there must be one) and returns it.
+    #[inline]
+    pub(crate) fn remove_first(&mut self, n: &mut [Node]) -> u32 {
+        let x = self.first;
+        self.first = rbtree::erase_first(n, &mut self.root, x);
+        x
     }
 
     /// Checks the tree and the leftmost cache; returns `(hard, index)` in

@@ -43,13 +43,14 @@ impl<T> HiresQueue<T> {
                 ClockBase::Realtime => now_rt.unwrap_or(0),
             };
             // `next_due` returns the first node of `base`'s tree.
-            self.bases[base.index()].remove(&mut self.arena.nodes, index);
+            let removed = self.bases[base.index()].remove_first(&mut self.arena.nodes);
+            debug_assert_eq!(removed, index);
             self.len -= 1;
-            // Touch the new leftmost's cold slot now, so that its likely
-            // cache miss overlaps this expiry's work instead of stalling
-            // the next `next_due`.
+            // Start loading the new leftmost's cold slot now, so that its
+            // likely cache miss overlaps this expiry's work instead of
+            // stalling the next `next_due`.
             if let Some(next) = self.bases[base.index()].first() {
-                core::hint::black_box(self.arena.slot(next).soft);
+                self.arena.prefetch_slot(next);
             }
             fired += 1;
             let (gen, hard) = {
@@ -145,6 +146,11 @@ impl<T> HiresQueue<T> {
     /// The first node across bases and its hard deadline in monotonic time.
     #[inline]
     pub(super) fn earliest(&self) -> Option<(u32, u64)> {
+        if self.bases[ClockBase::Realtime.index()].first().is_none() {
+            // Only monotonic timers (the common case): no conversion.
+            let index = self.bases[ClockBase::Monotonic.index()].first()?;
+            return Some((index, self.arena.nodes[index as usize].hard));
+        }
         let (index, at) = match (
             self.head(ClockBase::Monotonic),
             self.head(ClockBase::Realtime),
@@ -167,6 +173,16 @@ impl<T> HiresQueue<T> {
     /// merged by monotonic deadline, then insertion seq.
     #[inline]
     fn next_due(&self, now: u64, now_rt: Option<u64>) -> Option<(ClockBase, u32)> {
+        if self.bases[ClockBase::Realtime.index()].first().is_none() {
+            // Only monotonic timers (the common case): no merge.
+            let index = self.bases[ClockBase::Monotonic.index()].first()?;
+            return (self.arena.slot(index).soft <= now).then_some((ClockBase::Monotonic, index));
+        }
+        self.next_due_merged(now, now_rt)
+    }
+
+    /// [`next_due`](Self::next_due) when the realtime base is not empty.
+    fn next_due_merged(&self, now: u64, now_rt: Option<u64>) -> Option<(ClockBase, u32)> {
         let due = |base: ClockBase, base_now: Option<u64>| {
             let base_now = base_now?;
             let head = self.head(base)?;
