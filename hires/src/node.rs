@@ -19,10 +19,10 @@
 //!       24 color      1  unlinked/red/black value   Option<T>
 //! ```
 //!
-//! The descent reads `hard` and both children from the same 16 bytes and
-//! picks the child with a shift by the comparison (`kids >> 32 * (k >=
-//! hard)`) rather than a branch, or a second load addressed by the
-//! comparison.
+//! The descent reads `hard` and both children (one 8-byte word) from the
+//! same 16 bytes and picks the child with a conditional move, rather than
+//! a branch or a second load addressed by the comparison (see
+//! `rbtree::insert`).
 //!
 //! The tree is ordered by `hard` alone: the descent sends equal keys to the
 //! right, so a new node lands after every node with the same deadline, and
@@ -67,8 +67,7 @@ pub(crate) struct Node {
     /// Latest allowed expiry in the base's time: the tree key.
     pub(crate) hard: u64,
     /// Left child (low half) and right child (high half), `NIL` if none:
-    /// one word, so the descent loads both with the key and selects one
-    /// with a shift (see [`Node::child`]).
+    /// one word, so the descent loads both with the key.
     pub(crate) kids: u64,
     /// `NIL` for the root (and for unlinked nodes).
     pub(crate) parent: u32,
