@@ -46,6 +46,15 @@ fn main() {
             let d = cg_timed(|| w3::run(&mut q)).unwrap();
             println!("w3 expiries {}", d.expiries);
         }
+        "s1" | "s2" | "s3" | "s4" => {
+            use hrwheel_bench::workloads::shapes::{self, Shape};
+            let shape = Shape::ALL[(what.as_bytes()[1] - b'1') as usize];
+            let p = shapes::Params::new(shape, 25_000);
+            let mut q = HiresAdapter::with_capacity(p.timers());
+            shapes::setup(&mut q, p);
+            let d = cg_timed(|| w3::run(&mut q)).unwrap();
+            println!("{what} expiries {}", d.expiries);
+        }
         "time" => {
             // Interleaved wall-clock medians (ns per expiry + re-arm).
             let p = w4::Params::scaled(0.02);

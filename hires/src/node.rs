@@ -17,7 +17,13 @@
 //!       16 parent     4                     next    free / pending list
 //!       20 gen        4  key check          state, base
 //!       24 color      1  unlinked/red/black value   Option<T>
+//!       25 exact      1  soft == hard
 //! ```
+//!
+//! `exact` lets the expiry path decide whether the leftmost timer is due
+//! from the hot node alone (`hard <= now`); only range timers need their
+//! `soft` from the cold slot. Without it, every `expire` call read the cold
+//! slot of the next timer (due or not), which is usually a cache miss.
 //!
 //! The descent reads `hard` and both children (one 8-byte word) from the
 //! same 16 bytes and picks the child with a conditional move, rather than
@@ -75,6 +81,9 @@ pub(crate) struct Node {
     pub(crate) gen: u32,
     /// [`UNLINKED`], [`RED`] or [`BLACK`].
     pub(crate) color: u8,
+    /// `true` if the earliest expiry (`Slot::soft`) equals `hard`: then
+    /// whether the timer is due is decided here, without its cold slot.
+    pub(crate) exact: bool,
 }
 
 impl Node {
@@ -84,6 +93,7 @@ impl Node {
         parent: NIL,
         gen: 0,
         color: UNLINKED,
+        exact: true,
     };
 
     /// Child `d` (0 = left, 1 = right), `NIL` if none.

@@ -389,6 +389,7 @@ impl<T> HiresQueue<T> {
         slot.value = Some(value);
         let node = self.arena.node_mut(index);
         node.hard = hard;
+        node.exact = soft == hard;
         let gen = node.gen;
         self.bases[base.index()].insert(&mut self.arena.nodes, index);
         self.len += 1;
@@ -408,7 +409,9 @@ impl<T> HiresQueue<T> {
         slot.seq = seq;
         let base = &mut self.bases[slot.base.index()];
         base.remove(&mut self.arena.nodes, index);
-        self.arena.nodes[index as usize].hard = hard;
+        let node = &mut self.arena.nodes[index as usize];
+        node.hard = hard;
+        node.exact = soft == hard;
         base.insert(&mut self.arena.nodes, index);
     }
 
@@ -435,7 +438,8 @@ mod tests {
 
     impl<T> HiresQueue<T> {
         /// Every base: in-order `(deadline, seq)` strictly increasing (so
-        /// ties are in insertion order), caches exact, states and `len`
+        /// ties are in insertion order), caches exact, `exact` flags right,
+        /// states and `len`
         /// consistent.
         fn check(&self) {
             let mut total = 0;
@@ -449,6 +453,7 @@ mod tests {
                         assert_eq!(slot.state, State::Armed);
                         assert_eq!(slot.base, base);
                         assert!(slot.soft <= hard);
+                        assert_eq!(self.arena.nodes[index as usize].exact, slot.soft == hard);
                         (hard, slot.seq)
                     })
                     .collect();

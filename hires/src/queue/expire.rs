@@ -85,7 +85,9 @@ impl<T> HiresQueue<T> {
                 Some(soft) if slot.value.is_some() => {
                     let slack = hard - slot.soft;
                     slot.soft = soft;
-                    self.arena.nodes[index as usize].hard = soft.saturating_add(slack);
+                    let node = &mut self.arena.nodes[index as usize];
+                    node.hard = soft.saturating_add(slack);
+                    node.exact = node.hard == soft;
                     if soft <= base_now {
                         // Due already: arm after this pass (no endless loop).
                         slot.state = State::Pending;
@@ -168,6 +170,19 @@ impl<T> HiresQueue<T> {
         Some((index, clamp(at)))
     }
 
+    /// Whether the armed timer `index` may fire at its base's time `now`:
+    /// its earliest expiry has come. Exact timers are decided from the hot
+    /// node; only range timers read `soft` from their cold slot.
+    #[inline]
+    fn is_due(&self, index: u32, now: u64) -> bool {
+        let node = &self.arena.nodes[index as usize];
+        if node.exact {
+            node.hard <= now
+        } else {
+            self.arena.slot(index).soft <= now
+        }
+    }
+
     /// The next node to fire at monotonic `now` (realtime `now_rt`): the
     /// first node of each base if its earliest expiry has come, the two
     /// merged by monotonic deadline, then insertion seq.
@@ -176,7 +191,9 @@ impl<T> HiresQueue<T> {
         if self.bases[ClockBase::Realtime.index()].first().is_none() {
             // Only monotonic timers (the common case): no merge.
             let index = self.bases[ClockBase::Monotonic.index()].first()?;
-            return (self.arena.slot(index).soft <= now).then_some((ClockBase::Monotonic, index));
+            return self
+                .is_due(index, now)
+                .then_some((ClockBase::Monotonic, index));
         }
         self.next_due_merged(now, now_rt)
     }
@@ -186,7 +203,7 @@ impl<T> HiresQueue<T> {
         let due = |base: ClockBase, base_now: Option<u64>| {
             let base_now = base_now?;
             let head = self.head(base)?;
-            (self.arena.slot(head.0).soft <= base_now).then_some(head)
+            self.is_due(head.0, base_now).then_some(head)
         };
         match (
             due(ClockBase::Monotonic, Some(now)),
