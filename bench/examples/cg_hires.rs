@@ -55,6 +55,32 @@ fn main() {
             let d = cg_timed(|| w3::run(&mut q)).unwrap();
             println!("{what} expiries {}", d.expiries);
         }
+        "t4" => {
+            // W4 only, many short interleaved trials: min and 20th percentile.
+            let p = w4::Params::scaled(0.01);
+            fn one<Q: TimerQueue>(mut q: Q, p: w4::Params) -> f64 {
+                let periods = w4::setup(&mut q, p);
+                let t = cpu_time::ThreadTime::now();
+                let d = w4::run(&mut q, p, &periods).unwrap();
+                t.elapsed().as_nanos() as f64 / d.expiries as f64
+            }
+            let mut r: [Vec<f64>; 3] = Default::default();
+            for _ in 0..25 {
+                r[0].push(one(HiresAdapter::with_capacity(p.timers), p));
+                r[1].push({
+                    let mut q = HiresPeriodic::new();
+                    q.setup(p).unwrap();
+                    let t = cpu_time::ThreadTime::now();
+                    let d = q.run(p).unwrap();
+                    t.elapsed().as_nanos() as f64 / d.expiries as f64
+                });
+                r[2].push(one(LazyHeap::with_capacity(p.timers), p));
+            }
+            for (name, mut v) in ["hires", "hires periodic", "heap"].into_iter().zip(r) {
+                v.sort_by(f64::total_cmp);
+                println!("{name:16} p20 {:.1} ns  min {:.1}", v[v.len() / 5], v[0]);
+            }
+        }
         "time" => {
             // Interleaved wall-clock medians (ns per expiry + re-arm).
             let p = w4::Params::scaled(0.02);

@@ -22,7 +22,7 @@
 //! the same slot. A slot whose generation reaches `u32::MAX` is retired
 //! instead of being reused, so generations never wrap.
 
-use crate::node::{Node, Slot, State, NIL};
+use crate::node::{Node, Slot, State, MAX_INDICES, NIL};
 
 /// Indices added per growth step.
 pub(crate) const CHUNK: usize = 256;
@@ -60,10 +60,10 @@ impl<T> Arena<T> {
     #[cold]
     fn grow(&mut self) {
         let first = self.slots.len();
-        // Indices must stay below NIL; 2^32 - 256 slots is far beyond memory.
+        // Indices must stay below MAX_INDICES (ids are 32-bit byte offsets).
         assert!(
-            first + CHUNK < NIL as usize,
-            "HiresQueue: more than 2^32 - 257 timer slots"
+            first + CHUNK <= MAX_INDICES,
+            "HiresQueue: more than 2^27 - 257 timer slots"
         );
         self.nodes.extend(core::iter::repeat_n(Node::VACANT, CHUNK));
         let old_free = self.free;

@@ -23,7 +23,7 @@
 //! (the descent never turned right: the new node is the leftmost) and
 //! `remove` (a removed leftmost node's successor is the new leftmost).
 
-use crate::node::{Node, NIL};
+use crate::node::{Node, ID_SHIFT, NIL};
 use crate::rbtree;
 
 /// The clock a timer's deadline is measured on.
@@ -78,12 +78,22 @@ pub(crate) fn clamp(v: i128) -> u64 {
 /// insertion order) over the arena's nodes, plus its leftmost node.
 ///
 /// The tree's nodes live in the arena's node slice, which every operation
-/// takes as an argument; a base only holds the indices of its root and its
-/// leftmost node.
+/// takes as an argument; a base only holds the ids (see
+/// [`rbtree`](crate::rbtree)) of its root and its leftmost node. Its
+/// methods take and return arena indices; an index handed in is checked
+/// against the slice, which (with links only ever holding ids of linked
+/// nodes) keeps every id the tree code follows in range.
 #[derive(Debug)]
 pub(crate) struct Base {
     root: u32,
     first: u32,
+}
+
+/// The id of node `index` of `n`; panics if there is no such node.
+#[inline(always)]
+fn id_of(n: &[Node], index: u32) -> u32 {
+    assert!((index as usize) < n.len(), "node index out of range");
+    index << ID_SHIFT
 }
 
 impl Base {
@@ -97,37 +107,39 @@ impl Base {
     /// The node that expires first, O(1).
     #[inline]
     pub(crate) fn first(&self) -> Option<u32> {
-        (self.first != NIL).then_some(self.first)
+        (self.first != NIL).then_some(self.first >> ID_SHIFT)
     }
 
-    /// Links node `x` (unlinked, key already set) into the tree, after
+    /// Links node `index` (unlinked, key already set) into the tree, after
     /// every node with the same deadline (see [`rbtree::insert`]).
     #[inline]
-    pub(crate) fn insert(&mut self, n: &mut [Node], x: u32) {
-        let k = n[x as usize].hard;
+    pub(crate) fn insert(&mut self, n: &mut [Node], index: u32) {
+        let x = id_of(n, index);
         // The new node is the leftmost iff it sorts before the old one (it
         // goes after equal keys).
-        if self.first == NIL || k < n[self.first as usize].hard {
+        if self.first == NIL || n[index as usize].hard < n[(self.first >> ID_SHIFT) as usize].hard {
             self.first = x;
         }
         rbtree::insert(n, &mut self.root, x);
     }
 
-    /// Unlinks node `x`, which must be linked into this tree.
+    /// Unlinks node `index`, which must be linked into this tree.
     #[inline]
-    pub(crate) fn remove(&mut self, n: &mut [Node], x: u32) {
+    pub(crate) fn remove(&mut self, n: &mut [Node], index: u32) {
+        let x = id_of(n, index);
         if self.first == x {
             self.first = rbtree::next(n, x);
         }
         rbtree::erase(n, &mut self.root, x);
     }
 
-    /// Unlinks the leftmost node (there must be one) and returns it.
+    /// Unlinks the leftmost node (there must be one) and returns its index.
     #[inline]
     pub(crate) fn remove_first(&mut self, n: &mut [Node]) -> u32 {
         let x = self.first;
+        assert!(x != NIL, "remove_first on an empty tree");
         self.first = rbtree::erase_first(n, &mut self.root, x);
-        x
+        x >> ID_SHIFT
     }
 
     /// Checks the tree and the leftmost cache; returns `(hard, index)` in
@@ -140,6 +152,6 @@ impl Base {
             self.first,
             "leftmost cache"
         );
-        order
+        order.into_iter().map(|(k, id)| (k, id >> ID_SHIFT)).collect()
     }
 }

@@ -41,6 +41,22 @@ use crate::base::ClockBase;
 /// Index meaning "no node / no slot" in links and lists.
 pub(crate) const NIL: u32 = u32::MAX;
 
+/// A node's id (what links hold) is its index shifted left by this; the
+/// node's byte offset in the node slice is `id * ID_UNIT` (see
+/// [`rbtree`](crate::rbtree)).
+pub(crate) const ID_SHIFT: u32 = 2;
+
+/// Bytes per id step: `size_of::<Node>() == ID_UNIT << ID_SHIFT`. 8 is the
+/// largest scale an x86-64 address can apply to an index register, so a
+/// loaded id addresses its node directly.
+pub(crate) const ID_UNIT: usize = 8;
+
+/// Indices stay below this, so that ids fit in a `u32` and differ from
+/// `NIL`: 2^30 - 1 timers (over a billion).
+pub(crate) const MAX_INDICES: usize = (1 << (32 - ID_SHIFT)) - 1;
+
+const _: () = assert!(core::mem::size_of::<Node>() == ID_UNIT << ID_SHIFT);
+
 /// `Node::kids` of a node without children.
 pub(crate) const NO_KIDS: u64 = u64::MAX;
 
@@ -72,10 +88,10 @@ pub(crate) enum State {
 pub(crate) struct Node {
     /// Latest allowed expiry in the base's time: the tree key.
     pub(crate) hard: u64,
-    /// Left child (low half) and right child (high half), `NIL` if none:
-    /// one word, so the descent loads both with the key.
+    /// Left child (low half) and right child (high half) ids, `NIL` if
+    /// none: one word, so the descent loads both with the key.
     pub(crate) kids: u64,
-    /// `NIL` for the root (and for unlinked nodes).
+    /// The parent's id, `NIL` for the root (and for unlinked nodes).
     pub(crate) parent: u32,
     /// Bumped each time the slot is freed.
     pub(crate) gen: u32,

@@ -1,43 +1,57 @@
-//! The red-black tree algorithms, over nodes linked by index.
+//! The red-black tree algorithms, over nodes linked by 32-bit ids.
 //!
 //! A port of Linux's `lib/rbtree.c` (`__rb_insert`, `__rb_erase_augmented`
 //! without augmentation, `____rb_erase_color`, `rb_next`), with the two
 //! mirror-image halves of each case folded into one by indexing the
 //! children with a direction `d` (0 = left, 1 = right) and its opposite
-//! `o`. The descent that finds where a node goes is the caller's (see
-//! [`Base::insert`](crate::base::Base)); [`insert_fixup`] rebalances after
-//! it has been linked in red, [`erase`] unlinks a node and rebalances.
+//! `o`. [`insert`] descends and links a node and rebalances, [`erase`]
+//! unlinks any node and rebalances, [`erase_first`] is `erase` for the
+//! leftmost node, which is what every expiry removes.
 //!
-//! Nodes are addressed by index into one slice; `NIL` is "none".
+//! **Ids.** A node's id is its byte offset in the arena's node slice,
+//! `index << ID_SHIFT` (nodes are exactly `1 << ID_SHIFT` bytes), and
+//! links hold ids; `NIL` (not a multiple of the node size) is "none". The
+//! descent then goes from a loaded link straight to the next node's
+//! address (`base + id`), without scaling an index on every level, which
+//! is one dependent operation fewer per level.
 //!
-//! **Index invariant.** Every function here is given the arena's node
-//! slice, and every index it is given or finds in a link (other than
-//! `NIL`) is that of a node of that slice: the indices linked into a tree
-//! are handed out by the arena below its length, links only ever receive
-//! such indices (or `NIL`), and the arena's node `Vec` never shrinks. The
-//! node accessors rely on it to skip the bounds check (checked in debug
-//! builds, and so under Miri): on W4 the checks were ~8 % of all
-//! instructions (callgrind: 826 against 760 per expiry + re-arm).
+//! **Id invariant.** Every function here is given the arena's node slice,
+//! and every id it is given or finds in a link (other than `NIL`) is that
+//! of a node of that slice: the ids linked into a tree are those of
+//! indices the arena handed out below its length, links only ever receive
+//! such ids (or `NIL`), and the arena's node `Vec` never shrinks. The node
+//! accessors rely on it to skip the bounds check (checked in debug builds,
+//! and so under Miri): on W4 the checks were ~8 % of all instructions
+//! (callgrind: 826 against 760 per expiry + re-arm).
 
-use crate::node::{Node, BLACK, NIL, NO_KIDS, RED, UNLINKED};
+use crate::node::{Node, BLACK, ID_SHIFT, ID_UNIT, NIL, NO_KIDS, RED, UNLINKED};
 
-/// Node `i`, which must be a node of `n` (the module's index invariant).
-#[inline(always)]
-fn at(n: &[Node], i: u32) -> &Node {
-    debug_assert!((i as usize) < n.len(), "node {i} out of range");
-    // SAFETY: `i` is in range by the module's index invariant: it is an
-    // index the arena handed out or one read from a link, and the slice is
-    // the arena's node storage, which never shrinks.
-    unsafe { n.get_unchecked(i as usize) }
-}
-
-/// Node `i` mutably, which must be a node of `n` (the module's index
+/// The node with id `id`, which must be a node of `n` (the module's id
 /// invariant).
 #[inline(always)]
-fn at_mut(n: &mut [Node], i: u32) -> &mut Node {
-    debug_assert!((i as usize) < n.len(), "node {i} out of range");
-    // SAFETY: as in `at`.
-    unsafe { n.get_unchecked_mut(i as usize) }
+fn at(n: &[Node], id: u32) -> &Node {
+    debug_assert!(
+        id & ((1 << ID_SHIFT) - 1) == 0 && ((id >> ID_SHIFT) as usize) < n.len(),
+        "node id {id} out of range"
+    );
+    // SAFETY: by the module's id invariant `id` is the byte offset of a
+    // node of `n` (an index the arena handed out, or read from a link,
+    // times the node size), so the pointer is in bounds, aligned, and
+    // derived from `n`; the slice is borrowed for the reference's life.
+    unsafe { &*n.as_ptr().byte_add(id as usize * ID_UNIT) }
+}
+
+/// The node with id `id` mutably, which must be a node of `n` (the
+/// module's id invariant).
+#[inline(always)]
+fn at_mut(n: &mut [Node], id: u32) -> &mut Node {
+    debug_assert!(
+        id & ((1 << ID_SHIFT) - 1) == 0 && ((id >> ID_SHIFT) as usize) < n.len(),
+        "node id {id} out of range"
+    );
+    // SAFETY: as in `at`, and `n` is borrowed mutably for the reference's
+    // life.
+    unsafe { &mut *n.as_mut_ptr().byte_add(id as usize * ID_UNIT) }
 }
 
 #[inline(always)]
@@ -380,7 +394,7 @@ fn erase_color_impl<const LEFT: bool>(n: &mut [Node], root: &mut u32, mut parent
 }
 
 /// Checks every red-black property and every link of the tree at `root`;
-/// returns the keys in order (tests only).
+/// returns `(key, id)` in order (tests only).
 #[cfg(test)]
 pub(crate) fn validate(n: &[Node], root: u32) -> Vec<(u64, u32)> {
     fn walk(n: &[Node], x: u32, parent: u32, out: &mut Vec<(u64, u32)>) -> usize {
@@ -428,11 +442,12 @@ mod tests {
         };
         let mut n = vec![Node::VACANT; size];
         let mut root = NIL;
-        // Model: (key, index) in tree order (ties in insertion order).
+        // Model: (key, id) in tree order (ties in insertion order).
         let mut model: Vec<(u64, u32)> = Vec::new();
         for _ in 0..rounds {
-            let i = rnd(size as u64) as u32;
-            if n[i as usize].is_linked() {
+            let i = (rnd(size as u64) as u32) << ID_SHIFT;
+            let slot = (i >> ID_SHIFT) as usize;
+            if n[slot].is_linked() {
                 let first = model.first().map(|e| e.1);
                 let succ = model
                     .iter()
@@ -446,10 +461,10 @@ mod tests {
                     erase(&mut n, &mut root, i);
                 }
                 model.retain(|e| e.1 != i);
-                assert!(!n[i as usize].is_linked());
+                assert!(!n[slot].is_linked());
             } else {
                 let k = rnd(64);
-                n[i as usize].hard = k;
+                n[slot].hard = k;
                 insert(&mut n, &mut root, i);
                 let pos = model.partition_point(|e| e.0 <= k);
                 model.insert(pos, (k, i));
