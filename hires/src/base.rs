@@ -152,6 +152,9 @@ impl Base {
             self.first,
             "leftmost cache"
         );
-        order.into_iter().map(|(k, id)| (k, id >> ID_SHIFT)).collect()
+        order
+            .into_iter()
+            .map(|(k, id)| (k, id >> ID_SHIFT))
+            .collect()
     }
 }

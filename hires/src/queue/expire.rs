@@ -146,7 +146,7 @@ impl<T> HiresQueue<T> {
     }
 
     /// The first node across bases and its hard deadline in monotonic time.
-    #[inline]
+    #[inline(always)]
     pub(super) fn earliest(&self) -> Option<(u32, u64)> {
         if self.bases[ClockBase::Realtime.index()].first().is_none() {
             // Only monotonic timers (the common case): no conversion.
@@ -173,7 +173,7 @@ impl<T> HiresQueue<T> {
     /// Whether the armed timer `index` may fire at its base's time `now`:
     /// its earliest expiry has come. Exact timers are decided from the hot
     /// node; only range timers read `soft` from their cold slot.
-    #[inline]
+    #[inline(always)]
     fn is_due(&self, index: u32, now: u64) -> bool {
         let node = &self.arena.nodes[index as usize];
         if node.exact {
@@ -186,7 +186,7 @@ impl<T> HiresQueue<T> {
     /// The next node to fire at monotonic `now` (realtime `now_rt`): the
     /// first node of each base if its earliest expiry has come, the two
     /// merged by monotonic deadline, then insertion seq.
-    #[inline]
+    #[inline(always)]
     fn next_due(&self, now: u64, now_rt: Option<u64>) -> Option<(ClockBase, u32)> {
         if self.bases[ClockBase::Realtime.index()].first().is_none() {
             // Only monotonic timers (the common case): no merge.
