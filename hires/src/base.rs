@@ -112,7 +112,7 @@ impl Base {
 
     /// Links node `index` (unlinked, key already set) into the tree, after
     /// every node with the same deadline (see [`rbtree::insert`]).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn insert(&mut self, n: &mut [Node], index: u32) {
         let x = id_of(n, index);
         // The new node is the leftmost iff it sorts before the old one (it

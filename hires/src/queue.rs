@@ -376,6 +376,7 @@ impl<T> HiresQueue<T> {
         s
     }
 
+    #[inline]
     fn arm(&mut self, base: ClockBase, soft: u64, hard: u64, period: u64, value: T) -> TimerKey {
         let seq = self.next_seq();
         let index = self.arena.alloc();

@@ -121,11 +121,17 @@ pub(crate) fn insert(n: &mut [Node], root: &mut u32, x: u32) {
     node.color = RED;
     if parent == NIL {
         *root = x;
-    } else {
-        let dir = (k >= at(n, parent).hard) as usize;
-        at_mut(n, parent).set_child(dir, x);
+        at_mut(n, x).color = BLACK;
+        return;
     }
-    insert_fixup(n, root, x);
+    let p = at_mut(n, parent);
+    let dir = (k >= p.hard) as usize;
+    p.set_child(dir, x);
+    // Below a black parent the new red leaf breaks nothing (the first
+    // test of `insert_fixup`, made here to save the call).
+    if p.color != BLACK {
+        insert_fixup(n, root, x);
+    }
 }
 
 /// Restores the red-black properties after `node` was linked in red as a
