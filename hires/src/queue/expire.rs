@@ -32,7 +32,13 @@ impl<T> HiresQueue<T> {
     where
         F: FnMut(Expired<'_, T>),
     {
-        let now_rt = ClockBase::Realtime.now(now_ns, self.offset);
+        // Realtime now, only needed if there are realtime timers (none can
+        // appear during the pass: a timer re-armed from a callback stays on
+        // its own base).
+        let now_rt = match self.bases[ClockBase::Realtime.index()].first() {
+            Some(_) => ClockBase::Realtime.now(now_ns, self.offset),
+            None => None,
+        };
         let mut fired = 0;
         // FIFO of timers re-armed at an already-due time.
         let (mut pending_head, mut pending_tail) = (NIL, NIL);
