@@ -1,9 +1,11 @@
 //! Timer storage: hot nodes and cold slots in two `Vec`s indexed alike,
 //! and a free list.
 //!
-//! The tree links nodes by `u32` index (see [`node`](crate::node)), not by
-//! address, so the nodes can live in one contiguous `Vec` that may move
-//! when it grows; a timer's index names both its node and its slot. Freed
+//! The tree links nodes by 32-bit ids derived from their index (see
+//! [`rbtree`](crate::rbtree)), not by address, so the nodes can live in one
+//! contiguous `Vec` that may move when it grows; a timer's index names both
+//! its node and its slot. Ids are `index << 2`, so an arena holds at most
+//! 2^30 - 1 timers. Freed
 //! indices go on an intrusive singly linked free list (through
 //! `Slot::next`), so once the arena has grown to the peak number of live
 //! timers, insert / cancel / reset / expire allocate nothing.

@@ -79,7 +79,7 @@ pub(crate) fn clamp(v: i128) -> u64 {
 ///
 /// The tree's nodes live in the arena's node slice, which every operation
 /// takes as an argument; a base only holds the ids (see
-/// [`rbtree`](crate::rbtree)) of its root and its leftmost node. Its
+/// [`rbtree`]) of its root and its leftmost node. Its
 /// methods take and return arena indices; an index handed in is checked
 /// against the slice, which (with links only ever holding ids of linked
 /// nodes) keeps every id the tree code follows in range.

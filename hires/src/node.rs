@@ -4,17 +4,17 @@
 //! A tree descent touches one node per level, ~14 levels for 10,000
 //! timers, each a load that depends on the previous one; on W4 the descent
 //! is bound by those loads missing the cache. So the node the tree walks
-//! holds only what the walk and the rebalancing need, links are `u32`
-//! indices instead of pointers, and a node is 32 bytes aligned to 32, so it
-//! never straddles a cache line and two share one; the nodes of 10,000
-//! timers take 320 KB:
+//! holds only what the walk and the rebalancing need, links are 32-bit
+//! node ids (see [`rbtree`](crate::rbtree)) instead of pointers, and a node
+//! is 32 bytes aligned to 32, so it never straddles a cache line and two
+//! share one; the nodes of 10,000 timers take 320 KB:
 //!
 //! ```text
 //!   Node (hot, 32 bytes, align 32)          Slot<T> (cold, same index)
 //!   offset field   bytes                    soft    earliest expiry (range)
 //!        0 hard       8  tree key           period  0 = one-shot
-//!        8 kids       8  left, right        seq     insertion order
-//!       16 parent     4                     next    free / pending list
+//!        8 kids       8  left, right ids    seq     insertion order
+//!       16 parent     4  id                 next    free / pending list
 //!       20 gen        4  key check          state, base
 //!       24 color      1  unlinked/red/black value   Option<T>
 //!       25 exact      1  soft == hard
