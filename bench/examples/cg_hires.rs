@@ -1,6 +1,17 @@
-//! Callgrind driver for A/B instruction counts of the hires queue:
-//! `valgrind --tool=callgrind --toggle-collect='*cg_timed*' target/release/examples/cg_hires w4|w4p|heap|w2|w3`.
-//! Only the `cg_timed` closure is counted (setup is excluded).
+//! A/B driver for the hires queue (`cargo build --release -p hrwheel-bench
+//! --example cg_hires`).
+//!
+//! Instruction counts: `valgrind --tool=callgrind --toggle-collect='*cg_timed*'
+//! target/release/examples/cg_hires MODE` with MODE one of `w4` (W4, 10 ms,
+//! one-shot re-arm), `w4p` (W4 with `insert_periodic`), `heap` (W4 on the
+//! lazy `BinaryHeap`), `w2` (P = 1,000, 200,000 pairs), `w3` and `s1`–`s4`
+//! (25,000 timers); only the `cg_timed` closure is counted (setup is
+//! excluded); divide by the operation count it prints.
+//!
+//! Timing (thread CPU time, so descheduling is left out): `t4` runs the
+//! three W4 variants interleaved 25 times and prints the minimum and 20th
+//! percentile, for A/B between two builds on a shared machine; `time` adds
+//! W2 and W3 medians.
 
 use hrwheel_bench::adapters::{HiresAdapter, HiresPeriodic};
 use hrwheel_bench::baselines::LazyHeap;
