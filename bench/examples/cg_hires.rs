@@ -11,7 +11,7 @@
 //! Timing (thread CPU time, so descheduling is left out): `t4` runs the
 //! three W4 variants interleaved 25 times and prints the minimum and 20th
 //! percentile, for A/B between two builds on a shared machine; `time` adds
-//! W2 and W3 medians.
+//! W2 and W3 medians; `ts` times S1–S4 (expire-all).
 
 use hrwheel_bench::adapters::{HiresAdapter, HiresPeriodic};
 use hrwheel_bench::baselines::LazyHeap;
@@ -90,6 +90,25 @@ fn main() {
             for (name, mut v) in ["hires", "hires periodic", "heap"].into_iter().zip(r) {
                 v.sort_by(f64::total_cmp);
                 println!("{name:16} p20 {:.1} ns  min {:.1}", v[v.len() / 5], v[0]);
+            }
+        }
+        "ts" => {
+            // S1-S4 expire-all, thread CPU ns per timer: min of 15 interleaved runs.
+            use hrwheel_bench::workloads::shapes::{self, Shape};
+            let mut r: [Vec<f64>; 4] = Default::default();
+            for _ in 0..15 {
+                for (i, shape) in Shape::ALL.into_iter().enumerate() {
+                    let p = shapes::Params::new(shape, 25_000);
+                    let mut q = HiresAdapter::with_capacity(p.timers());
+                    shapes::setup(&mut q, p);
+                    let t = cpu_time::ThreadTime::now();
+                    let d = w3::run(&mut q).unwrap();
+                    r[i].push(t.elapsed().as_nanos() as f64 / d.expiries as f64);
+                }
+            }
+            for (name, mut v) in ["S1", "S2", "S3", "S4"].into_iter().zip(r) {
+                v.sort_by(f64::total_cmp);
+                println!("{name} hires p20 {:.1} ns  min {:.1}", v[v.len() / 5], v[0]);
             }
         }
         "time" => {
