@@ -44,7 +44,7 @@
 //! * `node` — the hot node (deadline, children, parent, generation, colour)
 //!   and the cold slot (earliest, period, seq, state, value);
 //! * `rbtree` — the red-black tree: descent, rebalancing, leftmost removal
-//!   (a port of Linux `lib/rbtree.c` over 32-bit node ids);
+//!   (the textbook CLRS algorithms over 32-bit node ids);
 //! * `arena` — node and slot storage, free list, generations;
 //! * `base` — [`ClockBase`], per-clock tree with cached leftmost, offsets;
 //! * `periodic` — drift-free re-arm and overrun count (`hrtimer_forward`);

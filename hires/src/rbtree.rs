@@ -1,12 +1,18 @@
 //! The red-black tree algorithms, over nodes linked by 32-bit ids.
 //!
-//! A port of Linux's `lib/rbtree.c` (`__rb_insert`, `__rb_erase_augmented`
-//! without augmentation, `____rb_erase_color`, `rb_next`), with the two
-//! mirror-image halves of each case folded into one by indexing the
-//! children with a direction `d` (0 = left, 1 = right) and its opposite
-//! `o`. [`insert`] descends and links a node and rebalances, [`erase`]
-//! unlinks any node and rebalances, [`erase_first`] is `erase` for the
-//! leftmost node, which is what every expiry removes.
+//! The textbook red-black tree (Cormen, Leiserson, Rivest and Stein,
+//! *Introduction to Algorithms*, ch. 13): insertion recolours or rotates
+//! its way up from the new red leaf (RB-INSERT-FIXUP), deletion splices
+//! out the node or its in-order successor (RB-TRANSPLANT, RB-DELETE) and,
+//! if a black node left the tree, repairs the black height with the four
+//! sibling cases (RB-DELETE-FIXUP). There is no sentinel leaf: `NIL` links
+//! are "no node", so the deletion repair carries the parent of the
+//! (possibly absent) doubly black node along with it. The left and right
+//! variants of each case are one piece of code, with the side as an index
+//! `d` (0 = left, 1 = right) into a node's children and `1 - d` the other
+//! side. [`insert`] descends, links and rebalances, [`erase`] unlinks any
+//! node, and [`erase_first`] unlinks the leftmost node, which is what every
+//! expiry removes, without the general case's successor search.
 //!
 //! **Ids.** A node's id is its byte offset in the arena's node slice,
 //! `index << ID_SHIFT` (nodes are exactly `1 << ID_SHIFT` bytes), and
@@ -55,41 +61,50 @@ fn at_mut(n: &mut [Node], id: u32) -> &mut Node {
     unsafe { &mut *n.as_mut_ptr().byte_add(id as usize * ID_UNIT) }
 }
 
+/// `true` if `id` is a node (not `NIL`) and that node is red.
 #[inline(always)]
-fn is_red(n: &[Node], i: u32) -> bool {
-    i != NIL && at(n, i).color == RED
+fn is_red(n: &[Node], id: u32) -> bool {
+    id != NIL && at(n, id).color == RED
 }
 
+/// Which side of `parent` the link to `child` is on; for a `NIL` child,
+/// the side whose link is `NIL` (the left one if both are).
 #[inline(always)]
-fn set_parent_color(n: &mut [Node], i: u32, parent: u32, color: u8) {
-    let x = at_mut(n, i);
-    x.parent = parent;
-    x.color = color;
+fn side_of(n: &[Node], parent: u32, child: u32) -> usize {
+    usize::from(at(n, parent).child(0) != child)
 }
 
-/// Makes `new` the child of `parent` that `old` was (or the root).
+/// Puts the subtree `new` (may be `NIL`) where the subtree `old` hangs
+/// below `parent` (`NIL`: at the root): RB-TRANSPLANT. `old`'s own links
+/// are left alone.
 #[inline(always)]
-fn change_child(n: &mut [Node], root: &mut u32, old: u32, new: u32, parent: u32) {
+fn transplant(n: &mut [Node], root: &mut u32, parent: u32, old: u32, new: u32) {
     if parent == NIL {
         *root = new;
     } else {
-        let p = at_mut(n, parent);
-        let side = (p.child(0) != old) as usize;
-        p.set_child(side, new);
+        let d = side_of(n, parent, old);
+        at_mut(n, parent).set_child(d, new);
+    }
+    if new != NIL {
+        at_mut(n, new).parent = parent;
     }
 }
 
-/// `new` takes `old`'s place (parent and colour) above it; `old` becomes
-/// `new`'s child with colour `color`.
+/// Rotates `top` down to its side `d`: its child on the other side takes
+/// its place, and that child's subtree on side `d` moves across to `top`.
+/// With `d = 0` this is LEFT-ROTATE, with `d = 1` RIGHT-ROTATE.
 #[inline(always)]
-fn rotate_set_parents(n: &mut [Node], root: &mut u32, old: u32, new: u32, color: u8) {
-    let (pp, pc) = {
-        let o = at(n, old);
-        (o.parent, o.color)
-    };
-    set_parent_color(n, new, pp, pc);
-    set_parent_color(n, old, new, color);
-    change_child(n, root, old, new, pp);
+fn rotate(n: &mut [Node], root: &mut u32, top: u32, d: usize) {
+    let up = at(n, top).child(1 - d);
+    let across = at(n, up).child(d);
+    let above = at(n, top).parent;
+    at_mut(n, top).set_child(1 - d, across);
+    if across != NIL {
+        at_mut(n, across).parent = top;
+    }
+    transplant(n, root, above, top, up);
+    at_mut(n, up).set_child(d, top);
+    at_mut(n, top).parent = up;
 }
 
 /// Links node `x` (unlinked, key `hard` already set) into the tree at
@@ -135,53 +150,48 @@ pub(crate) fn insert(n: &mut [Node], root: &mut u32, x: u32) {
     }
 }
 
-/// Restores the red-black properties after `node` was linked in red as a
-/// leaf (`__rb_insert`).
-fn insert_fixup(n: &mut [Node], root: &mut u32, mut node: u32) {
-    let mut parent = at(n, node).parent;
+/// RB-INSERT-FIXUP for the red leaf `z` whose parent is red (so the parent
+/// is not the root, and the grandparent exists and is black).
+///
+/// While the uncle is red, the grandparent's blackness moves down to its
+/// two children and the red-red conflict moves two levels up. Otherwise
+/// one rotation (two if `z` is an inner grandchild) puts a black node on
+/// top of the two reds and the tree is valid again.
+fn insert_fixup(n: &mut [Node], root: &mut u32, mut z: u32) {
     loop {
-        if parent == NIL {
-            // `node` is the root.
-            set_parent_color(n, node, NIL, BLACK);
-            return;
-        }
-        if at(n, parent).color == BLACK {
-            return;
-        }
-        // A red parent is not the root, so the grandparent exists.
-        let g = at(n, parent).parent;
-        let d = (at(n, g).child(1) == parent) as usize;
-        let o = d ^ 1;
-        let uncle = at(n, g).child(o);
+        let p = at(n, z).parent;
+        let g = at(n, p).parent;
+        let d = side_of(n, g, p);
+        let uncle = at(n, g).child(1 - d);
         if is_red(n, uncle) {
-            // Colour flip; continue two levels up.
+            // Case 1: recolour; the grandparent may now clash with its
+            // own parent.
+            at_mut(n, p).color = BLACK;
             at_mut(n, uncle).color = BLACK;
-            at_mut(n, parent).color = BLACK;
-            node = g;
-            parent = at(n, node).parent;
-            at_mut(n, node).color = RED;
+            let above = at(n, g).parent;
+            if above == NIL {
+                // The root stays black: every path gained one black.
+                return;
+            }
+            at_mut(n, g).color = RED;
+            if at(n, above).color == BLACK {
+                return;
+            }
+            z = g;
             continue;
         }
-        let mut tmp = at(n, parent).child(o);
-        if node == tmp {
-            // Inner grandchild: rotate at parent towards `d`.
-            tmp = at(n, node).child(d);
-            at_mut(n, parent).set_child(o, tmp);
-            at_mut(n, node).set_child(d, parent);
-            if tmp != NIL {
-                set_parent_color(n, tmp, parent, BLACK);
-            }
-            set_parent_color(n, parent, node, RED);
-            parent = node;
-            tmp = at(n, node).child(o);
-        }
-        // Rotate at the grandparent towards `o`.
-        at_mut(n, g).set_child(d, tmp);
-        at_mut(n, parent).set_child(o, g);
-        if tmp != NIL {
-            set_parent_color(n, tmp, g, BLACK);
-        }
-        rotate_set_parents(n, root, g, parent, RED);
+        // Case 2: an inner grandchild is turned into an outer one, which
+        // puts `z` where `p` was.
+        let mid = if at(n, p).child(1 - d) == z {
+            rotate(n, root, p, d);
+            z
+        } else {
+            p
+        };
+        // Case 3: `mid` rises above the grandparent and turns black.
+        at_mut(n, mid).color = BLACK;
+        at_mut(n, g).color = RED;
+        rotate(n, root, g, 1 - d);
         return;
     }
 }
@@ -189,214 +199,199 @@ fn insert_fixup(n: &mut [Node], root: &mut u32, mut node: u32) {
 /// The in-order successor of `node`, `NIL` if it is the last.
 #[inline]
 pub(crate) fn next(n: &[Node], node: u32) -> u32 {
-    let mut x = at(n, node).child(1);
-    if x != NIL {
-        loop {
-            let l = at(n, x).child(0);
-            if l == NIL {
-                return x;
-            }
-            x = l;
-        }
+    let right = at(n, node).child(1);
+    if right != NIL {
+        return leftmost(n, right);
     }
-    x = node;
-    let mut p = at(n, x).parent;
-    while p != NIL && at(n, p).child(1) == x {
-        x = p;
-        p = at(n, p).parent;
+    // Climb while coming up from a right child; the first ancestor reached
+    // from its left is the successor.
+    let mut below = node;
+    let mut up = at(n, node).parent;
+    while up != NIL && at(n, up).child(1) == below {
+        below = up;
+        up = at(n, up).parent;
     }
-    p
+    up
 }
 
-/// Unlinks `node` and rebalances (`rb_erase`); marks it unlinked.
-pub(crate) fn erase(n: &mut [Node], root: &mut u32, node: u32) {
-    let (left, right) = (at(n, node).child(0), at(n, node).child(1));
-    let (pp, pc) = {
-        let x = at(n, node);
-        (x.parent, x.color)
-    };
-    let rebalance;
-    if left == NIL {
-        // At most one child (the right one); if there is one it is red and
-        // `node` black, so recolouring the child suffices.
-        change_child(n, root, node, right, pp);
-        if right != NIL {
-            set_parent_color(n, right, pp, pc);
-            rebalance = NIL;
-        } else {
-            rebalance = if pc == BLACK { pp } else { NIL };
+/// The leftmost node of the subtree at `top` (not `NIL`).
+#[inline(always)]
+fn leftmost(n: &[Node], mut top: u32) -> u32 {
+    loop {
+        let l = at(n, top).child(0);
+        if l == NIL {
+            return top;
         }
-    } else if right == NIL {
-        // Only a left child: as above.
-        set_parent_color(n, left, pp, pc);
-        change_child(n, root, node, left, pp);
-        rebalance = NIL;
+        top = l;
+    }
+}
+
+/// Marks `x`, just removed from its tree, as in no tree.
+#[inline(always)]
+fn mark_unlinked(n: &mut [Node], x: u32) {
+    let node = at_mut(n, x);
+    node.color = UNLINKED;
+    node.parent = NIL;
+    node.kids = NO_KIDS;
+}
+
+/// Unlinks `z` and rebalances (RB-DELETE); marks it unlinked.
+///
+/// A node with at most one child is replaced by that child. A node with
+/// two is replaced by its successor `y` (leftmost of its right subtree),
+/// which takes its colour, and `y`'s right child takes `y`'s place. Either
+/// way the colour that left the tree is that of the node spliced out; if
+/// it was black, the paths through the splice point are one black short.
+pub(crate) fn erase(n: &mut [Node], root: &mut u32, z: u32) {
+    let Node {
+        kids,
+        parent: z_parent,
+        color: z_color,
+        ..
+    } = *at(n, z);
+    let (l, r) = (kids as u32, (kids >> 32) as u32);
+    // `x` moves into the place of the node spliced out, below `x_parent`.
+    let (x, x_parent, lost) = if l == NIL || r == NIL {
+        let x = if l == NIL { r } else { l };
+        transplant(n, root, z_parent, z, x);
+        (x, z_parent, z_color)
     } else {
-        // Two children: the successor (leftmost of the right subtree)
-        // takes `node`'s place.
-        let mut successor = right;
-        let parent;
-        let child2;
-        let mut tmp = at(n, right).child(0);
-        if tmp == NIL {
-            // The successor is `node`'s right child.
-            parent = successor;
-            child2 = at(n, successor).child(1);
+        let y = leftmost(n, r);
+        let Node {
+            kids: y_kids,
+            parent: y_parent,
+            color: y_color,
+            ..
+        } = *at(n, y);
+        let x = (y_kids >> 32) as u32;
+        let x_parent = if y_parent == z {
+            y
         } else {
-            let mut par;
-            loop {
-                par = successor;
-                successor = tmp;
-                tmp = at(n, tmp).child(0);
-                if tmp == NIL {
-                    break;
-                }
+            // `y` is a left child with no left child of its own.
+            at_mut(n, y_parent).set_child(0, x);
+            if x != NIL {
+                at_mut(n, x).parent = y_parent;
             }
-            parent = par;
-            child2 = at(n, successor).child(1);
-            at_mut(n, parent).set_child(0, child2);
-            at_mut(n, successor).set_child(1, right);
-            at_mut(n, right).parent = successor;
-        }
-        at_mut(n, successor).set_child(0, left);
-        at_mut(n, left).parent = successor;
-        change_child(n, root, node, successor, pp);
-        if child2 != NIL {
-            set_parent_color(n, child2, parent, BLACK);
-            rebalance = NIL;
-        } else {
-            rebalance = if at(n, successor).color == BLACK {
-                parent
-            } else {
-                NIL
-            };
-        }
-        set_parent_color(n, successor, pp, pc);
-    }
-    {
-        let x = at_mut(n, node);
-        x.color = UNLINKED;
-        x.parent = NIL;
-        x.kids = NO_KIDS;
-    }
-    if rebalance != NIL {
-        erase_color(n, root, rebalance);
+            at_mut(n, y).set_child(1, r);
+            at_mut(n, r).parent = y;
+            y_parent
+        };
+        transplant(n, root, z_parent, z, y);
+        let yn = at_mut(n, y);
+        yn.set_child(0, l);
+        yn.color = z_color;
+        at_mut(n, l).parent = y;
+        (x, x_parent, y_color)
+    };
+    mark_unlinked(n, z);
+    if lost == BLACK {
+        delete_fixup(n, root, x, x_parent, false);
     }
 }
 
 /// Unlinks `x`, the leftmost node of the tree, rebalances, and returns the
 /// new leftmost node (`NIL` if the tree is now empty).
 ///
-/// [`erase`] specialised to a node without a left child that is its
-/// parent's left child: if it has a right child, that child is a red leaf
-/// (any black node there would unbalance the empty left side) and is both
-/// its replacement and its successor; otherwise the parent is the
-/// successor, and removing a black leaf needs the usual rebalancing.
+/// [`erase`] for a node without a left child: no successor search, and the
+/// node is its parent's left child (or the root). If it has a right child,
+/// that child is a red leaf (a black node there would make its paths
+/// longer than the empty left side), so the node is black, and the child
+/// turns black in its place and is the new leftmost. Otherwise the node is
+/// a leaf, its parent is the new leftmost (rotations keep the order), and
+/// removing a black leaf leaves the parent's left side one black short.
 #[inline]
 pub(crate) fn erase_first(n: &mut [Node], root: &mut u32, x: u32) -> u32 {
-    let (right, parent, color) = {
-        let node = at(n, x);
-        debug_assert_eq!(node.child(0), NIL);
-        (node.child(1), node.parent, node.color)
-    };
+    let Node {
+        kids,
+        parent,
+        color,
+        ..
+    } = *at(n, x);
+    debug_assert_eq!(kids as u32, NIL, "erase_first of a node with a left child");
+    let r = (kids >> 32) as u32;
+    mark_unlinked(n, x);
     if parent == NIL {
-        *root = right;
+        *root = r;
     } else {
-        debug_assert_eq!(at(n, parent).child(0), x);
-        at_mut(n, parent).set_child(0, right);
+        at_mut(n, parent).set_child(0, r);
     }
-    {
-        let node = at_mut(n, x);
-        node.color = UNLINKED;
-        node.parent = NIL;
-        node.kids = NO_KIDS;
+    if r != NIL {
+        let c = at_mut(n, r);
+        c.parent = parent;
+        c.color = BLACK;
+        return r;
     }
-    if right != NIL {
-        set_parent_color(n, right, parent, BLACK);
-        right
-    } else {
-        if color == BLACK && parent != NIL {
-            erase_color_left(n, root, parent);
-        }
-        parent
+    if color == BLACK && parent != NIL {
+        delete_fixup(n, root, NIL, parent, true);
     }
+    parent
 }
 
-/// Restores the red-black properties after a black leaf was removed below
-/// `parent` (`____rb_erase_color`).
-fn erase_color(n: &mut [Node], root: &mut u32, parent: u32) {
-    erase_color_impl::<false>(n, root, parent);
-}
-
-/// [`erase_color`] after the leftmost node was removed: the short side is
-/// then always the left one, at every step up (the walk climbs the left
-/// spine, and the rotations keep the short node a left child), so the
-/// direction is a constant and the mirror-image code folds away.
-fn erase_color_left(n: &mut [Node], root: &mut u32, parent: u32) {
-    erase_color_impl::<true>(n, root, parent);
-}
-
+/// RB-DELETE-FIXUP: every path through `x` (may be `NIL`), the child of
+/// `parent` (`NIL` if `x` is the root), has one black node fewer than the
+/// others ("`x` is doubly black").
+///
+/// A red `x` just turns black. Otherwise, with `w` the sibling on the
+/// other side:
+/// 1. `w` red: rotate it above the parent, so the new sibling is black;
+/// 2. `w` black with two black children: `w` turns red, making the whole
+///    parent subtree short, and the problem moves up to the parent;
+/// 3. `w` black, far child black, near child red: rotate the near child
+///    above `w`, making the far child red;
+/// 4. `w` black, far child red: rotate `w` above the parent, `w` takes the
+///    parent's colour, the parent and the far child turn black: done.
+///
+/// With `left` the caller promises `x` is a left child at every step,
+/// which holds after [`erase_first`]: `x` starts on the leftmost path,
+/// case 1 moves the parent down to the left, and case 2 climbs that path.
+/// The side is then a constant, and the other side's code folds away.
 #[inline(always)]
-fn erase_color_impl<const LEFT: bool>(n: &mut [Node], root: &mut u32, mut parent: u32) {
-    let mut node = NIL;
-    loop {
-        // Invariant: `node` is black (or NIL on the first pass) and not the
-        // root; paths through it are one black node short.
-        let d = if LEFT {
-            debug_assert_eq!(at(n, parent).child(0), node);
+fn delete_fixup(n: &mut [Node], root: &mut u32, mut x: u32, mut parent: u32, left: bool) {
+    while parent != NIL && !is_red(n, x) {
+        let d = if left {
+            debug_assert_eq!(at(n, parent).child(0), x);
             0
         } else {
-            (at(n, parent).child(1) == node) as usize
+            side_of(n, parent, x)
         };
-        let o = d ^ 1;
-        let mut sibling = at(n, parent).child(o);
-        if is_red(n, sibling) {
-            // Case 1: rotate at parent towards `d`.
-            let tmp1 = at(n, sibling).child(d);
-            at_mut(n, parent).set_child(o, tmp1);
-            at_mut(n, sibling).set_child(d, parent);
-            set_parent_color(n, tmp1, parent, BLACK);
-            rotate_set_parents(n, root, parent, sibling, RED);
-            sibling = tmp1;
+        // The parent's other side has black height >= 1, so `w` exists.
+        let mut w = at(n, parent).child(1 - d);
+        if at(n, w).color == RED {
+            // Case 1.
+            at_mut(n, w).color = BLACK;
+            at_mut(n, parent).color = RED;
+            rotate(n, root, parent, d);
+            w = at(n, parent).child(1 - d);
         }
-        let mut tmp1 = at(n, sibling).child(o);
-        if !is_red(n, tmp1) {
-            let tmp2 = at(n, sibling).child(d);
-            if !is_red(n, tmp2) {
-                // Case 2: sibling colour flip.
-                at_mut(n, sibling).color = RED;
-                if at(n, parent).color == RED {
-                    at_mut(n, parent).color = BLACK;
-                } else {
-                    node = parent;
-                    parent = at(n, node).parent;
-                    if parent != NIL {
-                        continue;
-                    }
-                }
-                return;
+        let (near, far) = {
+            let wn = at(n, w);
+            (wn.child(d), wn.child(1 - d))
+        };
+        if !is_red(n, far) {
+            if !is_red(n, near) {
+                // Case 2.
+                at_mut(n, w).color = RED;
+                x = parent;
+                parent = at(n, x).parent;
+                continue;
             }
-            // Case 3: rotate at sibling towards `o`.
-            tmp1 = at(n, tmp2).child(o);
-            at_mut(n, sibling).set_child(d, tmp1);
-            at_mut(n, tmp2).set_child(o, sibling);
-            at_mut(n, parent).set_child(o, tmp2);
-            if tmp1 != NIL {
-                set_parent_color(n, tmp1, sibling, BLACK);
-            }
-            tmp1 = sibling;
-            sibling = tmp2;
+            // Case 3: `near` becomes the sibling, with the old `w` (now
+            // red) as its far child.
+            at_mut(n, near).color = BLACK;
+            at_mut(n, w).color = RED;
+            rotate(n, root, w, 1 - d);
+            w = near;
         }
-        // Case 4: rotate at parent towards `d`, recolour.
-        let tmp2 = at(n, sibling).child(d);
-        at_mut(n, parent).set_child(o, tmp2);
-        at_mut(n, sibling).set_child(d, parent);
-        set_parent_color(n, tmp1, sibling, BLACK);
-        if tmp2 != NIL {
-            at_mut(n, tmp2).parent = parent;
-        }
-        rotate_set_parents(n, root, parent, sibling, BLACK);
+        // Case 4.
+        let far = at(n, w).child(1 - d);
+        at_mut(n, w).color = at(n, parent).color;
+        at_mut(n, parent).color = BLACK;
+        at_mut(n, far).color = BLACK;
+        rotate(n, root, parent, d);
         return;
+    }
+    if x != NIL {
+        at_mut(n, x).color = BLACK;
     }
 }
 
@@ -436,17 +431,45 @@ pub(crate) fn validate(n: &[Node], root: u32) -> Vec<(u64, u32)> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn random_insert_erase_matches_a_sorted_vec() {
-        let size = if cfg!(miri) { 40 } else { 400 };
-        let rounds = if cfg!(miri) { 300 } else { 20_000 };
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        let mut rnd = move |m: u64| {
+    /// Xorshift generator: `rnd(m)` is uniform-ish in `0..m`.
+    fn rng(mut x: u64) -> impl FnMut(u64) -> u64 {
+        move |m: u64| {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
             x % m
-        };
+        }
+    }
+
+    /// `x` was just removed from the tree: it must carry no stale links.
+    fn assert_unlinked(n: &[Node], x: u32) {
+        let node = at(n, x);
+        assert_eq!(node.color, UNLINKED, "colour of erased {x}");
+        assert_eq!(node.parent, NIL, "parent of erased {x}");
+        assert_eq!(node.kids, NO_KIDS, "children of erased {x}");
+    }
+
+    /// The leftmost node has no left child, and a right child only if that
+    /// child is a red leaf (what `erase_first` relies on).
+    fn assert_leftmost_shape(n: &[Node], first: u32) {
+        let f = at(n, first);
+        assert_eq!(f.child(0), NIL, "leftmost {first} has a left child");
+        let r = f.child(1);
+        if r != NIL {
+            let rn = at(n, r);
+            assert_eq!(rn.color, RED, "right child of leftmost not red");
+            assert_eq!(rn.kids, NO_KIDS, "right child of leftmost not a leaf");
+        }
+    }
+
+    /// Random inserts, erases of any node and erases of the leftmost node,
+    /// checked after every step against a sorted model: every red-black
+    /// property (via `validate`: black root, no red node with a red child,
+    /// equal black height on every path, parent links, in-order keys),
+    /// the exact order including ties, `next`, `erase_first`'s result, and
+    /// the state of erased nodes.
+    fn run(size: usize, rounds: usize, keys: u64, seed: u64) {
+        let mut rnd = rng(seed);
         let mut n = vec![Node::VACANT; size];
         let mut root = NIL;
         // Model: (key, id) in tree order (ties in insertion order).
@@ -454,28 +477,89 @@ mod tests {
         for _ in 0..rounds {
             let i = (rnd(size as u64) as u32) << ID_SHIFT;
             let slot = (i >> ID_SHIFT) as usize;
-            if n[slot].is_linked() {
-                let first = model.first().map(|e| e.1);
-                let succ = model
-                    .iter()
-                    .position(|e| e.1 == i)
-                    .and_then(|p| model.get(p + 1))
-                    .map_or(NIL, |e| e.1);
+            if !model.is_empty() && rnd(4) == 0 {
+                // Erase the leftmost node through the specialised path.
+                let first = model[0].1;
+                assert_leftmost_shape(&n, first);
+                let succ = model.get(1).map_or(NIL, |e| e.1);
+                assert_eq!(next(&n, first), succ);
+                assert_eq!(erase_first(&mut n, &mut root, first), succ);
+                model.remove(0);
+                assert_unlinked(&n, first);
+            } else if n[slot].is_linked() {
+                let pos = model.iter().position(|e| e.1 == i).unwrap();
+                let succ = model.get(pos + 1).map_or(NIL, |e| e.1);
                 assert_eq!(next(&n, i), succ);
-                if first == Some(i) && rnd(2) == 0 {
+                if pos == 0 && rnd(2) == 0 {
                     assert_eq!(erase_first(&mut n, &mut root, i), succ);
                 } else {
                     erase(&mut n, &mut root, i);
                 }
-                model.retain(|e| e.1 != i);
-                assert!(!n[slot].is_linked());
+                model.remove(pos);
+                assert_unlinked(&n, i);
             } else {
-                let k = rnd(64);
+                let k = rnd(keys);
                 n[slot].hard = k;
                 insert(&mut n, &mut root, i);
                 let pos = model.partition_point(|e| e.0 <= k);
                 model.insert(pos, (k, i));
             }
+            assert_eq!(validate(&n, root), model);
+            if root == NIL {
+                assert!(model.is_empty());
+            } else {
+                assert_eq!(at(&n, root).parent, NIL, "root has a parent");
+            }
+        }
+    }
+
+    #[test]
+    fn random_insert_erase_matches_a_sorted_vec() {
+        let (size, rounds) = if cfg!(miri) { (40, 300) } else { (400, 20_000) };
+        run(size, rounds, 64, 0x9E37_79B9_7F4A_7C15);
+        // Few ties.
+        run(size, rounds, u64::MAX, 0x2545_F491_4F6C_DD1D);
+    }
+
+    #[test]
+    fn small_trees_hit_the_root_cases() {
+        let rounds = if cfg!(miri) { 300 } else { 5_000 };
+        for (size, seed) in [(2, 3u64), (3, 5), (5, 7), (9, 11), (17, 13)] {
+            run(size, rounds, 8, seed);
+            run(size, rounds, u64::MAX, seed * 31);
+        }
+    }
+
+    /// The W4 pattern: a full tree whose leftmost node is removed and put
+    /// back with a later deadline, over and over.
+    #[test]
+    fn erase_first_and_reinsert_later() {
+        let (size, rounds) = if cfg!(miri) { (30, 200) } else { (300, 10_000) };
+        let mut rnd = rng(0xD1B5_4A32_D192_ED03);
+        let mut n = vec![Node::VACANT; size];
+        let mut root = NIL;
+        let mut model: Vec<(u64, u32)> = Vec::new();
+        for s in 0..size {
+            let i = (s as u32) << ID_SHIFT;
+            let k = rnd(1000);
+            n[s].hard = k;
+            insert(&mut n, &mut root, i);
+            let pos = model.partition_point(|e| e.0 <= k);
+            model.insert(pos, (k, i));
+        }
+        assert_eq!(validate(&n, root), model);
+        for _ in 0..rounds {
+            let (k0, first) = model.remove(0);
+            assert_leftmost_shape(&n, first);
+            let new_first = erase_first(&mut n, &mut root, first);
+            assert_eq!(new_first, model[0].1);
+            assert_unlinked(&n, first);
+            assert_eq!(validate(&n, root), model);
+            let k = k0 + 1 + rnd(1000);
+            n[(first >> ID_SHIFT) as usize].hard = k;
+            insert(&mut n, &mut root, first);
+            let pos = model.partition_point(|e| e.0 <= k);
+            model.insert(pos, (k, first));
             assert_eq!(validate(&n, root), model);
         }
     }
