@@ -76,13 +76,22 @@ fn side_of(n: &[Node], parent: u32, child: u32) -> usize {
 
 /// Puts the subtree `new` (may be `NIL`) where the subtree `old` hangs
 /// below `parent` (`NIL`: at the root): RB-TRANSPLANT. `old`'s own links
-/// are left alone.
+/// are left alone. `side` is the side of `parent` that `old` is on if the
+/// caller knows it, `None` to look it up.
 #[inline(always)]
-fn transplant(n: &mut [Node], root: &mut u32, parent: u32, old: u32, new: u32) {
+fn transplant(
+    n: &mut [Node],
+    root: &mut u32,
+    parent: u32,
+    old: u32,
+    new: u32,
+    side: Option<usize>,
+) {
     if parent == NIL {
         *root = new;
     } else {
-        let d = side_of(n, parent, old);
+        let d = side.unwrap_or_else(|| side_of(n, parent, old));
+        debug_assert_eq!(at(n, parent).child(d), old);
         at_mut(n, parent).set_child(d, new);
     }
     if new != NIL {
@@ -92,9 +101,10 @@ fn transplant(n: &mut [Node], root: &mut u32, parent: u32, old: u32, new: u32) {
 
 /// Rotates `top` down to its side `d`: its child on the other side takes
 /// its place, and that child's subtree on side `d` moves across to `top`.
-/// With `d = 0` this is LEFT-ROTATE, with `d = 1` RIGHT-ROTATE.
+/// With `d = 0` this is LEFT-ROTATE, with `d = 1` RIGHT-ROTATE. `top_side`
+/// is as `side` in [`transplant`], for `top` below its parent.
 #[inline(always)]
-fn rotate(n: &mut [Node], root: &mut u32, top: u32, d: usize) {
+fn rotate(n: &mut [Node], root: &mut u32, top: u32, d: usize, top_side: Option<usize>) {
     let up = at(n, top).child(1 - d);
     let across = at(n, up).child(d);
     let above = at(n, top).parent;
@@ -102,7 +112,7 @@ fn rotate(n: &mut [Node], root: &mut u32, top: u32, d: usize) {
     if across != NIL {
         at_mut(n, across).parent = top;
     }
-    transplant(n, root, above, top, up);
+    transplant(n, root, above, top, up, top_side);
     at_mut(n, up).set_child(d, top);
     at_mut(n, top).parent = up;
 }
@@ -183,7 +193,7 @@ fn insert_fixup(n: &mut [Node], root: &mut u32, mut z: u32) {
         // Case 2: an inner grandchild is turned into an outer one, which
         // puts `z` where `p` was.
         let mid = if at(n, p).child(1 - d) == z {
-            rotate(n, root, p, d);
+            rotate(n, root, p, d, Some(d));
             z
         } else {
             p
@@ -191,7 +201,7 @@ fn insert_fixup(n: &mut [Node], root: &mut u32, mut z: u32) {
         // Case 3: `mid` rises above the grandparent and turns black.
         at_mut(n, mid).color = BLACK;
         at_mut(n, g).color = RED;
-        rotate(n, root, g, 1 - d);
+        rotate(n, root, g, 1 - d, None);
         return;
     }
 }
@@ -253,7 +263,7 @@ pub(crate) fn erase(n: &mut [Node], root: &mut u32, z: u32) {
     // `x` moves into the place of the node spliced out, below `x_parent`.
     let (x, x_parent, lost) = if l == NIL || r == NIL {
         let x = if l == NIL { r } else { l };
-        transplant(n, root, z_parent, z, x);
+        transplant(n, root, z_parent, z, x, None);
         (x, z_parent, z_color)
     } else {
         let y = leftmost(n, r);
@@ -276,7 +286,7 @@ pub(crate) fn erase(n: &mut [Node], root: &mut u32, z: u32) {
             at_mut(n, r).parent = y;
             y_parent
         };
-        transplant(n, root, z_parent, z, y);
+        transplant(n, root, z_parent, z, y, None);
         let yn = at_mut(n, y);
         yn.set_child(0, l);
         yn.color = z_color;
@@ -285,7 +295,7 @@ pub(crate) fn erase(n: &mut [Node], root: &mut u32, z: u32) {
     };
     mark_unlinked(n, z);
     if lost == BLACK {
-        delete_fixup(n, root, x, x_parent, false);
+        erase_fixup(n, root, x, x_parent);
     }
 }
 
@@ -322,9 +332,21 @@ pub(crate) fn erase_first(n: &mut [Node], root: &mut u32, x: u32) -> u32 {
         return r;
     }
     if color == BLACK && parent != NIL {
-        delete_fixup(n, root, NIL, parent, true);
+        erase_first_fixup(n, root, parent);
     }
     parent
+}
+
+/// [`delete_fixup`] after [`erase`], out of line.
+fn erase_fixup(n: &mut [Node], root: &mut u32, x: u32, parent: u32) {
+    delete_fixup(n, root, x, parent, false);
+}
+
+/// [`delete_fixup`] after [`erase_first`] removed a black leaf, the left
+/// child of `parent`: out of line, so that `erase_first` itself stays small
+/// enough to be inlined into the expiry loop.
+fn erase_first_fixup(n: &mut [Node], root: &mut u32, parent: u32) {
+    delete_fixup(n, root, NIL, parent, true);
 }
 
 /// RB-DELETE-FIXUP: every path through `x` (may be `NIL`), the child of
@@ -348,6 +370,9 @@ pub(crate) fn erase_first(n: &mut [Node], root: &mut u32, x: u32) -> u32 {
 #[inline(always)]
 fn delete_fixup(n: &mut [Node], root: &mut u32, mut x: u32, mut parent: u32, left: bool) {
     while parent != NIL && !is_red(n, x) {
+        // In `left` mode `x`, and so the parent too (it is on the same
+        // leftmost path), are left children.
+        let parent_side = if left { Some(0) } else { None };
         let d = if left {
             debug_assert_eq!(at(n, parent).child(0), x);
             0
@@ -360,7 +385,7 @@ fn delete_fixup(n: &mut [Node], root: &mut u32, mut x: u32, mut parent: u32, lef
             // Case 1.
             at_mut(n, w).color = BLACK;
             at_mut(n, parent).color = RED;
-            rotate(n, root, parent, d);
+            rotate(n, root, parent, d, parent_side);
             w = at(n, parent).child(1 - d);
         }
         let (near, far) = {
@@ -379,7 +404,7 @@ fn delete_fixup(n: &mut [Node], root: &mut u32, mut x: u32, mut parent: u32, lef
             // red) as its far child.
             at_mut(n, near).color = BLACK;
             at_mut(n, w).color = RED;
-            rotate(n, root, w, 1 - d);
+            rotate(n, root, w, 1 - d, Some(1 - d));
             w = near;
         }
         // Case 4.
@@ -387,7 +412,7 @@ fn delete_fixup(n: &mut [Node], root: &mut u32, mut x: u32, mut parent: u32, lef
         at_mut(n, w).color = at(n, parent).color;
         at_mut(n, parent).color = BLACK;
         at_mut(n, far).color = BLACK;
-        rotate(n, root, parent, d);
+        rotate(n, root, parent, d, parent_side);
         return;
     }
     if x != NIL {
