@@ -1,55 +1,51 @@
-//! Timer storage: hot nodes in fixed-size chunks that never move, cold
-//! slots in a `Vec`, and a free list.
+//! Timer storage: hot nodes and cold slots in two `Vec`s indexed alike,
+//! and a free list.
 //!
-//! An intrusive tree stores raw pointers to its nodes, so nodes must keep
-//! their address for as long as they are linked: a growing `Vec<Node>`
-//! would move them. The arena allocates nodes `CHUNK` (256) at a time in
-//! boxed slices it keeps as raw pointers until the queue is dropped; a
-//! timer's index is `chunk << 8 | offset`. The cold slots (see
-//! [`node`](crate::node)) are never pointed to, so they live in a plain
-//! `Vec` indexed the same way. Freed indices go on an intrusive singly
-//! linked free list (through `Slot::next`), so once the arena has grown to
-//! the peak number of live timers, insert / cancel / reset / expire
-//! allocate nothing.
+//! The tree links nodes by 32-bit ids derived from their index (see
+//! [`rbtree`](crate::rbtree)), not by address, so the nodes can live in one
+//! contiguous `Vec` that may move when it grows; a timer's index names both
+//! its node and its slot. Ids are `index << 2`, so an arena holds at most
+//! 2^30 - 1 timers. Freed
+//! indices go on an intrusive singly linked free list (through
+//! `Slot::next`), so once the arena has grown to the peak number of live
+//! timers, insert / cancel / reset / expire allocate nothing.
 //!
 //! ```text
-//!   chunks: [*c0, *c1, ...]   c0: [n0 n1 ... n255]  c1: [n256 ... n511]
+//!   nodes:  [n0 n1 ... n511]   (32 bytes each, what the tree walks)
 //!   slots:  [s0 s1 ... s511]
 //!   free -> 7 -> 300 -> 2 -> NIL
 //! ```
+//!
+//! The arena grows `CHUNK` (256) indices at a time (the `Vec`s themselves
+//! grow geometrically, so the amortised cost stays O(1)).
 //!
 //! A node's generation is bumped every time it is freed; a key names
 //! `(index, generation)`, so a stale key never reaches a later timer in
 //! the same slot. A slot whose generation reaches `u32::MAX` is retired
 //! instead of being reused, so generations never wrap.
 
-use core::ptr::NonNull;
+use crate::node::{Node, Slot, State, MAX_INDICES, NIL};
 
-use crate::node::{Node, Slot, State, NIL};
+/// Indices added per growth step.
+pub(crate) const CHUNK: usize = 256;
 
-const CHUNK_SHIFT: u32 = 8;
-/// Nodes per chunk.
-pub(crate) const CHUNK: usize = 1 << CHUNK_SHIFT;
-const OFFSET_MASK: u32 = (CHUNK as u32) - 1;
-
+#[derive(Debug)]
 pub(crate) struct Arena<T> {
-    /// Each pointer owns a `Box<[Node]>` of length `CHUNK`, leaked with
-    /// `Box::into_raw` and reclaimed in `Drop`.
-    chunks: Vec<NonNull<Node>>,
-    slots: Vec<Slot<T>>,
+    /// The tree nodes (links and keys), by index.
+    pub(crate) nodes: Vec<Node>,
+    /// The rest of each timer, by index.
+    pub(crate) slots: Vec<Slot<T>>,
     free: u32,
 }
 
 impl<T> Arena<T> {
     pub(crate) fn with_capacity(n: usize) -> Self {
+        let cap = n.div_ceil(CHUNK).saturating_mul(CHUNK);
         let mut arena = Arena {
-            chunks: Vec::new(),
-            slots: Vec::new(),
+            nodes: Vec::with_capacity(cap),
+            slots: Vec::with_capacity(cap),
             free: NIL,
         };
-        arena
-            .slots
-            .reserve_exact(n.div_ceil(CHUNK).saturating_mul(CHUNK));
         while arena.capacity() < n {
             arena.grow();
         }
@@ -62,21 +58,16 @@ impl<T> Arena<T> {
         self.slots.len()
     }
 
-    /// Adds one chunk and puts its indices on the free list (lowest first).
+    /// Adds `CHUNK` indices and puts them on the free list (lowest first).
     #[cold]
     fn grow(&mut self) {
-        let first = self.chunks.len() * CHUNK;
-        // Indices must stay below NIL; 2^32 - 256 slots is far beyond memory.
+        let first = self.slots.len();
+        // Indices must stay below MAX_INDICES (ids are 32-bit byte offsets).
         assert!(
-            first + CHUNK < NIL as usize,
-            "HiresQueue: more than 2^32 - 257 timer slots"
+            first + CHUNK <= MAX_INDICES,
+            "HiresQueue: more than 2^27 - 257 timer slots"
         );
-        let chunk: Box<[Node]> = (0..CHUNK)
-            .map(|i| Node::vacant((first + i) as u32))
-            .collect();
-        let raw = Box::into_raw(chunk) as *mut Node;
-        // SAFETY: `Box::into_raw` never returns null.
-        self.chunks.push(unsafe { NonNull::new_unchecked(raw) });
+        self.nodes.extend(core::iter::repeat_n(Node::VACANT, CHUNK));
         let old_free = self.free;
         self.slots.extend((0..CHUNK).map(|i| {
             Slot::vacant(if i + 1 < CHUNK {
@@ -88,13 +79,16 @@ impl<T> Arena<T> {
         self.free = first as u32;
     }
 
-    /// Pointer to the node at `index`, `None` if out of range.
+    /// The node at `index`, `None` if out of range.
     #[inline]
-    pub(crate) fn node(&self, index: u32) -> Option<NonNull<Node>> {
-        let chunk = *self.chunks.get((index >> CHUNK_SHIFT) as usize)?;
-        // SAFETY: the chunk holds CHUNK nodes and `index & OFFSET_MASK <
-        // CHUNK`, so the offset stays inside the allocation.
-        Some(unsafe { chunk.add((index & OFFSET_MASK) as usize) })
+    pub(crate) fn node(&self, index: u32) -> Option<&Node> {
+        self.nodes.get(index as usize)
+    }
+
+    /// The node at `index` (which must be `< capacity()`).
+    #[inline]
+    pub(crate) fn node_mut(&mut self, index: u32) -> &mut Node {
+        &mut self.nodes[index as usize]
     }
 
     /// The cold slot at `index` (which must be `< capacity()`).
@@ -109,57 +103,63 @@ impl<T> Arena<T> {
         &mut self.slots[index as usize]
     }
 
-    /// Takes a free index (growing if none) and returns it with its node.
-    /// The node is unlinked and its slot is `Free` with `value == None`.
+    /// Starts loading the cold slot at `index` into the cache without
+    /// waiting for it (a no-op off x86-64 and under Miri).
+    ///
+    /// The expiry path calls it for the next timer due, whose slot was
+    /// last touched when that timer was armed and is usually out of L1/L2
+    /// by now. A plain read would do the same, but a load that misses
+    /// blocks retirement until it completes; a prefetch retires at once.
+    #[inline(always)]
+    pub(crate) fn prefetch_slot(&self, index: u32) {
+        #[cfg(all(target_arch = "x86_64", not(miri)))]
+        if let Some(s) = self.slots.get(index as usize) {
+            use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let first = (s as *const Slot<T>).cast::<i8>();
+            let last = first.wrapping_add(core::mem::size_of::<Slot<T>>().saturating_sub(1));
+            // SAFETY: a prefetch is a hint that reads nothing
+            // architecturally and never faults, whatever the address; SSE
+            // (which provides it) is part of the x86-64 baseline.
+            unsafe {
+                _mm_prefetch::<_MM_HINT_T0>(first);
+                _mm_prefetch::<_MM_HINT_T0>(last);
+            }
+        }
+        #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+        let _ = index;
+    }
+
+    /// Takes a free index (growing if none). Its node is unlinked and its
+    /// slot is `Free` with `value == None`.
     #[inline]
-    pub(crate) fn alloc(&mut self) -> (u32, NonNull<Node>) {
+    pub(crate) fn alloc(&mut self) -> u32 {
         if self.free == NIL {
             self.grow();
         }
         let index = self.free;
-        let Some(ptr) = self.node(index) else {
-            // The free list only holds indices of existing slots.
-            unreachable!("free list index out of range")
-        };
         self.free = self.slots[index as usize].next;
-        (index, ptr)
+        index
     }
 
     /// Returns a timer to the free list: bumps its generation and drops
-    /// any value still in its slot.
-    ///
-    /// # Safety
-    /// `ptr` must be the node at `index`, and it must not be linked into a
+    /// any value still in its slot. The node must not be linked into a
     /// tree.
     #[inline]
-    pub(crate) unsafe fn release(&mut self, index: u32, ptr: NonNull<Node>) {
-        // SAFETY: guaranteed by the caller: the node is ours and unlinked,
-        // so a unique borrow aliases nothing.
-        let node = unsafe { &mut *ptr.as_ptr() };
-        debug_assert!(!node.link.is_linked());
+    pub(crate) fn release(&mut self, index: u32) {
+        let node = &mut self.nodes[index as usize];
+        debug_assert!(!node.is_linked());
+        let retire = node.gen == u32::MAX;
+        if !retire {
+            node.gen += 1;
+        }
         let slot = &mut self.slots[index as usize];
         slot.value = None;
         slot.state = State::Free;
-        if node.gen == u32::MAX {
+        if retire {
             // Retire the slot: reusing it would wrap the generation.
             return;
         }
-        node.gen += 1;
         slot.next = self.free;
         self.free = index;
-    }
-}
-
-impl<T> Drop for Arena<T> {
-    fn drop(&mut self) {
-        for chunk in self.chunks.drain(..) {
-            let slice = core::ptr::slice_from_raw_parts_mut(chunk.as_ptr(), CHUNK);
-            // SAFETY: each chunk came from `Box::into_raw` of a boxed slice of
-            // exactly CHUNK nodes and is reclaimed once. The owning queue has
-            // emptied its trees (`fast_clear`) before the arena is dropped, so
-            // no tree refers to these nodes any more.
-            drop(unsafe { Box::from_raw(slice) });
-        }
-        // `slots` (and the values in it) drop normally.
     }
 }

@@ -32,20 +32,21 @@
 //!
 //! ```text
 //!   HiresQueue
-//!   ├── bases[Monotonic]: RBTree keyed by latest deadline (ties FIFO)
-//!   │                     + cached leftmost + cached root
+//!   ├── bases[Monotonic]: red-black tree keyed by latest deadline (ties
+//!   │                     FIFO): root + cached leftmost
 //!   ├── bases[Realtime]:  the same, compared against now + offset
 //!   │                     (clock_was_set changes only the offset)
-//!   └── arena: hot 48-byte tree nodes in 256-node chunks that never move,
-//!              cold slots (schedule, value) in a Vec, one free list
+//!   └── arena: hot 32-byte tree nodes (key, links as 32-bit node ids) in
+//!              one Vec, cold slots (schedule, value) in another, one free
+//!              list
 //! ```
 //!
-//! * `node` — the hot node (link, deadline, index, generation) and the
-//!   cold slot (earliest, period, seq, state, value);
-//! * `link` — the red-black link (strict-provenance: no pointer tagging);
-//! * `arena` — stable node storage, free list, generations;
-//! * `base` — [`ClockBase`], per-clock tree with cached leftmost, offsets,
-//!   the insertion descent;
+//! * `node` — the hot node (deadline, children, parent, generation, colour)
+//!   and the cold slot (earliest, period, seq, state, value);
+//! * `rbtree` — the red-black tree: descent, rebalancing, leftmost removal
+//!   (the textbook CLRS algorithms over 32-bit node ids);
+//! * `arena` — node and slot storage, free list, generations;
+//! * `base` — [`ClockBase`], per-clock tree with cached leftmost, offsets;
 //! * `periodic` — drift-free re-arm and overrun count (`hrtimer_forward`);
 //! * `expired` — [`Expired`], the callback's view with stop / re-arm / period;
 //! * `queue` — [`HiresQueue`] operations, costs, range-timer rules;
@@ -55,15 +56,29 @@
 //! # Performance (W4: 10,000 periodic timers, periods 10 µs – 10 ms)
 //!
 //! Every expiry is an unlink of the leftmost node (O(1) amortised) and a
-//! re-insert (O(log n), ~14 levels). Profiles show the re-insert's descent
-//! is bound by one dependent cache access per level, which is why nodes are
-//! split hot/cold: the descent only touches 48-byte nodes (480 KB for 10,000
-//! timers, inside L2). Even so, a `BinaryHeap` is faster on this workload
-//! (a periodic push rarely sifts up) and a `BTreeMap` is on par or slightly
-//! faster (fewer, wider nodes); neither cancels in place with stable
-//! handles, which the tree does in O(log n). The figures are in the W4
-//! criterion bench and the report (`docs/report/` in the repository), not
-//! here.
+//! re-insert (O(log n), ~14 levels). The re-insert's descent is a chain of
+//! dependent loads, one per level, and sets the pace; what the design does
+//! about it:
+//!
+//! * nodes are split hot/cold, and the hot node is 32 bytes aligned to 32
+//!   (never across two cache lines; 320 KB for 10,000 timers, with room
+//!   in L2 for the cold slots in use);
+//! * links are 32-bit node ids into one `Vec`, scaled by the address
+//!   arithmetic itself, so a level is: load key and both children (one
+//!   line), compare, conditional move, next load: no branch to mispredict,
+//!   no second load waiting for the comparison, no shift;
+//! * the leftmost node is removed by a specialised erase whose rebalancing
+//!   walks the left spine with the direction fixed;
+//! * whether the next timer is due is decided from its hot node (an
+//!   `exact` flag: earliest == latest), and its cold slot is prefetched as
+//!   soon as it becomes the leftmost, so the slot's likely cache miss
+//!   overlaps the re-insert instead of stalling the next expiry.
+//!
+//! A `BinaryHeap` has the same dependent chain in its pop, but a
+//! predictable loop exit and no rebalancing; neither it nor a `BTreeMap`
+//! cancels in place with stable handles, which the tree does in O(log n).
+//! The figures are in the W4 criterion bench and the report
+//! (`docs/report/` in the repository), not here.
 //!
 //! Ties fire in insertion order (a reset is a new insertion). After the
 //! arena has grown to the peak number of live timers, no operation
@@ -74,10 +89,10 @@ mod base;
 mod error;
 mod expired;
 mod key;
-mod link;
 mod node;
 mod periodic;
 mod queue;
+mod rbtree;
 
 pub use base::ClockBase;
 pub use error::Error;

@@ -27,7 +27,6 @@
 //! queue (see `queue/expire.rs`).
 
 use core::fmt;
-use core::ptr::NonNull;
 
 use crate::arena::Arena;
 use crate::base::{Base, ClockBase};
@@ -75,13 +74,6 @@ pub struct HiresQueue<T> {
     id: u32,
 }
 
-// SAFETY: the queue exclusively owns every node (the arena's chunks) and the
-// trees only point into them; nothing is shared with another queue or
-// thread, so moving the whole queue to another thread moves all of it. The
-// `!Send`/`!Sync` of the intrusive links (`Cell`s) only guards against
-// sharing individual nodes, which the queue never does.
-unsafe impl<T: Send> Send for HiresQueue<T> {}
-
 impl<T> Default for HiresQueue<T> {
     fn default() -> Self {
         Self::new()
@@ -99,16 +91,6 @@ impl<T> fmt::Debug for HiresQueue<T> {
     }
 }
 
-impl<T> Drop for HiresQueue<T> {
-    fn drop(&mut self) {
-        // Unlink nothing, just forget: the arena (dropped after this) frees
-        // the nodes and their values.
-        for base in &mut self.bases {
-            base.forget_all();
-        }
-    }
-}
-
 impl<T> HiresQueue<T> {
     /// An empty queue; realtime offset 0.
     pub fn new() -> Self {
@@ -119,8 +101,8 @@ impl<T> HiresQueue<T> {
     ///
     /// # Panics
     /// Like `Vec::with_capacity`, if the memory for `n` timers cannot be
-    /// reserved. (Inserting past 2^32 - 257 live timers panics too: handles
-    /// index timers with a `u32`.)
+    /// reserved. (Inserting past 2^27 - 257 live timers, 134 million,
+    /// panics too: the tree links nodes by 32-bit byte offsets.)
     pub fn with_capacity(n: usize) -> Self {
         HiresQueue {
             bases: [Base::new(), Base::new()],
@@ -248,16 +230,15 @@ impl<T> HiresQueue<T> {
     /// # Errors
     /// [`Error::StaleKey`] or [`Error::ForeignKey`].
     pub fn try_cancel(&mut self, h: TimerKey) -> Result<T, Error> {
-        let ptr = self.lookup(h)?;
+        self.lookup(h)?;
         let slot = self.arena.slot_mut(h.index);
         let base = slot.base;
         let value = slot.value.take();
-        // SAFETY: `lookup` only returns armed nodes, which are linked into
-        // the tree of their base.
-        unsafe { self.bases[base.index()].remove(ptr) };
+        // `lookup` only accepts armed nodes, which are linked into the tree
+        // of their base.
+        self.bases[base.index()].remove(&mut self.arena.nodes, h.index);
         self.len -= 1;
-        // SAFETY: `ptr` is the node at `h.index` and it is unlinked now.
-        unsafe { self.arena.release(h.index, ptr) };
+        self.arena.release(h.index);
         match value {
             Some(v) => Ok(v),
             None => unreachable!("armed timer without a value"),
@@ -272,11 +253,9 @@ impl<T> HiresQueue<T> {
     /// # Errors
     /// [`Error::StaleKey`] or [`Error::ForeignKey`].
     pub fn reset(&mut self, h: TimerKey, deadline_ns: u64) -> Result<(), Error> {
-        let ptr = self.lookup(h)?;
-        // SAFETY: armed node (see `lookup`), read only.
-        let slack = unsafe { (*ptr.as_ptr()).hard } - self.arena.slot(h.index).soft;
-        // SAFETY: `lookup(h)` returned `ptr`: the armed node at `h.index`.
-        unsafe { self.move_to(h.index, ptr, deadline_ns, deadline_ns.saturating_add(slack)) };
+        let hard = self.lookup(h)?.hard;
+        let slack = hard - self.arena.slot(h.index).soft;
+        self.move_to(h.index, deadline_ns, deadline_ns.saturating_add(slack));
         Ok(())
     }
 
@@ -291,12 +270,11 @@ impl<T> HiresQueue<T> {
         earliest_ns: u64,
         latest_ns: u64,
     ) -> Result<(), Error> {
-        let ptr = self.lookup(h)?;
+        self.lookup(h)?;
         if earliest_ns > latest_ns {
             return Err(Error::EmptyRange);
         }
-        // SAFETY: `lookup(h)` returned `ptr`: the armed node at `h.index`.
-        unsafe { self.move_to(h.index, ptr, earliest_ns, latest_ns) };
+        self.move_to(h.index, earliest_ns, latest_ns);
         Ok(())
     }
 
@@ -319,9 +297,7 @@ impl<T> HiresQueue<T> {
 
     /// The timer's (latest) deadline in its base's time.
     pub fn deadline(&self, h: TimerKey) -> Option<u64> {
-        let ptr = self.lookup(h).ok()?;
-        // SAFETY: armed node, read only.
-        Some(unsafe { (*ptr.as_ptr()).hard })
+        Some(self.lookup(h).ok()?.hard)
     }
 
     /// The timer's period, `None` for one-shot timers or bad handles.
@@ -333,13 +309,11 @@ impl<T> HiresQueue<T> {
 
     /// The timer that fires first and its deadline in monotonic time; O(1).
     pub fn peek(&self) -> Option<(TimerKey, u64)> {
-        let (ptr, at) = self.earliest()?;
-        // SAFETY: a base's first node is armed, read only.
-        let node = unsafe { &*ptr.as_ptr() };
+        let (index, at) = self.earliest()?;
         Some((
             TimerKey {
-                index: node.index,
-                gen: node.gen,
+                index,
+                gen: self.arena.nodes[index as usize].gen,
                 queue: self.id,
             },
             at,
@@ -366,9 +340,8 @@ impl<T> HiresQueue<T> {
     /// The earliest (hard) deadline on one base, in that base's time; O(1).
     #[inline]
     pub fn next_deadline_on(&self, base: ClockBase) -> Option<u64> {
-        let ptr = self.bases[base.index()].first()?;
-        // SAFETY: a base's first node is armed, read only.
-        Some(unsafe { (*ptr.as_ptr()).hard })
+        let index = self.bases[base.index()].first()?;
+        Some(self.arena.nodes[index as usize].hard)
     }
 
     /// Sets the realtime clock: from now on `realtime = monotonic +
@@ -403,9 +376,10 @@ impl<T> HiresQueue<T> {
         s
     }
 
+    #[inline]
     fn arm(&mut self, base: ClockBase, soft: u64, hard: u64, period: u64, value: T) -> TimerKey {
         let seq = self.next_seq();
-        let (index, ptr) = self.arena.alloc();
+        let index = self.arena.alloc();
         let slot = self.arena.slot_mut(index);
         slot.soft = soft;
         slot.period = period;
@@ -414,14 +388,11 @@ impl<T> HiresQueue<T> {
         slot.state = State::Armed;
         slot.next = NIL;
         slot.value = Some(value);
-        // SAFETY: a freshly allocated node is unlinked and unaliased.
-        let gen = unsafe {
-            let node = &mut *ptr.as_ptr();
-            node.hard = hard;
-            node.gen
-        };
-        // SAFETY: unlinked live node; arena nodes never move.
-        unsafe { self.bases[base.index()].insert(ptr) };
+        let node = self.arena.node_mut(index);
+        node.hard = hard;
+        node.exact = soft == hard;
+        let gen = node.gen;
+        self.bases[base.index()].insert(&mut self.arena.nodes, index);
         self.len += 1;
         TimerKey {
             index,
@@ -430,41 +401,32 @@ impl<T> HiresQueue<T> {
         }
     }
 
-    /// Re-keys an armed node.
-    ///
-    /// # Safety
-    /// `ptr` must be the armed node at `index` (what [`lookup`](Self::lookup)
-    /// returns for a key of that index): linked into the tree of the slot's
-    /// base.
-    unsafe fn move_to(&mut self, index: u32, ptr: NonNull<Node>, soft: u64, hard: u64) {
+    /// Re-keys the armed node at `index` (one [`lookup`](Self::lookup)
+    /// accepted): it is linked into the tree of its slot's base.
+    fn move_to(&mut self, index: u32, soft: u64, hard: u64) {
         let seq = self.next_seq();
         let slot = self.arena.slot_mut(index);
         slot.soft = soft;
         slot.seq = seq;
-        let base = slot.base;
-        // SAFETY: `ptr` is armed (caller's contract, checked via `lookup`), so it
-        // is linked into its base's tree; after `remove` it is unlinked and
-        // unaliased, so its key may change before it is inserted again.
-        unsafe {
-            self.bases[base.index()].remove(ptr);
-            (*ptr.as_ptr()).hard = hard;
-            self.bases[base.index()].insert(ptr);
-        }
+        let base = &mut self.bases[slot.base.index()];
+        base.remove(&mut self.arena.nodes, index);
+        let node = &mut self.arena.nodes[index as usize];
+        node.hard = hard;
+        node.exact = soft == hard;
+        base.insert(&mut self.arena.nodes, index);
     }
 
     /// The armed node `h` names.
     #[inline]
-    fn lookup(&self, h: TimerKey) -> Result<NonNull<Node>, Error> {
+    fn lookup(&self, h: TimerKey) -> Result<&Node, Error> {
         if h.queue != self.id {
             return Err(Error::ForeignKey);
         }
-        let ptr = self.arena.node(h.index).ok_or(Error::StaleKey)?;
-        // SAFETY: `ptr` is inside a live chunk; read only.
-        let node = unsafe { &*ptr.as_ptr() };
+        let node = self.arena.node(h.index).ok_or(Error::StaleKey)?;
         // Armed <=> linked into a tree (firing, pending and free nodes are
         // unlinked).
-        if node.gen == h.gen && node.link.is_linked() {
-            Ok(ptr)
+        if node.gen == h.gen && node.is_linked() {
+            Ok(node)
         } else {
             Err(Error::StaleKey)
         }
@@ -477,21 +439,22 @@ mod tests {
 
     impl<T> HiresQueue<T> {
         /// Every base: in-order `(deadline, seq)` strictly increasing (so
-        /// ties are in insertion order), caches exact, states and `len`
+        /// ties are in insertion order), caches exact, `exact` flags right,
+        /// states and `len`
         /// consistent.
         fn check(&self) {
             let mut total = 0;
             for base in [ClockBase::Monotonic, ClockBase::Realtime] {
                 let b = &self.bases[base.index()];
-                assert!(b.caches_ok());
                 let keys: Vec<(u64, u64)> = b
-                    .in_order()
+                    .validate(&self.arena.nodes)
                     .into_iter()
                     .map(|(hard, index)| {
                         let slot = self.arena.slot(index);
                         assert_eq!(slot.state, State::Armed);
                         assert_eq!(slot.base, base);
                         assert!(slot.soft <= hard);
+                        assert_eq!(self.arena.nodes[index as usize].exact, slot.soft == hard);
                         (hard, slot.seq)
                     })
                     .collect();

@@ -9,13 +9,11 @@
 //! (see [`Expired`]); a timer re-armed at an already-due time is kept on a
 //! FIFO and linked after the pass, so one `expire` call always ends.
 
-use core::ptr::NonNull;
-
 use super::HiresQueue;
 use crate::base::{clamp, ClockBase};
 use crate::expired::{Action, Expired};
 use crate::key::TimerKey;
-use crate::node::{Node, State, NIL};
+use crate::node::{State, NIL};
 use crate::periodic::{forward, overruns};
 
 impl<T> HiresQueue<T> {
@@ -34,32 +32,36 @@ impl<T> HiresQueue<T> {
     where
         F: FnMut(Expired<'_, T>),
     {
-        let now_rt = ClockBase::Realtime.now(now_ns, self.offset);
+        // Realtime now, only needed if there are realtime timers (none can
+        // appear during the pass: a timer re-armed from a callback stays on
+        // its own base).
+        let now_rt = match self.bases[ClockBase::Realtime.index()].first() {
+            Some(_) => ClockBase::Realtime.now(now_ns, self.offset),
+            None => None,
+        };
         let mut fired = 0;
         // FIFO of timers re-armed at an already-due time.
         let (mut pending_head, mut pending_tail) = (NIL, NIL);
-        while let Some((base, ptr)) = self.next_due(now_ns, now_rt) {
+        while let Some((base, index)) = self.next_due(now_ns, now_rt) {
             let base_now = match base {
                 ClockBase::Monotonic => now_ns,
                 // `next_due` only picks realtime timers when `now_rt` is Some.
                 ClockBase::Realtime => now_rt.unwrap_or(0),
             };
-            // SAFETY: `next_due` returns the first node of `base`'s tree.
-            unsafe { self.bases[base.index()].remove(ptr) };
+            // `next_due` returns the first node of `base`'s tree.
+            let removed = self.bases[base.index()].remove_first(&mut self.arena.nodes);
+            debug_assert_eq!(removed, index);
             self.len -= 1;
-            // Touch the new leftmost's cold slot now, so that its likely
-            // cache miss overlaps this expiry's work instead of stalling
-            // the next `next_due`.
+            // Start loading the new leftmost's cold slot now, so that its
+            // likely cache miss overlaps this expiry's work instead of
+            // stalling the next `next_due`.
             if let Some(next) = self.bases[base.index()].first() {
-                // SAFETY: a base's first node is armed, read only.
-                let i = unsafe { (*next.as_ptr()).index };
-                core::hint::black_box(self.arena.slot(i).soft);
+                self.arena.prefetch_slot(next);
             }
             fired += 1;
-            // SAFETY: the node is unlinked; plain fields are read.
-            let (index, gen, hard) = unsafe {
-                let n = &*ptr.as_ptr();
-                (n.index, n.gen, n.hard)
+            let (gen, hard) = {
+                let n = &self.arena.nodes[index as usize];
+                (n.gen, n.hard)
             };
             let key = TimerKey {
                 index,
@@ -78,7 +80,7 @@ impl<T> HiresQueue<T> {
                 now: base_now,
                 overruns,
             });
-            let slot = self.arena.slot_mut(index);
+            let slot = &mut self.arena.slots[index as usize];
             let next = match action {
                 Action::Stop => None,
                 Action::Rearm(t) => Some(t),
@@ -89,8 +91,9 @@ impl<T> HiresQueue<T> {
                 Some(soft) if slot.value.is_some() => {
                     let slack = hard - slot.soft;
                     slot.soft = soft;
-                    // SAFETY: unlinked node, no other reference to it.
-                    unsafe { (*ptr.as_ptr()).hard = soft.saturating_add(slack) };
+                    let node = &mut self.arena.nodes[index as usize];
+                    node.hard = soft.saturating_add(slack);
+                    node.exact = node.hard == soft;
                     if soft <= base_now {
                         // Due already: arm after this pass (no endless loop).
                         slot.state = State::Pending;
@@ -105,22 +108,17 @@ impl<T> HiresQueue<T> {
                         slot.state = State::Armed;
                         slot.seq = self.seq;
                         self.seq += 1;
-                        // SAFETY: unlinked live node; arena nodes never move.
-                        unsafe { self.bases[base.index()].insert(ptr) };
+                        self.bases[base.index()].insert(&mut self.arena.nodes, index);
                         self.len += 1;
                     }
                 }
                 _ => {
-                    // SAFETY: `ptr` is the node at `index`, unlinked.
-                    unsafe { self.arena.release(index, ptr) };
+                    self.arena.release(index);
                 }
             }
         }
         while pending_head != NIL {
             let index = pending_head;
-            let Some(ptr) = self.arena.node(index) else {
-                unreachable!("pending index out of range")
-            };
             let seq = self.next_seq();
             let slot = self.arena.slot_mut(index);
             pending_head = slot.next;
@@ -128,9 +126,8 @@ impl<T> HiresQueue<T> {
             slot.state = State::Armed;
             slot.seq = seq;
             let base = slot.base;
-            // SAFETY: pending nodes are live and unlinked; arena nodes never
-            // move.
-            unsafe { self.bases[base.index()].insert(ptr) };
+            // Pending nodes are unlinked.
+            self.bases[base.index()].insert(&mut self.arena.nodes, index);
             self.len += 1;
         }
         fired
@@ -138,31 +135,31 @@ impl<T> HiresQueue<T> {
 
     /// Monotonic-time merge key of a base's first node: `(deadline, seq)`.
     #[inline]
-    fn head(&self, base: ClockBase) -> Option<(NonNull<Node>, i128, u32)> {
-        let ptr = self.bases[base.index()].first()?;
-        // SAFETY: a base's first node is armed, read only.
-        let node = unsafe { &*ptr.as_ptr() };
-        Some((
-            ptr,
-            base.to_monotonic_exact(node.hard, self.offset),
-            node.index,
-        ))
+    fn head(&self, base: ClockBase) -> Option<(u32, i128)> {
+        let index = self.bases[base.index()].first()?;
+        let hard = self.arena.nodes[index as usize].hard;
+        Some((index, base.to_monotonic_exact(hard, self.offset)))
     }
 
     /// Picks between the two bases' candidates: earlier monotonic deadline,
     /// then lower insertion seq. `true` = the monotonic one.
     #[inline]
-    fn mono_first(&self, m: (NonNull<Node>, i128, u32), r: (NonNull<Node>, i128, u32)) -> bool {
+    fn mono_first(&self, m: (u32, i128), r: (u32, i128)) -> bool {
         if m.1 != r.1 {
             return m.1 < r.1;
         }
-        self.arena.slot(m.2).seq < self.arena.slot(r.2).seq
+        self.arena.slot(m.0).seq < self.arena.slot(r.0).seq
     }
 
     /// The first node across bases and its hard deadline in monotonic time.
-    #[inline]
-    pub(super) fn earliest(&self) -> Option<(NonNull<Node>, u64)> {
-        let (ptr, at, _) = match (
+    #[inline(always)]
+    pub(super) fn earliest(&self) -> Option<(u32, u64)> {
+        if self.bases[ClockBase::Realtime.index()].first().is_none() {
+            // Only monotonic timers (the common case): no conversion.
+            let index = self.bases[ClockBase::Monotonic.index()].first()?;
+            return Some((index, self.arena.nodes[index as usize].hard));
+        }
+        let (index, at) = match (
             self.head(ClockBase::Monotonic),
             self.head(ClockBase::Realtime),
         ) {
@@ -176,18 +173,43 @@ impl<T> HiresQueue<T> {
             (Some(x), None) | (None, Some(x)) => x,
             (None, None) => return None,
         };
-        Some((ptr, clamp(at)))
+        Some((index, clamp(at)))
+    }
+
+    /// Whether the armed timer `index` may fire at its base's time `now`:
+    /// its earliest expiry has come. Exact timers are decided from the hot
+    /// node; only range timers read `soft` from their cold slot.
+    #[inline(always)]
+    fn is_due(&self, index: u32, now: u64) -> bool {
+        let node = &self.arena.nodes[index as usize];
+        if node.exact {
+            node.hard <= now
+        } else {
+            self.arena.slot(index).soft <= now
+        }
     }
 
     /// The next node to fire at monotonic `now` (realtime `now_rt`): the
     /// first node of each base if its earliest expiry has come, the two
     /// merged by monotonic deadline, then insertion seq.
-    #[inline]
-    fn next_due(&self, now: u64, now_rt: Option<u64>) -> Option<(ClockBase, NonNull<Node>)> {
+    #[inline(always)]
+    fn next_due(&self, now: u64, now_rt: Option<u64>) -> Option<(ClockBase, u32)> {
+        if self.bases[ClockBase::Realtime.index()].first().is_none() {
+            // Only monotonic timers (the common case): no merge.
+            let index = self.bases[ClockBase::Monotonic.index()].first()?;
+            return self
+                .is_due(index, now)
+                .then_some((ClockBase::Monotonic, index));
+        }
+        self.next_due_merged(now, now_rt)
+    }
+
+    /// [`next_due`](Self::next_due) when the realtime base is not empty.
+    fn next_due_merged(&self, now: u64, now_rt: Option<u64>) -> Option<(ClockBase, u32)> {
         let due = |base: ClockBase, base_now: Option<u64>| {
             let base_now = base_now?;
             let head = self.head(base)?;
-            (self.arena.slot(head.2).soft <= base_now).then_some(head)
+            self.is_due(head.0, base_now).then_some(head)
         };
         match (
             due(ClockBase::Monotonic, Some(now)),
