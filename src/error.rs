@@ -26,7 +26,9 @@ pub enum Error {
     MaxTimeoutTooLong,
     /// `num_timers` is 0.
     ZeroTimers,
-    /// `num_timers` is above [`Capability::max_timers`](crate::Capability).
+    /// `num_timers` is above [`Capability::max_timers`](crate::Capability)
+    /// (on the high-resolution backend, above `hrwheel_hires::MAX_TIMERS`,
+    /// 2^30 − 256).
     TooManyTimers,
     /// `shards` is above [`MAX_SHARDS`](crate::MAX_SHARDS).
     TooManyShards,

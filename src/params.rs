@@ -14,6 +14,7 @@
 //! | `ceil(min/res) > floor(max/res)`        | [`Error::MinAboveMax`]        |
 //! | `num_timers == 0`                       | [`Error::ZeroTimers`]         |
 //! | `num_timers > MAX_TIMERS`               | [`Error::TooManyTimers`]      |
+//! | `num_timers > hrwheel_hires::MAX_TIMERS` on the high-resolution backend | [`Error::TooManyTimers`] |
 //! | `shards > MAX_SHARDS`                   | [`Error::TooManyShards`]      |
 //!
 //! ## `Backend::Auto`
@@ -270,7 +271,14 @@ impl PoolParams {
         if self.num_timers == 0 {
             return Err(Error::ZeroTimers);
         }
-        if self.num_timers > MAX_TIMERS {
+        let backend = self.backend.resolve(self.resolution_ns);
+        // One shard may hold every timer of the pool (`alloc_on`), so the
+        // high-resolution engine's own limit applies to the whole pool.
+        let most = match backend {
+            Backend::Hires => MAX_TIMERS.min(hrwheel_hires::MAX_TIMERS),
+            _ => MAX_TIMERS,
+        };
+        if self.num_timers > most {
             return Err(Error::TooManyTimers);
         }
         if self.shards > MAX_SHARDS {
@@ -281,7 +289,7 @@ impl PoolParams {
             min_ticks,
             max_ticks,
             num_timers: self.num_timers,
-            backend: self.backend.resolve(self.resolution_ns),
+            backend,
             shards: self.shards,
         })
     }
@@ -356,6 +364,25 @@ mod tests {
                 },
                 Error::TooManyTimers,
             ),
+            // One high-resolution shard may hold them all: the tree's own
+            // limit applies, for `Hires` and for `Auto` resolving to it.
+            (
+                PoolParams {
+                    num_timers: hrwheel_hires::MAX_TIMERS + 1,
+                    backend: Backend::Hires,
+                    ..p()
+                },
+                Error::TooManyTimers,
+            ),
+            (
+                PoolParams {
+                    num_timers: hrwheel_hires::MAX_TIMERS + 1,
+                    resolution_ns: 1,
+                    backend: Backend::Auto,
+                    ..p()
+                },
+                Error::TooManyTimers,
+            ),
         ];
         for (params, want) in cases {
             assert_eq!(params.validate("x"), Err(want), "{params:?}");
@@ -365,6 +392,12 @@ mod tests {
             Err(Error::NameTooLong)
         );
         assert!(p().validate(&"n".repeat(MAX_NAME_LEN)).is_ok());
+        let at_most = PoolParams {
+            num_timers: hrwheel_hires::MAX_TIMERS,
+            backend: Backend::Hires,
+            ..p()
+        };
+        assert!(at_most.validate("x").is_ok());
     }
 
     #[test]
@@ -374,6 +407,7 @@ mod tests {
             min_timeout_ns: 11,
             max_timeout_ns: 109,
             num_timers: MAX_TIMERS,
+            backend: Backend::Wheel,
             ..p()
         }
         .validate("x")

@@ -26,6 +26,15 @@
 
 use crate::node::{Node, Slot, State, MAX_INDICES, NIL};
 
+/// The most timers one [`HiresQueue`](crate::HiresQueue) holds: indices
+/// grow `CHUNK` at a time and stay below `MAX_INDICES` (2^30 − 1, so that a
+/// node's id fits a `u32`), so 2^30 − 256, about 1.07 billion.
+///
+/// ```
+/// assert_eq!(hrwheel_hires::MAX_TIMERS, (1 << 30) - 256);
+/// ```
+pub const MAX_TIMERS: usize = MAX_INDICES / CHUNK * CHUNK;
+
 /// Indices added per growth step.
 pub(crate) const CHUNK: usize = 256;
 
@@ -62,10 +71,10 @@ impl<T> Arena<T> {
     #[cold]
     fn grow(&mut self) {
         let first = self.slots.len();
-        // Indices must stay below MAX_INDICES (ids are 32-bit byte offsets).
+        // Indices must stay below MAX_INDICES (ids are 32-bit).
         assert!(
             first + CHUNK <= MAX_INDICES,
-            "HiresQueue: more than 2^27 - 257 timer slots"
+            "HiresQueue: more than MAX_TIMERS (2^30 - 256) timers"
         );
         self.nodes.extend(core::iter::repeat_n(Node::VACANT, CHUNK));
         let old_free = self.free;

@@ -94,6 +94,7 @@ mod periodic;
 mod queue;
 mod rbtree;
 
+pub use arena::MAX_TIMERS;
 pub use base::ClockBase;
 pub use error::Error;
 pub use expired::Expired;

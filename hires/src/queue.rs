@@ -101,8 +101,8 @@ impl<T> HiresQueue<T> {
     ///
     /// # Panics
     /// Like `Vec::with_capacity`, if the memory for `n` timers cannot be
-    /// reserved. (Inserting past 2^27 - 257 live timers, 134 million,
-    /// panics too: the tree links nodes by 32-bit byte offsets.)
+    /// reserved. (Inserting past [`MAX_TIMERS`](crate::MAX_TIMERS) live
+    /// timers, 2^30 − 256, panics too: the tree links nodes by 32-bit ids.)
     pub fn with_capacity(n: usize) -> Self {
         HiresQueue {
             bases: [Base::new(), Base::new()],
