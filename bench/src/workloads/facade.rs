@@ -218,29 +218,33 @@ const MS: u64 = 1_000_000;
 /// Where the pool's extra time goes, from instruction counts (callgrind,
 /// release build, `valgrind --tool=callgrind` on one run of each row at
 /// quick sizes; instruction counts do not depend on the machine's load).
-pub const WHERE_THE_COST_IS: &str = "Where the cost comes from (callgrind instruction counts per \
-operation, pool commit f0582f7, private pool; the shared pool adds an uncontended mutex \
-lock/unlock, about the same count): the pool runs about 2–2.6× the bare engine's \
-instructions, which is the measured ratio; cache misses are not the difference (W2 at \
-P = 1,000 fits in L1/L2 and shows the largest ratio). **W2** (insert+cancel pair): bare \
-≈ 320 instructions (of which 57 are the driver's RNG), pool ≈ 830: `set_abs` ≈ 400 against \
-≈ 150 for the bare `insert` (`TimerPool::set_with` ≈ 130 of its own: key and shard check, \
-clock read and ns→tick conversion (a 128-bit multiply), `last_ns` load, lock, per-shard clamp, `next_due` \
-compare/store and moving the 64-byte `Result<Armed, SetError>`; `ShardCore::set` ≈ 100 \
-more: a second engine lookup for the replaced event's tick, the min/max checks, the state \
-machine, the event move and stamp; `Wheel::arm` 122 against 87 for the bare `link`), and \
-`cancel` ≈ 200 against ≈ 65 (`deadline()` and `get_mut()` look the entry up twice, then \
-`Timeout::leave` builds the 56-byte event). **W3** (expired timer): bare ≈ 575, pool \
-≈ 1,020: each expiry builds a `Timeout`, pushes it on the `TimeoutQueue` \
-(crossbeam `ArrayQueue::push` ≈ 145) and the user pops it (`pop` ≈ 120): ≈ 320 per \
-expiry for the event's trip, the rest is the shard's state machine. **W4** (expiry + \
-re-arm, hires): bare ≈ 560, pool ≈ 1,270: the event trip (≈ 300) plus `set_abs` (≈ 490 \
-against ≈ 150 for `HiresQueue::insert`). **W1** is mostly resets: each `set_abs(.., None)` \
-pays the ≈ 250-instruction `set_with` overhead over the wheel's own reset. Reaching \
-1.25× needs the pool's hot paths cut to about a third of their instructions (one entry \
-lookup per call, a smaller `Result`, an event hand-off cheaper than an MPMC queue for a single consumer); the \
-driver and adapter add ≈ 50 per op (taking an event from a `Vec` and passing it by value) \
-on top.";
+pub const WHERE_THE_COST_IS: &str = "Where the cost comes from (callgrind instructions per \
+operation on the timed phase only, `valgrind --tool=callgrind --toggle-collect='*workloads::w3::run*' \
+target/release/examples/f_profile w3 private`, quick sizes, commit 4904d0e; instruction counts do \
+not depend on the machine's load): bare / private / shared / private through the queue. \
+**W1** 254 / 399 / 416 / 407: each `reset_abs` adds ≈ 100 to the wheel's own reset (key and \
+shard check, a clock read — a call into quanta plus a 128-bit ns→tick multiply —, the \
+`RefCell` or the mutex, the range check, a second key check in the engine wrapper, the \
+`next_due` compare). **W2** 333 / 722 / 770 / 722 per insert+cancel pair: `set_abs` with an \
+event ≈ 390 against ≈ 165 for `Wheel::insert`, `cancel` ≈ 270 against ≈ 110: the same \
+overheads, plus one entry validated three times per call (deadline, value, arm/disarm), \
+the stamp and state machine, and the 72-byte `Timeout` moved in and out (the driver's \
+event juggling included). **W3** 496 / 895 / 905 / 1,085 per expired timer: advancing to \
+`next_deadline()` finds about one timer per pass, so each expiry pays a whole pass (clock \
+read, lock, clamp, `next_due` publish: ≈ 150) plus the state machine and the `Timeout` it \
+builds (≈ 100) and the hand-over loop; through the `TimeoutQueue` (crossbeam's `ArrayQueue`) \
+push and pop add ≈ 190 more, which is why `expire_into` exists. **W4** 633 / 1,269 / \
+1,289 / 1,460: the high-resolution pool keeps a side table (index, generation, tree key) \
+beside the tree, so each period is a second lookup, a tree node freed and inserted again, \
+a pass, and the `ack`. Tried this session and kept: events handed over without the queue \
+(−190 per expiry), resets that carry no event through the lock's closure, the set's \
+results as out-parameters (−65 per W2 pair), `next_due` re-published only when the \
+earliest or last timer goes (−44), no per-pass work when nothing is blocked or due for \
+re-arm. Tried and dropped: the queue as a mutex around a ring with whole-pass hand-over \
+(more instructions than crossbeam's queue when a pass delivers one event). What would pay \
+next: one checked entry handle per call from the wheel (one validation instead of three), \
+the high-resolution pool's state stored in the tree's own slot (no side table), a \
+64-byte `Timeout`.";
 
 fn verdict(r: f64) -> &'static str {
     if r <= TARGET {
