@@ -28,7 +28,7 @@
 //! `dyn` on the hot path.
 
 use hrwheel_hires::HiresQueue;
-use hrwheel_wheel::{Stats, Wheel};
+use hrwheel_wheel::{Stats, TimerMut, Wheel};
 
 use crate::params::Backend;
 
@@ -65,6 +65,22 @@ impl<T> Engine<T> {
         match self {
             Engine::Wheel(w) => EngineKey::Wheel(w.insert_idle(value)),
             Engine::Hires(h) => h.insert_idle(value),
+        }
+    }
+
+    /// The timer, its key checked once: its deadline, value, arming and
+    /// disarming through the handle need no further check.
+    #[inline]
+    pub(crate) fn timer(&mut self, key: EngineKey) -> Result<EngineTimer<'_, T>, Stale> {
+        match (self, key) {
+            (Engine::Wheel(w), EngineKey::Wheel(k)) => {
+                w.timer_mut(k).map(EngineTimer::Wheel).map_err(|_| Stale)
+            }
+            (Engine::Hires(h), EngineKey::Hires { index, gen }) => {
+                h.entry(index, gen)?;
+                Ok(EngineTimer::Hires(h, index))
+            }
+            _ => Err(Stale),
         }
     }
 
@@ -105,11 +121,14 @@ impl<T> Engine<T> {
     #[inline]
     pub(crate) fn reset_armed(&mut self, key: EngineKey, tick: u64) -> Result<bool, Stale> {
         match (self, key) {
-            (Engine::Wheel(w), EngineKey::Wheel(k)) => match w.deadline(k) {
-                Some(_) => w.reset(k, tick).map(|()| true).map_err(|_| Stale),
-                None if w.get(k).is_some() => Ok(false),
-                None => Err(Stale),
-            },
+            (Engine::Wheel(w), EngineKey::Wheel(k)) => {
+                let mut t = w.timer_mut(k).map_err(|_| Stale)?;
+                if t.deadline().is_none() {
+                    return Ok(false);
+                }
+                t.arm(tick);
+                Ok(true)
+            }
             (Engine::Hires(h), EngineKey::Hires { index, gen }) => {
                 let armed = h.entry(index, gen)?.armed.is_some();
                 if armed {
@@ -192,6 +211,58 @@ impl<T> Engine<T> {
     }
 }
 
+/// A timer of an [`Engine`] whose key was checked ([`Engine::timer`]).
+pub(crate) enum EngineTimer<'a, T> {
+    Wheel(TimerMut<'a, T>),
+    /// The table and the checked index.
+    Hires(&'a mut HiresTable<T>, u32),
+}
+
+impl<T> EngineTimer<'_, T> {
+    /// The tick it is armed for, if it is.
+    #[inline]
+    pub(crate) fn deadline(&self) -> Option<u64> {
+        match self {
+            EngineTimer::Wheel(t) => t.deadline(),
+            EngineTimer::Hires(h, i) => h.queue.deadline(h.entries[*i as usize].armed?),
+        }
+    }
+
+    /// Its value.
+    #[inline]
+    pub(crate) fn value(&mut self) -> &mut T {
+        match self {
+            EngineTimer::Wheel(t) => t.value(),
+            // The entry was checked occupied when the handle was made, and
+            // nothing can free it while the handle borrows the table.
+            EngineTimer::Hires(h, i) => match h.entries[*i as usize].value.as_mut() {
+                Some(v) => v,
+                None => unreachable!("a checked hires entry holds its value"),
+            },
+        }
+    }
+
+    /// Arms (or re-arms) it at `tick`.
+    #[inline]
+    pub(crate) fn arm(&mut self, tick: u64) {
+        match self {
+            EngineTimer::Wheel(t) => t.arm(tick),
+            EngineTimer::Hires(h, i) => h.arm_index(*i, tick),
+        }
+    }
+
+    /// Disarms it (it stays allocated).
+    #[inline]
+    pub(crate) fn disarm(&mut self) {
+        match self {
+            EngineTimer::Wheel(t) => {
+                t.disarm();
+            }
+            EngineTimer::Hires(h, i) => h.disarm_index(*i),
+        }
+    }
+}
+
 /// One timer of a [`HiresTable`].
 struct Entry<T> {
     gen: u32,
@@ -259,16 +330,28 @@ impl<T> HiresTable<T> {
 
     #[inline]
     fn arm(&mut self, index: u32, gen: u32, tick: u64) -> Result<(), Stale> {
+        self.entry(index, gen)?;
+        self.arm_index(index, tick);
+        Ok(())
+    }
+
+    /// [`arm`](Self::arm) of a checked index.
+    #[inline]
+    fn arm_index(&mut self, index: u32, tick: u64) {
         let queue = &mut self.queue;
-        let e = match self.entries.get_mut(index as usize) {
-            Some(e) if e.gen == gen && e.value.is_some() => e,
-            _ => return Err(Stale),
-        };
+        let e = &mut self.entries[index as usize];
         match e.armed {
             Some(k) if queue.reset(k, tick).is_ok() => {}
             _ => e.armed = Some(queue.insert(tick, index)),
         }
-        Ok(())
+    }
+
+    /// Disarms the timer at a checked index.
+    #[inline]
+    fn disarm_index(&mut self, index: u32) {
+        if let Some(k) = self.entries[index as usize].armed.take() {
+            self.queue.cancel(k);
+        }
     }
 
     #[inline]

@@ -360,12 +360,13 @@ impl<S: Sharing> ShardCore<S> {
                 return Ok(());
             }
         }
+        let mut timer = self.engine.timer(t.key)?;
         // The tick a replaced event was set for (same entry: no extra miss).
         let old_tick = match event {
-            Some(_) => self.engine.deadline(t.key).unwrap_or(0),
+            Some(_) => timer.deadline().unwrap_or(0),
             None => 0,
         };
-        let slot = self.engine.get_mut(t.key)?;
+        let slot = timer.value();
         match &mut slot.target {
             Target::Callback(_) => {
                 if event.is_some() {
@@ -404,8 +405,7 @@ impl<S: Sharing> ShardCore<S> {
         // An explicit set wins over the periodic re-arm of a running
         // callback.
         slot.rearm = false;
-        // Cannot fail: the key was checked above and nothing ran since.
-        let _ = self.engine.arm(t.key, tick);
+        timer.arm(tick);
         Ok(())
     }
 
@@ -460,8 +460,9 @@ impl<S: Sharing> ShardCore<S> {
 
     #[inline(always)]
     pub(crate) fn cancel(&mut self, t: TimerKey) -> Result<Timeout, Error> {
-        let tick = self.engine.deadline(t.key).unwrap_or(0);
-        let slot = self.engine.get_mut(t.key)?;
+        let mut timer = self.engine.timer(t.key)?;
+        let tick = timer.deadline().unwrap_or(0);
+        let slot = timer.value();
         if matches!(slot.target, Target::Callback(_)) {
             return Err(Error::CallbackTimer);
         }
@@ -475,7 +476,7 @@ impl<S: Sharing> ShardCore<S> {
         let ev = Self::take_event(slot, t, tick);
         slot.stamp += 1;
         slot.period = 0;
-        self.engine.disarm(t.key);
+        timer.disarm();
         // A periodic timer whose event is out: stopped, and the event
         // stays with whoever has it (`ack` hands it back).
         ev.ok_or(Error::AlreadyExpired)
@@ -488,8 +489,9 @@ impl<S: Sharing> ShardCore<S> {
         t: TimerKey,
         own_callback: bool,
     ) -> Result<Option<Timeout>, Error> {
-        let tick = self.engine.deadline(t.key).unwrap_or(0);
-        let slot = self.engine.get_mut(t.key)?;
+        let mut timer = self.engine.timer(t.key)?;
+        let tick = timer.deadline().unwrap_or(0);
+        let slot = timer.value();
         if slot.running && !own_callback {
             return Err(Error::Running);
         }
@@ -501,7 +503,7 @@ impl<S: Sharing> ShardCore<S> {
         slot.state = State::IDLE;
         let ev = Self::take_event(slot, t, tick);
         slot.stamp += 1;
-        self.engine.disarm(t.key);
+        timer.disarm();
         Ok(ev)
     }
 

@@ -188,4 +188,4 @@ mod wheel;
 pub use key::{Error, TimerKey};
 pub use level::{LEVELS, SLOTS, SLOT_BITS};
 pub use stats::Stats;
-pub use wheel::{Expired, Wheel};
+pub use wheel::{Expired, TimerMut, Wheel};

@@ -44,6 +44,42 @@ pub struct Expired<T> {
     pub value: T,
 }
 
+/// One timer of a [`Wheel`], its key checked once ([`Wheel::timer_mut`]).
+#[derive(Debug)]
+pub struct TimerMut<'a, T> {
+    wheel: &'a mut Wheel<T>,
+    idx: u32,
+}
+
+impl<T> TimerMut<'_, T> {
+    /// The deadline it is armed for, `None` while idle
+    /// ([`Wheel::deadline`]).
+    #[inline]
+    pub fn deadline(&self) -> Option<u64> {
+        let e = &self.wheel.arena[self.idx as usize];
+        (e.level != IDLE).then_some(e.deadline)
+    }
+
+    /// Its value ([`Wheel::get_mut`]).
+    #[inline]
+    pub fn value(&mut self) -> &mut T {
+        &mut self.wheel.arena[self.idx as usize].value
+    }
+
+    /// Arms it at `deadline`, or re-arms it if armed ([`Wheel::arm`]).
+    #[inline]
+    pub fn arm(&mut self, deadline: u64) {
+        self.wheel.arm_at(self.idx, deadline);
+    }
+
+    /// Stops it, keeping key and value; whether it was armed
+    /// ([`Wheel::disarm`]).
+    #[inline]
+    pub fn disarm(&mut self) -> bool {
+        self.wheel.disarm_at(self.idx)
+    }
+}
+
 /// A hierarchical timing wheel with lazy cascading. See the [crate docs](crate)
 /// for the design.
 ///
@@ -231,8 +267,16 @@ impl<T> Wheel<T> {
     /// [`Error::StaleKey`] or [`Error::ForeignKey`].
     pub fn arm(&mut self, key: TimerKey, deadline: u64) -> Result<(), Error> {
         let idx = self.check(key)?;
+        self.arm_at(idx, deadline);
+        Ok(())
+    }
+
+    /// [`arm`](Self::arm) of the checked entry `idx`.
+    #[inline]
+    fn arm_at(&mut self, idx: u32, deadline: u64) {
         if self.arena[idx as usize].level != IDLE {
-            return self.reset(key, deadline);
+            self.reset_at(idx, deadline);
+            return;
         }
         self.seq += 1;
         let e = &mut self.arena[idx as usize];
@@ -242,7 +286,6 @@ impl<T> Wheel<T> {
         self.idle -= 1;
         self.link(idx);
         self.stats.inserts += 1;
-        Ok(())
     }
 
     /// Stops an armed timer without removing it: it becomes idle, keeping
@@ -261,14 +304,20 @@ impl<T> Wheel<T> {
     /// [`Error::StaleKey`] or [`Error::ForeignKey`].
     pub fn disarm(&mut self, key: TimerKey) -> Result<bool, Error> {
         let idx = self.check(key)?;
+        Ok(self.disarm_at(idx))
+    }
+
+    /// [`disarm`](Self::disarm) of the checked entry `idx`.
+    #[inline]
+    fn disarm_at(&mut self, idx: u32) -> bool {
         if self.arena[idx as usize].level == IDLE {
-            return Ok(false);
+            return false;
         }
         self.unlink(idx);
         self.arena[idx as usize].level = IDLE;
         self.idle += 1;
         self.stats.cancels += 1;
-        Ok(true)
+        true
     }
 
     /// Takes an arena entry for a new, unlinked timer and returns its key.
@@ -320,8 +369,16 @@ impl<T> Wheel<T> {
     pub fn reset(&mut self, key: TimerKey, deadline: u64) -> Result<(), Error> {
         let idx = self.check(key)?;
         if self.arena[idx as usize].level == IDLE {
-            return self.arm(key, deadline);
+            self.arm_at(idx, deadline);
+        } else {
+            self.reset_at(idx, deadline);
         }
+        Ok(())
+    }
+
+    /// [`reset`](Self::reset) of the checked, armed entry `idx`.
+    #[inline]
+    fn reset_at(&mut self, idx: u32, deadline: u64) {
         self.stats.resets += 1;
         self.seq += 1;
         let now = self.now;
@@ -334,12 +391,36 @@ impl<T> Wheel<T> {
             let key = fire_key(deadline, e.slack);
             if key >= slot_start(now, level, slot) {
                 self.levels[level].note_key(slot, key);
-                return Ok(());
+                return;
             }
         }
         self.unlink(idx);
         self.link(idx);
-        Ok(())
+    }
+
+    /// The timer `key` names, checked once: its value, deadline, arming
+    /// and disarming through the handle cost no further key checks (one
+    /// validation where `deadline`, `get_mut` and `arm` make three).
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// let k = wheel.insert_idle(0u32);
+    /// let mut t = wheel.timer_mut(k)?;
+    /// assert_eq!(t.deadline(), None);
+    /// *t.value() += 1;
+    /// t.arm(7);
+    /// assert_eq!(t.deadline(), Some(7));
+    /// assert!(t.disarm());
+    /// assert_eq!((wheel.get(k), wheel.deadline(k)), (Some(&1), None));
+    /// # Ok::<(), hrwheel_wheel::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::StaleKey`] or [`Error::ForeignKey`].
+    #[inline]
+    pub fn timer_mut(&mut self, key: TimerKey) -> Result<TimerMut<'_, T>, Error> {
+        let idx = self.check(key)?;
+        Ok(TimerMut { wheel: self, idx })
     }
 
     /// The value of a pending timer.

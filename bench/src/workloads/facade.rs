@@ -220,31 +220,31 @@ const MS: u64 = 1_000_000;
 /// quick sizes; instruction counts do not depend on the machine's load).
 pub const WHERE_THE_COST_IS: &str = "Where the cost comes from (callgrind instructions per \
 operation on the timed phase only, `valgrind --tool=callgrind --toggle-collect='*workloads::w3::run*' \
-target/release/examples/f_profile w3 private`, quick sizes, commit 4904d0e; instruction counts do \
-not depend on the machine's load): bare / private / shared / private through the queue. \
-**W1** 254 / 399 / 416 / 407: each `reset_abs` adds ≈ 100 to the wheel's own reset (key and \
-shard check, a clock read — a call into quanta plus a 128-bit ns→tick multiply —, the \
-`RefCell` or the mutex, the range check, a second key check in the engine wrapper, the \
-`next_due` compare). **W2** 333 / 722 / 770 / 722 per insert+cancel pair: `set_abs` with an \
-event ≈ 390 against ≈ 165 for `Wheel::insert`, `cancel` ≈ 270 against ≈ 110: the same \
-overheads, plus one entry validated three times per call (deadline, value, arm/disarm), \
-the stamp and state machine, and the 72-byte `Timeout` moved in and out (the driver's \
-event juggling included). **W3** 496 / 895 / 905 / 1,085 per expired timer: advancing to \
-`next_deadline()` finds about one timer per pass, so each expiry pays a whole pass (clock \
-read, lock, clamp, `next_due` publish: ≈ 150) plus the state machine and the `Timeout` it \
+target/release/examples/f_profile w3 private`, quick sizes; instruction counts do not depend on \
+the machine's load): bare / private / shared / private through the queue. **W1** 254 / 385 / \
+397 / 407: each `reset_abs` adds ≈ 90 to the wheel's own reset (key and shard check, a clock \
+read — a call into quanta plus a 128-bit ns→tick multiply —, the `RefCell` or the mutex, the \
+range check, the `next_due` compare). **W2** 333 / 698 / 732 / 722 per insert+cancel pair: \
+`set_abs` with an event ≈ 380 against ≈ 165 for `Wheel::insert`, `cancel` ≈ 260 against ≈ 110: \
+the same overheads, plus the stamp and state machine and the 72-byte `Timeout` moved in and out \
+(the driver's event juggling included). **W3** 496 / 896 / 906 / 1,085 per expired timer: \
+advancing to `next_deadline()` finds about one timer per pass, so each expiry pays a whole pass \
+(clock read, lock, clamp, `next_due` publish: ≈ 150) plus the state machine and the `Timeout` it \
 builds (≈ 100) and the hand-over loop; through the `TimeoutQueue` (crossbeam's `ArrayQueue`) \
-push and pop add ≈ 190 more, which is why `expire_into` exists. **W4** 633 / 1,269 / \
-1,289 / 1,460: the high-resolution pool keeps a side table (index, generation, tree key) \
-beside the tree, so each period is a second lookup, a tree node freed and inserted again, \
-a pass, and the `ack`. Tried this session and kept: events handed over without the queue \
-(−190 per expiry), resets that carry no event through the lock's closure, the set's \
-results as out-parameters (−65 per W2 pair), `next_due` re-published only when the \
-earliest or last timer goes (−44), no per-pass work when nothing is blocked or due for \
-re-arm. Tried and dropped: the queue as a mutex around a ring with whole-pass hand-over \
-(more instructions than crossbeam's queue when a pass delivers one event). What would pay \
-next: one checked entry handle per call from the wheel (one validation instead of three), \
-the high-resolution pool's state stored in the tree's own slot (no side table), a \
-64-byte `Timeout`.";
+push and pop add ≈ 190 more, which is why `expire_into` exists. At W3's 250,000 timers the \
+time ratio is above the instruction ratio: a pool entry is the wheel's 48 bytes plus a 64-byte \
+pool slot, so it misses the cache where the bare wheel's does not. **W4** 633 / 1,265 / 1,286 \
+/ 1,460: the high-resolution pool keeps a side table (index, generation, tree key) beside the \
+tree, so each period is a second lookup, a tree node freed and inserted again, a pass, and the \
+`ack`. Tried and kept: events handed over without the queue (−190 per expiry), resets that carry \
+no event through the lock's closure, the set's results as out-parameters (−65 per W2 pair), \
+`next_due` re-published only when the earliest or last timer goes (−44), one key check per call \
+through the wheel's `timer_mut` handle instead of three (−24 per W2 pair), no per-pass work when \
+nothing is blocked or due for re-arm. Tried and dropped: the queue as a mutex around a ring with \
+whole-pass hand-over (more instructions than crossbeam's queue when a pass delivers one \
+event). What would pay next: the high-resolution pool's state stored in the tree's own slot (no \
+side table), a smaller pool slot and a 64-byte `Timeout`, a cheaper clock read for absolute \
+sets.";
 
 fn verdict(r: f64) -> &'static str {
     if r <= TARGET {
