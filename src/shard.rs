@@ -707,6 +707,11 @@ impl<S: Sharing> ShardCore<S> {
     /// The callbacks `expire` took out, to run with no lock held.
     #[inline]
     pub(crate) fn take_ready(&mut self) -> Ready<S> {
+        // An empty list stays, buffer and all: taking it would drop its
+        // capacity, and the next pass with callbacks would allocate again.
+        if self.ready.is_empty() {
+            return Vec::new();
+        }
         std::mem::take(&mut self.ready)
     }
 
