@@ -599,7 +599,15 @@ impl<S: Sharing> TimerPool<S> {
             Err(e) => return Err(SetError::new(e, event)),
         };
         if event.is_none() && period.is_none() {
-            return self.reset_with(s, timer, tick);
+            // The churn path: no event to carry in or out, so nothing but the
+            // key and the tick crosses the lock's closure.
+            return self
+                .rearm(s, timer, tick, false)
+                .map(|tick| Armed {
+                    tick,
+                    replaced: None,
+                })
+                .map_err(|e| SetError::new(e, None));
         }
         let reading = self.reading();
         let mut lowered = false;
@@ -609,10 +617,7 @@ impl<S: Sharing> TimerPool<S> {
             let now = c.clamp(reading);
             let tick = tick(now);
             c.set(timer, tick, &self.limits, &mut event, &mut replaced, period)?;
-            if tick < s.next_due.load() {
-                s.next_due.store(tick);
-                lowered = true;
-            }
+            lowered = Self::lower_next_due(s, tick);
             Ok(tick)
         });
         // Issue 10: a sooner deadline wakes a sleeping driver (one relaxed
@@ -659,7 +664,8 @@ impl<S: Sharing> TimerPool<S> {
     /// ```
     #[inline]
     pub fn reset_abs(&self, timer: TimerKey, tick: u64) -> Result<(), Error> {
-        self.reset_armed_with(timer, |_| tick).map(|_| ())
+        self.rearm(self.shard_of(timer)?, timer, |_| tick, true)
+            .map(|_| ())
     }
 
     /// [`reset_abs`](Self::reset_abs) to `ticks` after the current tick
@@ -678,27 +684,32 @@ impl<S: Sharing> TimerPool<S> {
     /// ```
     #[inline]
     pub fn reset_rel(&self, timer: TimerKey, ticks: u64) -> Result<u64, Error> {
-        self.reset_armed_with(timer, |now| now.saturating_add(ticks))
+        self.rearm(
+            self.shard_of(timer)?,
+            timer,
+            |now| now.saturating_add(ticks),
+            true,
+        )
     }
 
-    /// Both resets: `tick(now)` is the absolute tick.
+    /// Re-arms `timer` at `tick(now)` without an event: a pending timer
+    /// keeps its event; an idle one that holds an event is armed too unless
+    /// `armed_only` (the `reset_*` calls, which leave it alone and say why).
+    /// Returns the tick set.
     #[inline(always)]
-    fn reset_armed_with(
+    fn rearm(
         &self,
+        s: &Shard<S>,
         timer: TimerKey,
         tick: impl FnOnce(u64) -> u64,
+        armed_only: bool,
     ) -> Result<u64, Error> {
-        let s = self.shard_of(timer)?;
         let reading = self.reading();
         let (tick, lowered) = S::with(&s.core, |c| {
             let now = c.clamp(reading);
             let tick = tick(now);
-            c.reset_armed(timer, tick, &self.limits)?;
-            let lowered = tick < s.next_due.load();
-            if lowered {
-                s.next_due.store(tick);
-            }
-            Ok::<_, Error>((tick, lowered))
+            c.reset(timer, tick, &self.limits, armed_only)?;
+            Ok::<_, Error>((tick, Self::lower_next_due(s, tick)))
         })?;
         if S::SHARED && lowered {
             self.waker.wake();
@@ -706,39 +717,16 @@ impl<S: Sharing> TimerPool<S> {
         Ok(tick)
     }
 
-    /// `set_with` without an event or period (a reset, the churn path): no
-    /// event to carry in or out, so nothing but the key and the tick
-    /// crosses the lock's closure.
+    /// Lowers the shard's published `next_due` to a tick just set, if it
+    /// is earlier; whether it was (the driver then needs waking, after
+    /// the lock is released).
     #[inline(always)]
-    fn reset_with(
-        &self,
-        s: &Shard<S>,
-        timer: TimerKey,
-        tick: impl FnOnce(u64) -> u64,
-    ) -> Result<Armed, SetError> {
-        let reading = self.reading();
-        let r = S::with(&s.core, |c| {
-            let now = c.clamp(reading);
-            let tick = tick(now);
-            c.reset(timer, tick, &self.limits)?;
-            let lowered = tick < s.next_due.load();
-            if lowered {
-                s.next_due.store(tick);
-            }
-            Ok((tick, lowered))
-        });
-        match r {
-            Ok((tick, lowered)) => {
-                if S::SHARED && lowered {
-                    self.waker.wake();
-                }
-                Ok(Armed {
-                    tick,
-                    replaced: None,
-                })
-            }
-            Err(e) => Err(SetError::new(e, None)),
+    fn lower_next_due(s: &Shard<S>, tick: u64) -> bool {
+        let lowered = tick < s.next_due.load();
+        if lowered {
+            s.next_due.store(tick);
         }
+        lowered
     }
 
     /// Cancels a set timer and returns its event. [`Error::AlreadyExpired`]

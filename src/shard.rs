@@ -351,15 +351,21 @@ impl<S: Sharing> ShardCore<S> {
         period: Option<u64>,
     ) -> Result<(), Error> {
         self.check_range(t, tick, self.now, limits)?;
-        if event.is_none() && period.is_none() {
-            // The churn path: re-arm an armed timer keeping its event. The
-            // engine knows whether the timer is armed (its state and the
-            // pool's agree), so the pool's part of the entry, which may sit
-            // on the entry's other cache line, is not touched.
-            if self.engine.reset_armed(t.key, tick)? {
-                return Ok(());
-            }
-        }
+        self.set_in_range(t, tick, event, replaced, period)
+    }
+
+    /// [`set`](Self::set) of a tick already checked against the limits.
+    /// (A set without an event or period comes through
+    /// [`reset`](Self::reset), which re-arms an armed timer itself.)
+    #[inline(always)]
+    fn set_in_range(
+        &mut self,
+        t: TimerKey,
+        tick: u64,
+        event: &mut Option<Timeout>,
+        replaced: &mut Option<Timeout>,
+        period: Option<u64>,
+    ) -> Result<(), Error> {
         let mut timer = self.engine.timer(t.key)?;
         // The tick a replaced event was set for (same entry: no extra miss).
         let old_tick = match event {
@@ -409,37 +415,30 @@ impl<S: Sharing> ShardCore<S> {
         Ok(())
     }
 
-    /// [`set`](Self::set) without an event or period: the churn path
-    /// inline, anything else out of line.
+    /// [`set`](Self::set) without an event or period: an armed timer is
+    /// re-armed keeping its event (the churn path, inline); an idle one is
+    /// set out of line as `set` would, or, if `armed_only`, left alone
+    /// with [`Error::AlreadyExpired`] after an expiry, [`Error::NotArmed`]
+    /// otherwise.
     #[inline(always)]
-    pub(crate) fn reset(&mut self, t: TimerKey, tick: u64, limits: &Limits) -> Result<(), Error> {
-        self.check_range(t, tick, self.now, limits)?;
-        // The timer is armed: re-arm it, keeping its event. The engine
-        // knows whether the timer is armed (its state and the pool's
-        // agree), so the pool's part of the entry, which may sit on the
-        // entry's other cache line, is not touched.
-        if self.engine.reset_armed(t.key, tick)? {
-            return Ok(());
-        }
-        self.reset_idle(t, tick, limits)
-    }
-
-    /// Re-arms a pending (armed) timer at `tick`, keeping its event, period
-    /// and callback; a timer that is not armed is left alone:
-    /// [`Error::AlreadyExpired`] if it expired since it was last set,
-    /// [`Error::NotArmed`] otherwise.
-    #[inline(always)]
-    pub(crate) fn reset_armed(
+    pub(crate) fn reset(
         &mut self,
         t: TimerKey,
         tick: u64,
         limits: &Limits,
+        armed_only: bool,
     ) -> Result<(), Error> {
         self.check_range(t, tick, self.now, limits)?;
+        // The engine knows whether the timer is armed (its state and the
+        // pool's agree), so the pool's part of the entry, which may sit on
+        // the entry's other cache line, is not touched.
         if self.engine.reset_armed(t.key, tick)? {
             return Ok(());
         }
-        Err(self.not_armed(t))
+        if armed_only {
+            return Err(self.not_armed(t));
+        }
+        self.reset_idle(t, tick)
     }
 
     /// Why a timer that is not armed cannot be reset.
@@ -452,10 +451,11 @@ impl<S: Sharing> ShardCore<S> {
         }
     }
 
-    /// An idle or expired timer set again without a new event.
+    /// An idle or expired timer set again without a new event (its tick
+    /// checked by the caller).
     #[inline(never)]
-    fn reset_idle(&mut self, t: TimerKey, tick: u64, limits: &Limits) -> Result<(), Error> {
-        self.set(t, tick, limits, &mut None, &mut None, None)
+    fn reset_idle(&mut self, t: TimerKey, tick: u64) -> Result<(), Error> {
+        self.set_in_range(t, tick, &mut None, &mut None, None)
     }
 
     #[inline(always)]

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use hrwheel::{ClockSource, Error, PoolParams, TimerPool};
 use loom::sync::atomic::{AtomicUsize, Ordering};
 
-fn pool() -> (Arc<TimerPool>, Arc<quanta::Mock>) {
+/// A shared pool of two timers at 1 µs ticks, with `shards` shards.
+fn pool_of(shards: usize) -> (Arc<TimerPool>, Arc<quanta::Mock>) {
     let (clock, mock) = ClockSource::mock();
     let p = TimerPool::new(
         "loom",
@@ -16,10 +17,14 @@ fn pool() -> (Arc<TimerPool>, Arc<quanta::Mock>) {
             .resolution_ns(1_000)
             .num_timers(2)
             .clock(clock)
-            .shards(1),
+            .shards(shards),
     )
     .unwrap();
     (Arc::new(p), mock)
+}
+
+fn pool() -> (Arc<TimerPool>, Arc<quanta::Mock>) {
+    pool_of(1)
 }
 
 /// A periodic callback timer (counting its runs) due at tick 1, and a
@@ -128,18 +133,7 @@ fn set_earlier_against_the_nothing_due_check() {
 #[test]
 fn a_callback_moving_its_timer_against_stop_sync() {
     loom::model(|| {
-        let (clock, mock) = ClockSource::mock();
-        let p = Arc::new(
-            TimerPool::new(
-                "loom-move",
-                PoolParams::default()
-                    .resolution_ns(1_000)
-                    .num_timers(2)
-                    .clock(clock)
-                    .shards(2),
-            )
-            .unwrap(),
-        );
+        let (p, mock) = pool_of(2);
         let runs = Arc::new(AtomicUsize::new(0));
         let moved = Arc::new(loom::sync::Mutex::new(None));
         let (r, m) = (runs.clone(), moved.clone());

@@ -85,7 +85,8 @@ fn round<S: Sharing>(
     }
 }
 
-fn steady_state_allocates_nothing<S: Sharing>(b: Backend) {
+/// A pool of `n` timers at 1 µs ticks, timeouts up to 1 s, on a mock clock.
+fn pool<S: Sharing>(b: Backend, n: usize) -> (TimerPool<S>, std::sync::Arc<quanta::Mock>) {
     let (clock, mock) = ClockSource::mock();
     let p = TimerPool::<S>::create(
         "noalloc",
@@ -93,11 +94,16 @@ fn steady_state_allocates_nothing<S: Sharing>(b: Backend) {
             .resolution_ns(1_000)
             .min_timeout_ns(0)
             .max_timeout_ns(1_000_000)
-            .num_timers(TIMERS)
+            .num_timers(n)
             .clock(clock)
             .backend(b),
     )
     .unwrap();
+    (p, mock)
+}
+
+fn steady_state_allocates_nothing<S: Sharing>(b: Backend) {
+    let (p, mock) = pool::<S>(b, TIMERS);
     let evs = TimeoutPool::new(TIMERS).unwrap();
     let q = TimeoutQueue::new(TIMERS).unwrap();
     let timers: Vec<_> = (0..TIMERS)
@@ -147,18 +153,7 @@ fn no_allocation_in_steady_state() {
 /// their grid, the driver-less `expire` path) and event timers handed over
 /// by `expire_into` into a reused `Vec`: nothing allocates once warm.
 fn callbacks_and_expire_into_allocate_nothing<S: Sharing>(b: Backend) {
-    let (clock, mock) = ClockSource::mock();
-    let p = TimerPool::<S>::create(
-        "noalloc-cb",
-        PoolParams::default()
-            .resolution_ns(1_000)
-            .min_timeout_ns(0)
-            .max_timeout_ns(1_000_000)
-            .num_timers(2 * TIMERS)
-            .clock(clock)
-            .backend(b),
-    )
-    .unwrap();
+    let (p, mock) = pool::<S>(b, 2 * TIMERS);
     let runs = std::sync::Arc::new(AtomicUsize::new(0));
     for i in 0..TIMERS {
         let r = runs.clone();
