@@ -219,6 +219,68 @@ struct ProducerOut {
     cpu: f64,
 }
 
+/// What the owner thread saw over a run.
+struct OwnerOut {
+    /// Deliveries per timer.
+    delivered: Vec<u64>,
+    popped: u64,
+    passes: u64,
+    wall: f64,
+    late_sum: u64,
+    late_max: u64,
+    cpu: f64,
+}
+
+/// Lets the producers (waiting at the start barrier, which the caller has
+/// just passed) run for the workload's duration, stops them, and collects
+/// what each one did.
+fn run_producers<'s>(
+    p: &Params,
+    stop: &AtomicBool,
+    hs: Vec<std::thread::ScopedJoinHandle<'s, Result<ProducerOut, CheckError>>>,
+    imp: &'static str,
+) -> Vec<Result<ProducerOut, CheckError>> {
+    std::thread::sleep(std::time::Duration::from_millis(p.duration_ms));
+    stop.store(true, Ordering::Relaxed);
+    hs.into_iter()
+        .map(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(fail(imp, "producer panicked")))
+        })
+        .collect()
+}
+
+/// The run's outcome, once the reconciliation (`res`) and the owner
+/// succeeded and every timer's deliveries match its expiries (`fired`).
+fn conclude(
+    imp: &'static str,
+    variant: Variant,
+    threads: usize,
+    res: Result<(), CheckError>,
+    owner: Result<OwnerOut, CheckError>,
+    fired: &[u64],
+    outs: Vec<Result<ProducerOut, CheckError>>,
+) -> Result<Outcome, CheckError> {
+    res?;
+    let owner = owner?;
+    exactly_once(imp, &owner.delivered[..fired.len()], fired)?;
+    let outs: Vec<ProducerOut> = outs.into_iter().collect::<Result<_, _>>()?;
+    Ok(Outcome {
+        variant,
+        threads,
+        ops: outs.iter().map(|o| o.ops).sum(),
+        sets: outs.iter().map(|o| o.sets).sum(),
+        producer_wall: outs.iter().map(|o| o.wall).sum(),
+        producer_cpu: outs.iter().map(|o| o.cpu).sum(),
+        expiries: owner.popped,
+        owner_wall: owner.wall,
+        passes: owner.passes,
+        late_sum: owner.late_sum,
+        late_max: owner.late_max,
+        owner_cpu: owner.cpu,
+    })
+}
+
 /// Runs `variant` once with `threads` threads (1 owner + the rest
 /// producers).
 pub fn run_once(p: &Params, variant: Variant, threads: usize) -> Result<Outcome, CheckError> {
@@ -306,7 +368,15 @@ fn pool_run(p: &Params, threads: usize) -> Result<Outcome, CheckError> {
                     format!("owner popped {popped} events, its passes delivered {reported}"),
                 ));
             }
-            Ok((delivered, popped, passes, wall, late_sum, late_max, cpu))
+            Ok(OwnerOut {
+                delivered,
+                popped,
+                passes,
+                wall,
+                late_sum,
+                late_max,
+                cpu,
+            })
         });
         let hs: Vec<_> = (0..producers)
             .map(|j| {
@@ -360,15 +430,7 @@ fn pool_run(p: &Params, threads: usize) -> Result<Outcome, CheckError> {
             })
             .collect();
         barrier.wait();
-        std::thread::sleep(std::time::Duration::from_millis(p.duration_ms));
-        stop_p.store(true, Ordering::Relaxed);
-        let mut outs = Vec::new();
-        for h in hs {
-            outs.push(
-                h.join()
-                    .unwrap_or_else(|_| Err(fail(IMP, "producer panicked"))),
-            );
-        }
+        let mut outs = run_producers(p, stop_p, hs, IMP);
         // Reconcile: cancel what is still armed (from this thread: any
         // thread may), then let the owner run its last pass.
         let mut fired = vec![0u64; n];
@@ -390,10 +452,7 @@ fn pool_run(p: &Params, threads: usize) -> Result<Outcome, CheckError> {
         let owner = owner
             .join()
             .unwrap_or_else(|_| Err(fail(IMP, "owner panicked")));
-        res?;
-        let (delivered, popped, passes, owner_wall, late_sum, late_max, owner_cpu) = owner?;
-        exactly_once(IMP, &delivered[..n], &fired[..n])?;
-        let outs: Vec<ProducerOut> = outs.into_iter().collect::<Result<_, _>>()?;
+        let out = conclude(IMP, Variant::Pool, threads, res, owner, &fired, outs)?;
         if events.available() != events.capacity() {
             return Err(fail(
                 IMP,
@@ -404,20 +463,7 @@ fn pool_run(p: &Params, threads: usize) -> Result<Outcome, CheckError> {
                 ),
             ));
         }
-        Ok(Outcome {
-            variant: Variant::Pool,
-            threads,
-            ops: outs.iter().map(|o| o.ops).sum(),
-            sets: outs.iter().map(|o| o.sets).sum(),
-            producer_wall: outs.iter().map(|o| o.wall).sum(),
-            producer_cpu: outs.iter().map(|o| o.cpu).sum(),
-            expiries: popped,
-            owner_wall,
-            passes,
-            late_sum,
-            late_max,
-            owner_cpu,
-        })
+        Ok(out)
     })
 }
 
@@ -575,7 +621,15 @@ fn heap_run(p: &Params, threads: usize) -> Result<Outcome, CheckError> {
             if early > 0 {
                 return Err(fail(IMP, format!("{early} timers fired early")));
             }
-            Ok((delivered, popped, passes, wall, late_sum, late_max, cpu))
+            Ok(OwnerOut {
+                delivered,
+                popped,
+                passes,
+                wall,
+                late_sum,
+                late_max,
+                cpu,
+            })
         });
         let hs: Vec<_> = (0..producers)
             .map(|j| {
@@ -619,15 +673,7 @@ fn heap_run(p: &Params, threads: usize) -> Result<Outcome, CheckError> {
             })
             .collect();
         barrier.wait();
-        std::thread::sleep(std::time::Duration::from_millis(p.duration_ms));
-        stop_p.store(true, Ordering::Relaxed);
-        let outs: Vec<Result<ProducerOut, CheckError>> = hs
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(fail(IMP, "producer panicked")))
-            })
-            .collect();
+        let outs = run_producers(p, stop_p, hs, IMP);
         let mut fired = vec![0u64; n];
         let mut res: Result<(), CheckError> = Ok(());
         for (j, o) in outs.iter().enumerate() {
@@ -654,24 +700,7 @@ fn heap_run(p: &Params, threads: usize) -> Result<Outcome, CheckError> {
         let owner = owner
             .join()
             .unwrap_or_else(|_| Err(fail(IMP, "owner panicked")));
-        res?;
-        let (delivered, popped, passes, owner_wall, late_sum, late_max, owner_cpu) = owner?;
-        exactly_once(IMP, &delivered[..n], &fired[..n])?;
-        let outs: Vec<ProducerOut> = outs.into_iter().collect::<Result<_, _>>()?;
-        Ok(Outcome {
-            variant: Variant::MutexHeap,
-            threads,
-            ops: outs.iter().map(|o| o.ops).sum(),
-            sets: outs.iter().map(|o| o.sets).sum(),
-            producer_wall: outs.iter().map(|o| o.wall).sum(),
-            producer_cpu: outs.iter().map(|o| o.cpu).sum(),
-            expiries: popped,
-            owner_wall,
-            passes,
-            late_sum,
-            late_max,
-            owner_cpu,
-        })
+        conclude(IMP, Variant::MutexHeap, threads, res, owner, &fired, outs)
     })
 }
 
