@@ -68,25 +68,7 @@ fn main() {
         }
         "t4" => {
             // W4 only, many short interleaved trials: min and 20th percentile.
-            let p = w4::Params::scaled(0.01);
-            fn one<Q: TimerQueue>(mut q: Q, p: w4::Params) -> f64 {
-                let periods = w4::setup(&mut q, p);
-                let t = cpu_time::ThreadTime::now();
-                let d = w4::run(&mut q, p, &periods).unwrap();
-                t.elapsed().as_nanos() as f64 / d.expiries as f64
-            }
-            let mut r: [Vec<f64>; 3] = Default::default();
-            for _ in 0..25 {
-                r[0].push(one(HiresAdapter::with_capacity(p.timers), p));
-                r[1].push({
-                    let mut q = HiresPeriodic::new();
-                    q.setup(p).unwrap();
-                    let t = cpu_time::ThreadTime::now();
-                    let d = q.run(p).unwrap();
-                    t.elapsed().as_nanos() as f64 / d.expiries as f64
-                });
-                r[2].push(one(LazyHeap::with_capacity(p.timers), p));
-            }
+            let r = w4_trio(w4::Params::scaled(0.01), 25);
             for (name, mut v) in ["hires", "hires periodic", "heap"].into_iter().zip(r) {
                 v.sort_by(f64::total_cmp);
                 println!("{name:16} p20 {:.1} ns  min {:.1}", v[v.len() / 5], v[0]);
@@ -114,24 +96,7 @@ fn main() {
         "time" => {
             // Interleaved wall-clock medians (ns per expiry + re-arm).
             let p = w4::Params::scaled(0.02);
-            fn one<Q: TimerQueue>(mut q: Q, p: w4::Params) -> f64 {
-                let periods = w4::setup(&mut q, p);
-                let t = cpu_time::ThreadTime::now();
-                let d = w4::run(&mut q, p, &periods).unwrap();
-                t.elapsed().as_nanos() as f64 / d.expiries as f64
-            }
-            let mut r: [Vec<f64>; 3] = Default::default();
-            for _ in 0..9 {
-                r[0].push(one(HiresAdapter::with_capacity(p.timers), p));
-                r[1].push({
-                    let mut q = HiresPeriodic::new();
-                    q.setup(p).unwrap();
-                    let t = cpu_time::ThreadTime::now();
-                    let d = q.run(p).unwrap();
-                    t.elapsed().as_nanos() as f64 / d.expiries as f64
-                });
-                r[2].push(one(LazyHeap::with_capacity(p.timers), p));
-            }
+            let r = w4_trio(p, 9);
             let mut w23: [Vec<f64>; 2] = Default::default();
             for _ in 0..5 {
                 let mut q = HiresAdapter::with_capacity(1000);
@@ -156,4 +121,29 @@ fn main() {
         }
         other => panic!("unknown workload {other}"),
     }
+}
+
+/// W4's thread CPU ns per expiry + re-arm, `rounds` interleaved trials
+/// each of the one-shot `HiresQueue`, its `insert_periodic` and the lazy
+/// heap.
+fn w4_trio(p: w4::Params, rounds: usize) -> [Vec<f64>; 3] {
+    fn one<Q: TimerQueue>(mut q: Q, p: w4::Params) -> f64 {
+        let periods = w4::setup(&mut q, p);
+        let t = cpu_time::ThreadTime::now();
+        let d = w4::run(&mut q, p, &periods).unwrap();
+        t.elapsed().as_nanos() as f64 / d.expiries as f64
+    }
+    let mut r: [Vec<f64>; 3] = Default::default();
+    for _ in 0..rounds {
+        r[0].push(one(HiresAdapter::with_capacity(p.timers), p));
+        r[1].push({
+            let mut q = HiresPeriodic::new();
+            q.setup(p).unwrap();
+            let t = cpu_time::ThreadTime::now();
+            let d = q.run(p).unwrap();
+            t.elapsed().as_nanos() as f64 / d.expiries as f64
+        });
+        r[2].push(one(LazyHeap::with_capacity(p.timers), p));
+    }
+    r
 }
