@@ -40,6 +40,7 @@ use hrwheel::{
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 
+use super::{fail, join_all};
 use crate::check::CheckError;
 use crate::report::median;
 use crate::scale::Mode;
@@ -181,13 +182,6 @@ impl Outcome {
     }
 }
 
-fn fail(imp: &'static str, what: impl Into<String>) -> CheckError {
-    CheckError::Bookkeeping {
-        imp,
-        what: what.into(),
-    }
-}
-
 /// Runs `variant` once with `threads` threads.
 pub fn run_once(p: &Params, variant: Variant, threads: usize) -> Result<Outcome, CheckError> {
     let mut out = Outcome {
@@ -213,12 +207,7 @@ pub fn run_once(p: &Params, variant: Variant, threads: usize) -> Result<Outcome,
                         s.spawn(move || churn(pool, k, p, barrier))
                     })
                     .collect();
-                hs.into_iter()
-                    .map(|h| {
-                        h.join()
-                            .unwrap_or_else(|_| Err(fail("M1", "thread panicked")))
-                    })
-                    .collect()
+                join_all(hs, "M1", "thread panicked")
             });
             let info = pool.info();
             if info.hwm_timers != threads * p.timers || info.cur_timers != 0 {
@@ -245,12 +234,7 @@ pub fn run_once(p: &Params, variant: Variant, threads: usize) -> Result<Outcome,
                     })
                 })
                 .collect();
-            hs.into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err(fail("M1", "thread panicked")))
-                })
-                .collect()
+            join_all(hs, "M1", "thread panicked")
         }),
         Variant::MutexHeap => {
             let n = threads * p.timers;
@@ -268,12 +252,7 @@ pub fn run_once(p: &Params, variant: Variant, threads: usize) -> Result<Outcome,
                         s.spawn(move || heap_churn(heap, k, p, barrier, clock, origin))
                     })
                     .collect();
-                hs.into_iter()
-                    .map(|h| {
-                        h.join()
-                            .unwrap_or_else(|_| Err(fail("M1", "thread panicked")))
-                    })
-                    .collect::<Vec<_>>()
+                join_all(hs, "M1", "thread panicked")
             });
             let h = heap.into_inner().map_err(|_| fail("M1 heap", "poisoned"))?;
             let mut live = vec![0u32; n];

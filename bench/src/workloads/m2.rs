@@ -47,6 +47,7 @@ use hrwheel::{
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 
+use super::{fail, join_all};
 use crate::check::CheckError;
 use crate::report::median;
 use crate::scale::Mode;
@@ -180,13 +181,6 @@ impl Outcome {
     }
 }
 
-fn fail(imp: &'static str, what: impl Into<String>) -> CheckError {
-    CheckError::Bookkeeping {
-        imp,
-        what: what.into(),
-    }
-}
-
 /// A producer's view of its timers: whether each has an arming whose fate
 /// is not known yet, and how many of its armings fired.
 struct Ledger {
@@ -242,12 +236,7 @@ fn run_producers<'s>(
 ) -> Vec<Result<ProducerOut, CheckError>> {
     std::thread::sleep(std::time::Duration::from_millis(p.duration_ms));
     stop.store(true, Ordering::Relaxed);
-    hs.into_iter()
-        .map(|h| {
-            h.join()
-                .unwrap_or_else(|_| Err(fail(imp, "producer panicked")))
-        })
-        .collect()
+    join_all(hs, imp, "producer panicked")
 }
 
 /// The run's outcome, once the reconciliation (`res`) and the owner

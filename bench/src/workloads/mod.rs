@@ -22,3 +22,23 @@ pub mod w5;
 
 /// The fixed seed of every workload.
 pub const SEED: u64 = 0x5EED_0F4B_1EE1;
+
+/// A bookkeeping failure of the threaded workloads (M1, M2).
+pub(crate) fn fail(imp: &'static str, what: impl Into<String>) -> crate::CheckError {
+    crate::CheckError::Bookkeeping {
+        imp,
+        what: what.into(),
+    }
+}
+
+/// Joins scoped worker threads in order; a thread that panicked is a
+/// failure of `imp` saying `panicked`.
+pub(crate) fn join_all<T>(
+    hs: Vec<std::thread::ScopedJoinHandle<'_, Result<T, crate::CheckError>>>,
+    imp: &'static str,
+    panicked: &'static str,
+) -> Vec<Result<T, crate::CheckError>> {
+    hs.into_iter()
+        .map(|h| h.join().unwrap_or_else(|_| Err(fail(imp, panicked))))
+        .collect()
+}
