@@ -120,24 +120,12 @@ impl<T> Engine<T> {
     /// the entry, not the value: the churn path's one touch of the timer.
     #[inline]
     pub(crate) fn reset_armed(&mut self, key: EngineKey, tick: u64) -> Result<bool, Stale> {
-        match (self, key) {
-            (Engine::Wheel(w), EngineKey::Wheel(k)) => {
-                let mut t = w.timer_mut(k).map_err(|_| Stale)?;
-                if t.deadline().is_none() {
-                    return Ok(false);
-                }
-                t.arm(tick);
-                Ok(true)
-            }
-            (Engine::Hires(h), EngineKey::Hires { index, gen }) => {
-                let armed = h.entry(index, gen)?.armed.is_some();
-                if armed {
-                    h.arm(index, gen, tick)?;
-                }
-                Ok(armed)
-            }
-            _ => Err(Stale),
+        let mut t = self.timer(key)?;
+        let armed = t.is_armed();
+        if armed {
+            t.arm(tick);
         }
+        Ok(armed)
     }
 
     /// Disarms the timer (it stays allocated). The caller knows it is armed.
@@ -219,6 +207,15 @@ pub(crate) enum EngineTimer<'a, T> {
 }
 
 impl<T> EngineTimer<'_, T> {
+    /// Whether it is armed (read from the engine's own fields only).
+    #[inline]
+    pub(crate) fn is_armed(&self) -> bool {
+        match self {
+            EngineTimer::Wheel(t) => t.deadline().is_some(),
+            EngineTimer::Hires(h, i) => h.entries[*i as usize].armed.is_some(),
+        }
+    }
+
     /// The tick it is armed for, if it is.
     #[inline]
     pub(crate) fn deadline(&self) -> Option<u64> {
