@@ -377,7 +377,7 @@ impl<T> Wheel<T> {
     }
 
     /// [`reset`](Self::reset) of the checked, armed entry `idx`.
-    #[inline]
+    #[inline(always)]
     fn reset_at(&mut self, idx: u32, deadline: u64) {
         self.stats.resets += 1;
         self.seq += 1;
