@@ -179,12 +179,33 @@ impl<T> Engine<T> {
     }
 
     /// Fires every timer due at `now`, in deadline order: `f(key, deadline,
-    /// value)` for each; the timer stays allocated, idle.
+    /// value)` for each. The timer stays allocated: idle, or re-armed at
+    /// the tick `f` returns (which must be after `now`). The tree re-arms
+    /// it in place during its pass (its node stays where it is in memory,
+    /// nothing is freed and taken again); the wheel cannot file a timer
+    /// while it walks its slots, so its re-arms wait in `rearm` (the
+    /// caller's buffer, kept for the next pass) until the pass ends.
     #[inline]
-    pub(crate) fn expire(&mut self, now: u64, mut f: impl FnMut(EngineKey, u64, &mut T)) -> usize {
+    pub(crate) fn expire(
+        &mut self,
+        now: u64,
+        rearm: &mut Vec<(EngineKey, u64)>,
+        mut f: impl FnMut(EngineKey, u64, &mut T) -> Option<u64>,
+    ) -> usize {
         match self {
             Engine::Wheel(w) => {
-                w.expire_in_place(now, |k, deadline, v| f(EngineKey::Wheel(k), deadline, v))
+                let n = w.expire_in_place(now, |k, deadline, v| {
+                    let key = EngineKey::Wheel(k);
+                    if let Some(next) = f(key, deadline, v) {
+                        rearm.push((key, next));
+                    }
+                });
+                for (key, next) in rearm.drain(..) {
+                    if let EngineKey::Wheel(k) = key {
+                        let _ = w.arm(k, next);
+                    }
+                }
+                n
             }
             Engine::Hires(h) => h.expire(now, f),
         }
@@ -383,16 +404,31 @@ impl<T> HiresTable<T> {
         Ok(value)
     }
 
-    fn expire(&mut self, now: u64, mut f: impl FnMut(EngineKey, u64, &mut T)) -> usize {
+    fn expire(
+        &mut self,
+        now: u64,
+        mut f: impl FnMut(EngineKey, u64, &mut T) -> Option<u64>,
+    ) -> usize {
         let entries = &mut self.entries;
-        self.queue.expire(now, |fired| {
+        self.queue.expire(now, |mut fired| {
             let deadline = fired.deadline();
-            let index = fired.take();
-            if let Some(e) = entries.get_mut(index as usize) {
-                e.armed = None;
-                let gen = e.gen;
-                if let Some(v) = e.value.as_mut() {
-                    f(EngineKey::Hires { index, gen }, deadline, v);
+            let index = *fired.value();
+            let next = match entries.get_mut(index as usize) {
+                Some(Entry {
+                    gen,
+                    value: Some(v),
+                    ..
+                }) => f(EngineKey::Hires { index, gen: *gen }, deadline, v),
+                _ => None,
+            };
+            match next {
+                // Same node, same tree key: `armed` stays.
+                Some(next) => fired.rearm_at(next),
+                None => {
+                    fired.take();
+                    if let Some(e) = entries.get_mut(index as usize) {
+                        e.armed = None;
+                    }
                 }
             }
         })
@@ -413,13 +449,16 @@ mod tests {
             e.arm(b, 5).unwrap();
             assert_eq!(e.deadline(a), Some(10));
             let mut got = vec![];
-            e.expire(10, |k, d, v| got.push((k, d, *v)));
+            e.expire(10, &mut Vec::new(), |k, d, v| {
+                got.push((k, d, *v));
+                None
+            });
             assert_eq!(got, [(b, 5, 2), (a, 10, 1)], "{backend:?}");
             assert_eq!(e.deadline(a), None);
             assert_eq!(e.get(a), Ok(&1), "fired, still allocated");
             e.arm(a, 12).unwrap();
             e.disarm(a);
-            assert_eq!(e.expire(20, |_, _, _| {}), 0);
+            assert_eq!(e.expire(20, &mut Vec::new(), |_, _, _| None), 0);
             assert_eq!(e.remove(a), Ok(1));
             assert_eq!(e.remove(a), Err(Stale));
             assert_eq!(e.get(a), Err(Stale));

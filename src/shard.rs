@@ -170,7 +170,8 @@ pub(crate) struct ShardCore<S: Sharing> {
     /// The shard's current tick: the highest reading it has acted on.
     now: u64,
     blocked: Vec<Blocked>,
-    /// Periodic event timers to re-arm after the engine's pass.
+    /// The wheel's periodic re-arms during a pass (see `Engine::expire`);
+    /// kept for its capacity.
     rearm: Vec<(EngineKey, u64)>,
     /// Callbacks due, taken out by `expire` for the pool to run (its
     /// capacity is kept across passes).
@@ -624,10 +625,10 @@ impl<S: Sharing> ShardCore<S> {
             ready,
             ..
         } = self;
-        engine.expire(now, |key, deadline, slot| {
+        engine.expire(now, rearm, |key, deadline, slot| {
             // Only armed timers are in the engine's lists.
             if slot.state != State::ARMED {
-                return;
+                return None;
             }
             counters.expired += 1;
             let t = TimerKey { pool, shard, key };
@@ -640,9 +641,7 @@ impl<S: Sharing> ShardCore<S> {
             };
             match &mut slot.target {
                 Target::Callback(f) => {
-                    let Some(f) = f.take() else {
-                        return;
-                    };
+                    let f = f.take()?;
                     slot.state = State::IDLE;
                     slot.running = true;
                     slot.rearm = slot.period != 0;
@@ -658,30 +657,31 @@ impl<S: Sharing> ShardCore<S> {
                         f,
                         panicked: false,
                     });
+                    // Re-armed, if periodic, once the callback has run.
+                    None
                 }
                 Target::Queue { queue, event } => {
                     let held = event.take();
-                    match next {
-                        Some(next) => rearm.push((key, next)),
-                        None => slot.state = State::EXPIRED,
+                    if next.is_none() {
+                        slot.state = State::EXPIRED;
                     }
                     let Some(held) = held else {
                         // A periodic timer whose event is still out: the
                         // period is counted, nothing is delivered.
                         slot.missed += overruns + 1;
-                        return;
+                        return next;
                     };
                     let overruns = overruns + std::mem::take(&mut slot.missed);
                     let ev = Timeout::leave(held, t, deadline, slot.ctx, slot.stamp, overruns);
                     if let Some(out) = direct.as_deref_mut() {
                         out.push(ev);
                         delivered += 1;
-                        return;
+                        return next;
                     }
                     if let Some(b) = blocked.iter_mut().find(|b| b.queue.same_queue(queue)) {
                         b.events.push_back(ev);
                         counters.deferred += 1;
-                        return;
+                        return next;
                     }
                     match queue.push(ev) {
                         Ok(()) => delivered += 1,
@@ -693,14 +693,10 @@ impl<S: Sharing> ShardCore<S> {
                             });
                         }
                     }
+                    next
                 }
             }
         });
-        if !self.rearm.is_empty() {
-            for (key, next) in self.rearm.drain(..) {
-                let _ = self.engine.arm(key, next);
-            }
-        }
         delivered
     }
 
