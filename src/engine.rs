@@ -4,11 +4,13 @@
 //! A pool timer lives from `alloc` to `free`, across many armings. The
 //! wheel supports that directly: [`Wheel::insert_idle`] gives a timer a key
 //! and a slab entry that stay valid while it is armed, disarmed and fired
-//! ([`Wheel::expire_in_place`]), so the pool's state for a timer (its event,
-//! queue, context, stamp) is the entry's value and a set, reset or cancel
-//! touches one entry: the key leads straight to it. There is no second
-//! table to look up, which is what made the old pool cost two cache misses
-//! per operation where the bare wheel costs one.
+//! ([`Wheel::expire_in_place`]), so the pool's hot state for a timer (its
+//! event, stamp, context, state: 40 bytes) is the entry's value and a set,
+//! reset, cancel or one-shot expiry touches one entry: the key leads
+//! straight to it. There is no second table to look up on those paths,
+//! which is what made the old pool cost two cache misses per operation
+//! where the bare wheel costs one. (The cold rest, its queue or closure
+//! and period, is in a table of the shard, see `shard.rs`.)
 //!
 //! The high-resolution queue frees a timer when it fires, so here the pool
 //! keeps its timers in a small table of its own (generation-checked, slots
@@ -37,6 +39,18 @@ use crate::params::Backend;
 pub(crate) enum EngineKey {
     Wheel(hrwheel_wheel::TimerKey),
     Hires { index: u32, gen: u32 },
+}
+
+impl EngineKey {
+    /// The timer's index in its engine: dense, reused after the timer is
+    /// freed.
+    #[inline]
+    pub(crate) fn index(self) -> u32 {
+        match self {
+            EngineKey::Wheel(k) => k.index(),
+            EngineKey::Hires { index, .. } => index,
+        }
+    }
 }
 
 /// Why an engine refused a key (the pool maps it to

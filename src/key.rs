@@ -44,9 +44,6 @@ impl TimerKey {
     /// application together with [`shard`](Self::shard).
     #[inline]
     pub fn index(self) -> u32 {
-        match self.key {
-            EngineKey::Wheel(k) => k.index(),
-            EngineKey::Hires { index, .. } => index,
-        }
+        self.key.index()
     }
 }

@@ -1,6 +1,7 @@
 //! One shard of a pool: an engine holding the shard's timers (each with its
-//! pool state in the engine entry), the events waiting for room in full
-//! queues, and counters. The pool puts each shard behind its own lock.
+//! hot pool state in the engine entry, its cold state in a table beside
+//! it), the events waiting for room in full queues, and counters. The
+//! pool puts each shard behind its own lock.
 //!
 //! A timer is in one of three states while allocated:
 //!
@@ -68,7 +69,8 @@ use crate::timeout::{Held, Timeout};
 /// values would be the biggest niche in the engine entry, so the engine's
 /// storage would keep its occupied/vacant tag in the pool's part of the
 /// entry, which can sit on another cache line than the engine's fields;
-/// every key check would then touch two lines.
+/// every key check would then touch two lines. (Flags are bits of a byte
+/// for the same reason: a `bool` has spare values too.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct State(u8);
 
@@ -81,34 +83,97 @@ impl State {
 /// A callback timer's closure.
 pub(crate) type Callback<S> = Box<dyn FnMut(&TimerPool<S>, Expiry) + Send>;
 
+/// [`Slot::flags`]: its callback is running.
+const RUNNING: u8 = 1;
+/// [`Slot::flags`]: re-arm at the next period once the running callback
+/// returns, unless the callback sets, stops or frees the timer meanwhile.
+const REARM: u8 = 2;
+/// [`Slot::flags`]: a callback timer (it runs a closure, kept in its
+/// [`Cold`] part, instead of delivering an event).
+const CALLBACK: u8 = 4;
+/// [`Slot::flags`]: periodic (its period is in its [`Cold`] part).
+const PERIODIC: u8 = 8;
+/// [`Slot::flags`]: periods were missed while its event was out (counted
+/// in its [`Cold`] part, reported with its next delivery).
+const MISSED: u8 = 16;
+/// [`Slot::flags`]: the held event's buffer already says this timer's key
+/// and stamp and no overruns (written when the event entered the timer);
+/// cleared when the stamp or the key changes.
+const DESCRIBED: u8 = 32;
+
+/// A timer's hot pool state, the value of its engine entry: what a set,
+/// reset, cancel or expiry of a one-shot event timer reads and writes, 40
+/// bytes beside the engine's 40, so that those operations touch no other
+/// memory. The rest, [`Cold`], is in a table of the shard indexed like the
+/// engine's entries.
+///
+/// An event leaving a timer carries its tick and context in the
+/// [`Timeout`] value; its buffer (timer key, stamp, overruns) is written
+/// when the event enters the timer (`set` with an event, `ack`), where the
+/// user just had it in hand, and again when it leaves only if those
+/// changed meanwhile (see [`DESCRIBED`]). A timer that fires touches its
+/// entry and nothing else: no miss on the event's line.
+pub(crate) struct Slot {
+    /// The event, held while armed (and, for a periodic timer, while
+    /// acknowledged). Always `None` for a callback timer.
+    event: Option<Held>,
+    stamp: u64,
+    /// The user context its events carry.
+    ctx: u64,
+    state: State,
+    /// [`RUNNING`], [`REARM`], [`CALLBACK`], [`PERIODIC`], [`MISSED`],
+    /// [`DESCRIBED`].
+    flags: u8,
+}
+
+impl Slot {
+    #[inline]
+    fn has(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+
+    #[inline]
+    fn put(&mut self, flag: u8, on: bool) {
+        if on {
+            self.flags |= flag;
+        } else {
+            self.flags &= !flag;
+        }
+    }
+}
+
 /// What a timer does when it fires.
 enum Target<S: Sharing> {
-    /// Deliver its event to its queue.
-    Queue {
-        queue: TimeoutQueue,
-        /// The event, held while armed (and, for a periodic timer, while
-        /// acknowledged).
-        event: Option<Held>,
-    },
+    /// Deliver its event (held in the [`Slot`]) to this queue.
+    Queue(TimeoutQueue),
     /// Run a closure (`None` while it runs).
     Callback(Option<Callback<S>>),
 }
 
-/// A timer's pool state: the value of its engine entry.
-pub(crate) struct Slot<S: Sharing> {
-    state: State,
-    /// Its callback is running.
-    running: bool,
-    /// Re-arm at the next period once the running callback returns, unless
-    /// the callback sets, stops or frees the timer meanwhile.
-    rearm: bool,
-    stamp: u64,
-    ctx: u64,
+/// A timer's cold pool state: where its events go or the closure it runs,
+/// and its period. Touched when a timer is allocated, freed, moved, when
+/// it delivers to a queue, runs a callback or is periodic.
+pub(crate) struct Cold<S: Sharing> {
+    target: Target<S>,
     /// 0: one-shot.
     period: u64,
     /// Periods that fired while a periodic timer's event was out.
     missed: u64,
-    target: Target<S>,
+}
+
+impl<S: Sharing> Cold<S> {
+    const VACANT: Cold<S> = Cold {
+        target: Target::Callback(None),
+        period: 0,
+        missed: 0,
+    };
+}
+
+/// A timer out of its shard, both parts: freed (dropped once the lock is
+/// released) or moving to another shard.
+pub(crate) struct Whole<S: Sharing> {
+    slot: Slot,
+    cold: Cold<S>,
 }
 
 /// One expiry of a callback timer, as its callback sees it.
@@ -166,7 +231,9 @@ pub(crate) type Ready<S> = Vec<Due<S>>;
 pub(crate) struct ShardCore<S: Sharing> {
     pool: u32,
     shard: u32,
-    engine: Engine<Slot<S>>,
+    engine: Engine<Slot>,
+    /// The timers' cold parts, indexed by engine index (`TimerKey::index`).
+    cold: Vec<Cold<S>>,
     /// The shard's current tick: the highest reading it has acted on.
     now: u64,
     blocked: Vec<Blocked>,
@@ -207,6 +274,7 @@ impl<S: Sharing> ShardCore<S> {
             pool,
             shard,
             engine: Engine::new(limits.backend, capacity),
+            cold: Vec::new(),
             now: 0,
             blocked: Vec::new(),
             rearm: Vec::new(),
@@ -266,52 +334,108 @@ impl<S: Sharing> ShardCore<S> {
         self.now
     }
 
-    fn insert(&mut self, ctx: u64, target: Target<S>) -> TimerKey {
-        let key = self.engine.insert_idle(Slot {
-            state: State::IDLE,
-            running: false,
-            rearm: false,
-            stamp: 0,
-            ctx,
-            period: 0,
-            missed: 0,
-            target,
-        });
-        self.key(key)
+    /// Adds a timer, both parts.
+    fn insert(&mut self, whole: Whole<S>) -> TimerKey {
+        let key = self.engine.insert_idle(whole.slot);
+        let key = self.key(key);
+        let i = key.index() as usize;
+        if i >= self.cold.len() {
+            self.cold.resize_with(i + 1, || Cold::VACANT);
+        }
+        self.cold[i] = whole.cold;
+        key
+    }
+
+    /// The timer's cold part (its key checked by the caller).
+    #[inline]
+    fn cold(&mut self, key: EngineKey) -> &mut Cold<S> {
+        &mut self.cold[key.index() as usize]
     }
 
     pub(crate) fn alloc(&mut self, queue: &TimeoutQueue, ctx: u64) -> TimerKey {
-        self.insert(
-            ctx,
-            Target::Queue {
-                queue: queue.clone(),
+        self.insert(Whole {
+            slot: Slot {
                 event: None,
+                stamp: 0,
+                ctx,
+                state: State::IDLE,
+                flags: 0,
             },
-        )
+            cold: Cold {
+                target: Target::Queue(queue.clone()),
+                ..Cold::VACANT
+            },
+        })
     }
 
     pub(crate) fn alloc_callback(&mut self, ctx: u64, f: Callback<S>) -> TimerKey {
-        self.insert(ctx, Target::Callback(Some(f)))
+        self.insert(Whole {
+            slot: Slot {
+                event: None,
+                stamp: 0,
+                ctx,
+                state: State::IDLE,
+                flags: CALLBACK,
+            },
+            cold: Cold {
+                target: Target::Callback(Some(f)),
+                ..Cold::VACANT
+            },
+        })
     }
 
     /// The event a timer holds, leaving with the setting it describes.
     #[inline]
-    fn take_event(slot: &mut Slot<S>, t: TimerKey, tick: u64) -> Option<Timeout> {
-        match &mut slot.target {
-            Target::Queue { event, .. } => event
-                .take()
-                .map(|held| Timeout::leave(held, t, tick, slot.ctx, slot.stamp, 0)),
-            Target::Callback(_) => None,
+    fn take_event(slot: &mut Slot, t: TimerKey, tick: u64) -> Option<Timeout> {
+        let held = slot.event.take()?;
+        let stamp = slot.stamp;
+        Some(Self::leave(slot, held, t, tick, stamp, 0))
+    }
+
+    /// `held` leaving `slot` describing the setting `(t, tick, stamp,
+    /// overruns)`: its buffer is written only if it does not say so
+    /// already (see [`DESCRIBED`]).
+    #[inline]
+    fn leave(
+        slot: &mut Slot,
+        held: Held,
+        t: TimerKey,
+        tick: u64,
+        stamp: u64,
+        overruns: u64,
+    ) -> Timeout {
+        let described = slot.has(DESCRIBED) && overruns == 0;
+        slot.put(DESCRIBED, false);
+        if described {
+            Timeout::described(held, tick, slot.ctx)
+        } else {
+            Timeout::leave(held, t, tick, slot.ctx, stamp, overruns)
         }
+    }
+
+    /// `held` entering `slot` with the slot's stamp: its buffer is
+    /// written now (see [`DESCRIBED`]).
+    #[inline]
+    fn take_in(slot: &mut Slot, mut held: Held, t: TimerKey) {
+        held.describe(t, slot.stamp);
+        slot.put(DESCRIBED, true);
+        slot.event = Some(held);
+    }
+
+    /// Removes the timer from the engine and its cold part from the table.
+    fn remove(&mut self, t: TimerKey) -> Result<Whole<S>, Error> {
+        let slot = self.engine.remove(t.key)?;
+        let cold = std::mem::replace(self.cold(t.key), Cold::VACANT);
+        Ok(Whole { slot, cold })
     }
 
     /// Removes the timer; returns its event and the timer's remains, which
     /// the caller drops after releasing the lock (a callback's captures run
     /// their `Drop` then, free to call the pool).
-    pub(crate) fn free(&mut self, t: TimerKey) -> Result<(Option<Timeout>, Slot<S>), Error> {
+    pub(crate) fn free(&mut self, t: TimerKey) -> Result<(Option<Timeout>, Whole<S>), Error> {
         let tick = self.engine.deadline(t.key).unwrap_or(0);
-        let mut slot = self.engine.remove(t.key)?;
-        Ok((Self::take_event(&mut slot, t, tick), slot))
+        let mut whole = self.remove(t)?;
+        Ok((Self::take_event(&mut whole.slot, t, tick), whole))
     }
 
     /// Checks `tick` against the pool's limits, reporting a bad key first.
@@ -367,52 +491,60 @@ impl<S: Sharing> ShardCore<S> {
         replaced: &mut Option<Timeout>,
         period: Option<u64>,
     ) -> Result<(), Error> {
-        let mut timer = self.engine.timer(t.key)?;
+        let ShardCore { engine, cold, .. } = self;
+        let mut timer = engine.timer(t.key)?;
         // The tick a replaced event was set for (same entry: no extra miss).
         let old_tick = match event {
             Some(_) => timer.deadline().unwrap_or(0),
             None => 0,
         };
         let slot = timer.value();
-        match &mut slot.target {
-            Target::Callback(_) => {
-                if event.is_some() {
-                    return Err(Error::CallbackTimer);
-                }
-                if slot.state != State::ARMED {
-                    slot.stamp += 1;
-                }
+        if slot.has(CALLBACK) {
+            if event.is_some() {
+                return Err(Error::CallbackTimer);
             }
-            Target::Queue { event: held, .. } => match event.take() {
+            if slot.state != State::ARMED {
+                slot.stamp += 1;
+            }
+        } else {
+            match event.take() {
                 Some(new) => {
-                    let old = held.replace(new.into_held());
-                    let stamp = slot.stamp;
-                    slot.stamp += 1;
+                    if let Some(h) = slot.event.take() {
+                        let stamp = slot.stamp;
+                        *replaced = Some(Self::leave(slot, h, t, old_tick, stamp, 0));
+                    }
                     // The bump also makes an event delivered by the
                     // previous expiry stale.
-                    if let Some(h) = old {
-                        *replaced = Some(Timeout::leave(h, t, old_tick, slot.ctx, stamp, 0));
-                    }
+                    slot.stamp += 1;
+                    Self::take_in(slot, new.into_held(), t);
                 }
                 // Armed (periodic, its event out) or already holding one.
-                None if slot.state == State::ARMED || held.is_some() => {
+                None if slot.state == State::ARMED || slot.event.is_some() => {
                     if slot.state != State::ARMED {
-                        // An event delivered by the previous expiry goes stale.
+                        // An event delivered by the previous expiry goes
+                        // stale; the held one's buffer no longer says the
+                        // stamp.
                         slot.stamp += 1;
+                        slot.put(DESCRIBED, false);
                     }
                 }
                 None => return Err(Error::NoEvent),
-            },
+            }
         }
         slot.state = State::ARMED;
         if let Some(p) = period {
-            slot.period = p;
-            slot.missed = 0;
+            slot.put(PERIODIC, p != 0);
+            slot.put(MISSED, false);
         }
         // An explicit set wins over the periodic re-arm of a running
         // callback.
-        slot.rearm = false;
+        slot.put(REARM, false);
         timer.arm(tick);
+        if let Some(p) = period {
+            let cold = &mut cold[t.index() as usize];
+            cold.period = p;
+            cold.missed = 0;
+        }
         Ok(())
     }
 
@@ -461,10 +593,11 @@ impl<S: Sharing> ShardCore<S> {
 
     #[inline(always)]
     pub(crate) fn cancel(&mut self, t: TimerKey) -> Result<Timeout, Error> {
-        let mut timer = self.engine.timer(t.key)?;
+        let ShardCore { engine, cold, .. } = self;
+        let mut timer = engine.timer(t.key)?;
         let tick = timer.deadline().unwrap_or(0);
         let slot = timer.value();
-        if matches!(slot.target, Target::Callback(_)) {
+        if slot.has(CALLBACK) {
             return Err(Error::CallbackTimer);
         }
         if slot.state == State::EXPIRED {
@@ -474,10 +607,15 @@ impl<S: Sharing> ShardCore<S> {
             return Err(Error::NotArmed);
         }
         slot.state = State::IDLE;
+        let i = t.index() as usize;
         let ev = Self::take_event(slot, t, tick);
         slot.stamp += 1;
-        slot.period = 0;
+        let periodic = slot.has(PERIODIC);
+        slot.put(PERIODIC, false);
         timer.disarm();
+        if periodic {
+            cold[i].period = 0;
+        }
         // A periodic timer whose event is out: stopped, and the event
         // stays with whoever has it (`ack` hands it back).
         ev.ok_or(Error::AlreadyExpired)
@@ -490,21 +628,29 @@ impl<S: Sharing> ShardCore<S> {
         t: TimerKey,
         own_callback: bool,
     ) -> Result<Option<Timeout>, Error> {
-        let mut timer = self.engine.timer(t.key)?;
+        let ShardCore { engine, cold, .. } = self;
+        let mut timer = engine.timer(t.key)?;
         let tick = timer.deadline().unwrap_or(0);
         let slot = timer.value();
-        if slot.running && !own_callback {
+        if slot.has(RUNNING) && !own_callback {
             return Err(Error::Running);
         }
-        slot.rearm = false;
-        slot.period = 0;
-        if slot.state != State::ARMED {
-            return Ok(None);
+        slot.put(REARM, false);
+        let periodic = slot.has(PERIODIC);
+        slot.put(PERIODIC, false);
+        let i = t.index() as usize;
+        let ev = if slot.state == State::ARMED {
+            slot.state = State::IDLE;
+            let ev = Self::take_event(slot, t, tick);
+            slot.stamp += 1;
+            timer.disarm();
+            ev
+        } else {
+            None
+        };
+        if periodic {
+            cold[i].period = 0;
         }
-        slot.state = State::IDLE;
-        let ev = Self::take_event(slot, t, tick);
-        slot.stamp += 1;
-        timer.disarm();
         Ok(ev)
     }
 
@@ -514,32 +660,35 @@ impl<S: Sharing> ShardCore<S> {
             Ok(s) => s,
             Err(e) => return Err(SetError::new(e.into(), Some(event))),
         };
-        match &mut slot.target {
-            Target::Queue { event: held, .. }
-                if slot.state == State::ARMED && slot.period != 0 && held.is_none() =>
-            {
-                *held = Some(event.into_held());
-                Ok(())
-            }
-            _ => Err(SetError::new(Error::NotArmed, Some(event))),
+        if !slot.has(CALLBACK)
+            && slot.state == State::ARMED
+            && slot.has(PERIODIC)
+            && slot.event.is_none()
+        {
+            Self::take_in(slot, event.into_held(), t);
+            Ok(())
+        } else {
+            Err(SetError::new(Error::NotArmed, Some(event)))
         }
     }
 
     pub(crate) fn set_period(&mut self, t: TimerKey, period: u64) -> Result<(), Error> {
         let slot = self.engine.get_mut(t.key)?;
-        slot.period = period;
-        if slot.running {
+        slot.put(PERIODIC, period != 0);
+        if slot.has(RUNNING) {
             // The running callback's timer continues periodically unless
             // the callback stops or sets it.
-            slot.rearm = slot.state == State::IDLE;
+            let idle = slot.state == State::IDLE;
+            slot.put(REARM, idle);
         }
+        self.cold(t.key).period = period;
         Ok(())
     }
 
     pub(crate) fn set_queue(&mut self, t: TimerKey, queue: &TimeoutQueue) -> Result<(), Error> {
-        let slot = self.engine.get_mut(t.key)?;
-        match &mut slot.target {
-            Target::Queue { queue: q, .. } => {
+        self.engine.get(t.key)?;
+        match &mut self.cold(t.key).target {
+            Target::Queue(q) => {
                 *q = queue.clone();
                 Ok(())
             }
@@ -550,7 +699,7 @@ impl<S: Sharing> ShardCore<S> {
     /// `(pending, running)`.
     pub(crate) fn status(&self, t: TimerKey) -> Result<(bool, bool), Error> {
         let slot = self.engine.get(t.key)?;
-        Ok((slot.state == State::ARMED, slot.running))
+        Ok((slot.state == State::ARMED, slot.has(RUNNING)))
     }
 
     /// Takes the timer out of this shard for another: its slot and the
@@ -562,24 +711,26 @@ impl<S: Sharing> ShardCore<S> {
         &mut self,
         t: TimerKey,
         own_callback: bool,
-    ) -> Result<(Slot<S>, Option<u64>), Error> {
-        if self.engine.get(t.key)?.running && !own_callback {
+    ) -> Result<(Whole<S>, Option<u64>), Error> {
+        if self.engine.get(t.key)?.has(RUNNING) && !own_callback {
             return Err(Error::Running);
         }
         let tick = self.engine.deadline(t.key);
-        let slot = self.engine.remove(t.key)?;
-        Ok((slot, tick))
+        let whole = self.remove(t)?;
+        Ok((whole, tick))
     }
 
     /// Puts a timer taken out of another shard in, armed as it was.
-    pub(crate) fn put_in(&mut self, mut slot: Slot<S>, tick: Option<u64>) -> TimerKey {
-        // Its events so far name the old key: stale.
-        slot.stamp += 1;
-        let key = self.engine.insert_idle(slot);
+    pub(crate) fn put_in(&mut self, mut whole: Whole<S>, tick: Option<u64>) -> TimerKey {
+        // Its events so far name the old key: stale. The held one's buffer
+        // says the old key and stamp.
+        whole.slot.stamp += 1;
+        whole.slot.put(DESCRIBED, false);
+        let key = self.insert(whole);
         if let Some(tick) = tick {
-            let _ = self.engine.arm(key, tick);
+            let _ = self.engine.arm(key.key, tick);
         }
-        self.key(key)
+        key
     }
 
     pub(crate) fn is_fresh(&self, t: TimerKey, stamp: u64) -> bool {
@@ -619,6 +770,7 @@ impl<S: Sharing> ShardCore<S> {
         let (pool, shard) = (self.pool, self.shard);
         let ShardCore {
             engine,
+            cold,
             blocked,
             counters,
             rearm,
@@ -632,70 +784,87 @@ impl<S: Sharing> ShardCore<S> {
             }
             counters.expired += 1;
             let t = TimerKey { pool, shard, key };
-            let (next, overruns) = match slot.period {
-                0 => (None, 0),
-                p => match forward(deadline, p, now) {
+            // A one-shot event timer delivering to `direct` reads and
+            // writes its slot only; the cold part is for the rest.
+            let (next, overruns) = if slot.has(PERIODIC) {
+                match forward(deadline, cold[key.index() as usize].period, now) {
                     Some((next, skipped)) => (Some(next), skipped),
                     None => (None, 0),
-                },
-            };
-            match &mut slot.target {
-                Target::Callback(f) => {
-                    let f = f.take()?;
-                    slot.state = State::IDLE;
-                    slot.running = true;
-                    slot.rearm = slot.period != 0;
-                    let expiry = Expiry {
-                        timer: t,
-                        tick: deadline,
-                        overruns,
-                        period: (slot.period != 0).then_some(slot.period),
-                    };
-                    ready.push(Due {
-                        key,
-                        expiry,
-                        f,
-                        panicked: false,
-                    });
-                    // Re-armed, if periodic, once the callback has run.
-                    None
                 }
-                Target::Queue { queue, event } => {
-                    let held = event.take();
-                    if next.is_none() {
-                        slot.state = State::EXPIRED;
-                    }
-                    let Some(held) = held else {
-                        // A periodic timer whose event is still out: the
-                        // period is counted, nothing is delivered.
-                        slot.missed += overruns + 1;
-                        return next;
-                    };
-                    let overruns = overruns + std::mem::take(&mut slot.missed);
-                    let ev = Timeout::leave(held, t, deadline, slot.ctx, slot.stamp, overruns);
-                    if let Some(out) = direct.as_deref_mut() {
-                        out.push(ev);
-                        delivered += 1;
-                        return next;
-                    }
-                    if let Some(b) = blocked.iter_mut().find(|b| b.queue.same_queue(queue)) {
-                        b.events.push_back(ev);
-                        counters.deferred += 1;
-                        return next;
-                    }
-                    match queue.push(ev) {
-                        Ok(()) => delivered += 1,
-                        Err(ev) => {
-                            counters.deferred += 1;
-                            blocked.push(Blocked {
-                                queue: queue.clone(),
-                                events: VecDeque::from([ev]),
-                            });
-                        }
-                    }
-                    next
+            } else {
+                (None, 0)
+            };
+            if slot.has(CALLBACK) {
+                let c = &mut cold[key.index() as usize];
+                let Target::Callback(f) = &mut c.target else {
+                    return None;
+                };
+                let f = f.take()?;
+                slot.state = State::IDLE;
+                let periodic = slot.has(PERIODIC);
+                slot.put(RUNNING, true);
+                slot.put(REARM, periodic);
+                let expiry = Expiry {
+                    timer: t,
+                    tick: deadline,
+                    overruns,
+                    period: periodic.then_some(c.period),
+                };
+                ready.push(Due {
+                    key,
+                    expiry,
+                    f,
+                    panicked: false,
+                });
+                // Re-armed, if periodic, once the callback has run.
+                return None;
+            }
+            let held = slot.event.take();
+            if next.is_none() {
+                slot.state = State::EXPIRED;
+            }
+            let Some(held) = held else {
+                // A periodic timer whose event is still out: the period is
+                // counted, nothing is delivered.
+                cold[key.index() as usize].missed += overruns + 1;
+                slot.put(MISSED, true);
+                return next;
+            };
+            let overruns = if slot.has(MISSED) {
+                slot.put(MISSED, false);
+                overruns + std::mem::take(&mut cold[key.index() as usize].missed)
+            } else {
+                overruns
+            };
+            let stamp = slot.stamp;
+            let ev = Self::leave(slot, held, t, deadline, stamp, overruns);
+            if let Some(out) = direct.as_deref_mut() {
+                out.push(ev);
+                delivered += 1;
+                return next;
+            }
+            let Target::Queue(queue) = &cold[key.index() as usize].target else {
+                // Cannot happen: a timer without the CALLBACK flag is an
+                // event timer. Nothing is lost if it did: the event goes
+                // back to its pool.
+                return next;
+            };
+            if let Some(b) = blocked.iter_mut().find(|b| b.queue.same_queue(queue)) {
+                b.events.push_back(ev);
+                counters.deferred += 1;
+                return next;
+            }
+            match queue.push(ev) {
+                Ok(()) => delivered += 1,
+                Err(ev) => {
+                    counters.deferred += 1;
+                    blocked.push(Blocked {
+                        queue: queue.clone(),
+                        events: VecDeque::from([ev]),
+                    });
                 }
             }
+            next
         });
         delivered
     }
@@ -747,23 +916,32 @@ impl<S: Sharing> ShardCore<S> {
         let Ok(slot) = self.engine.get_mut(key) else {
             return Some(f);
         };
-        slot.running = false;
-        if let Target::Callback(cb) = &mut slot.target {
-            *cb = Some(f);
-        }
-        let rearm = std::mem::take(&mut slot.rearm);
+        slot.put(RUNNING, false);
+        let rearm = slot.has(REARM);
+        slot.put(REARM, false);
+        let periodic = slot.has(PERIODIC);
+        let idle = slot.state == State::IDLE;
         if panicked {
             // Stopped: idle, closure kept.
-            slot.period = 0;
+            slot.put(PERIODIC, false);
             if slot.state == State::ARMED {
                 slot.state = State::IDLE;
                 self.engine.disarm(key);
             }
+        }
+        let cold = self.cold(key);
+        if let Target::Callback(cb) = &mut cold.target {
+            *cb = Some(f);
+        }
+        if panicked {
+            cold.period = 0;
             return None;
         }
-        if rearm && slot.state == State::IDLE && slot.period != 0 {
-            if let Some((next, _)) = forward(tick, slot.period, now) {
-                slot.state = State::ARMED;
+        if rearm && idle && periodic {
+            if let Some((next, _)) = forward(tick, cold.period, now) {
+                if let Ok(slot) = self.engine.get_mut(key) {
+                    slot.state = State::ARMED;
+                }
                 let _ = self.engine.arm(key, next);
             }
         }
@@ -782,5 +960,15 @@ mod tests {
         assert_eq!(forward(10, 5, 15), Some((20, 1)));
         assert_eq!(forward(10, 5, 27), Some((30, 3)));
         assert_eq!(forward(u64::MAX - 1, 5, u64::MAX), None);
+    }
+}
+
+#[cfg(test)]
+mod layout {
+    #[test]
+    fn a_timers_hot_state_is_40_bytes() {
+        // With the engine's 40 bytes of entry: 80, where the whole pool
+        // state (64 bytes) made 104.
+        assert_eq!(std::mem::size_of::<super::Slot>(), 40);
     }
 }

@@ -8,7 +8,8 @@
 //! ```
 //!
 //! Workloads: `w1`, `w2` (P = 1000), `w2m` (P = 1,000,000), `w3`, `w4`, at
-//! the report's `--quick` sizes. Implementations: `bare` (the engine),
+//! the report's `--quick` sizes, or its default sizes with a third argument
+//! `default` (where the working set leaves the cache, as in the report). Implementations: `bare` (the engine),
 //! `private` (`LocalTimerPool`), `shared` (`TimerPool`, one shard), both
 //! handing events over with `expire_into`, and `queued` (the private pool,
 //! events popped from its `TimeoutQueue`).
@@ -24,7 +25,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         args.next().unwrap_or_else(|| "w2".into()),
         args.next().unwrap_or_else(|| "private".into()),
     );
-    let sizes = Sizes::of(Mode::Quick);
+    let sizes = Sizes::of(match args.next().as_deref() {
+        Some("default") => Mode::Default,
+        _ => Mode::Quick,
+    });
     let works = facade::works(&sizes);
     let i = ["w1", "w2", "w2m", "w3", "w4"]
         .iter()
