@@ -82,3 +82,83 @@ fn delivered_event_stays_stale_across_sets_free_and_realloc() {
         assert!(!pool.is_fresh(&old));
     }
 }
+
+/// What an event says is written into its buffer when it enters a timer
+/// and rewritten when it leaves only if the timer's key or stamp changed
+/// since, or periods were skipped. Each way it can change is checked
+/// here: the event must say the timer, tick and context of the setting it
+/// left, and be fresh exactly when that setting is current.
+#[test]
+fn a_leaving_event_says_its_latest_setting() {
+    for backend in [Backend::Wheel, Backend::Hires] {
+        let (clock, mock) = ClockSource::mock();
+        let pool = hrwheel::TimerPool::new(
+            "says",
+            PoolParams::default()
+                .resolution_ns(1_000)
+                .min_timeout_ns(0)
+                .max_timeout_ns(1_000_000_000)
+                .num_timers(4)
+                .shards(2)
+                .clock(clock)
+                .backend(backend),
+        )
+        .unwrap();
+        let q = TimeoutQueue::new(8).unwrap();
+        let evs = TimeoutPool::new(8).unwrap();
+
+        // Moved while holding its event: the delivered event names the
+        // new key, is fresh, and its buffer no longer says the old key.
+        let t = pool.alloc_on(0, &q, 7).unwrap();
+        pool.set_abs(t, 5, Some(evs.alloc().unwrap())).unwrap();
+        let moved = pool.move_to(t, 1).unwrap();
+        mock.increment(5_000u64);
+        assert_eq!(pool.expire(), 1);
+        let e = q.pop().unwrap();
+        assert_eq!((e.timer(), e.tick(), e.user_ctx()), (Some(moved), 5, 7));
+        assert!(pool.is_fresh(&e));
+
+        // Reset while holding it, then cancelled: the event says the tick
+        // it was reset to.
+        pool.set_abs(moved, 9, Some(e)).unwrap();
+        pool.reset_abs(moved, 12).unwrap();
+        let c = pool.cancel(moved).unwrap();
+        assert_eq!((c.timer(), c.tick(), c.user_ctx()), (Some(moved), 12, 7));
+        assert!(!pool.is_fresh(&c), "cancelled: stale");
+
+        // Replaced after a reset: the replaced event says the reset tick
+        // and is stale; the new one, delivered, is fresh.
+        pool.set_abs(moved, 20, Some(c)).unwrap();
+        pool.reset_abs(moved, 21).unwrap();
+        let armed = pool.set_abs(moved, 22, Some(evs.alloc().unwrap())).unwrap();
+        let r = armed.replaced.unwrap();
+        assert_eq!((r.timer(), r.tick()), (Some(moved), 21));
+        assert!(!pool.is_fresh(&r));
+        mock.increment(17_000u64); // tick 22
+        assert_eq!(pool.expire(), 1);
+        let d = q.pop().unwrap();
+        assert_eq!((d.timer(), d.tick(), d.overruns()), (Some(moved), 22, 0));
+        assert!(pool.is_fresh(&d));
+
+        // Re-armed after its expiry without a new event (it holds none):
+        // refused, nothing changes.
+        assert!(pool.set_abs(moved, 30, None).is_err());
+        assert!(pool.is_fresh(&d));
+
+        // A periodic timer whose pass comes late: the event says the
+        // skipped periods; acknowledged and on time again: none.
+        let p = pool.alloc_on(0, &q, 9).unwrap();
+        pool.start_periodic(p, Some(25), 2, Some(evs.alloc().unwrap()))
+            .unwrap();
+        mock.increment(6_000u64); // tick 28: 25 fired late, 27 skipped
+        assert_eq!(pool.expire(), 1);
+        let e = q.pop().unwrap();
+        assert_eq!((e.tick(), e.overruns(), e.user_ctx()), (25, 1, 9));
+        pool.ack(p, e).unwrap();
+        mock.increment(1_000u64); // tick 29
+        assert_eq!(pool.expire(), 1);
+        let e = q.pop().unwrap();
+        assert_eq!((e.timer(), e.tick(), e.overruns()), (Some(p), 29, 0));
+        assert!(pool.is_fresh(&e));
+    }
+}
