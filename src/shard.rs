@@ -274,7 +274,7 @@ impl<S: Sharing> ShardCore<S> {
             pool,
             shard,
             engine: Engine::new(limits.backend, capacity),
-            cold: Vec::new(),
+            cold: Vec::with_capacity(capacity),
             now: 0,
             blocked: Vec::new(),
             rearm: Vec::new(),
