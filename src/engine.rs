@@ -12,12 +12,11 @@
 //! where the bare wheel costs one. (The cold rest, its queue or closure
 //! and period, is in a table of the shard, see `shard.rs`.)
 //!
-//! The high-resolution queue frees a timer when it fires, so here the pool
-//! keeps its timers in a small table of its own (generation-checked, slots
-//! retired before their generation wraps) and the tree holds the table
-//! index. High-resolution pools hold few timers that mostly fire, so the
-//! table stays in cache; the wheel's churn workloads are where the second
-//! miss mattered.
+//! The high-resolution queue does the same ([`HiresQueue::insert_idle`],
+//! `arm`, `disarm`, and an expiry that keeps its timer with
+//! `Expired::disarm` or re-arms it in place with `Expired::rearm_at`), so
+//! both engines hold the pool's state in their own timer slots and one key
+//! leads to it.
 //!
 //! | operation        | wheel                         | tree                         |
 //! |------------------|-------------------------------|------------------------------|
@@ -38,7 +37,7 @@ use crate::params::Backend;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum EngineKey {
     Wheel(hrwheel_wheel::TimerKey),
-    Hires { index: u32, gen: u32 },
+    Hires(hrwheel_hires::TimerKey),
 }
 
 impl EngineKey {
@@ -48,7 +47,7 @@ impl EngineKey {
     pub(crate) fn index(self) -> u32 {
         match self {
             EngineKey::Wheel(k) => k.index(),
-            EngineKey::Hires { index, .. } => index,
+            EngineKey::Hires(k) => k.index(),
         }
     }
 }
@@ -60,7 +59,7 @@ pub(crate) struct Stale;
 
 pub(crate) enum Engine<T> {
     Wheel(Wheel<T>),
-    Hires(HiresTable<T>),
+    Hires(HiresQueue<T>),
 }
 
 impl<T> Engine<T> {
@@ -68,7 +67,7 @@ impl<T> Engine<T> {
     /// treated as the wheel) with room for `capacity` timers.
     pub(crate) fn new(backend: Backend, capacity: usize) -> Self {
         match backend {
-            Backend::Hires => Engine::Hires(HiresTable::with_capacity(capacity)),
+            Backend::Hires => Engine::Hires(HiresQueue::with_capacity(capacity)),
             Backend::Wheel | Backend::Auto => Engine::Wheel(Wheel::with_capacity(capacity)),
         }
     }
@@ -78,7 +77,7 @@ impl<T> Engine<T> {
     pub(crate) fn insert_idle(&mut self, value: T) -> EngineKey {
         match self {
             Engine::Wheel(w) => EngineKey::Wheel(w.insert_idle(value)),
-            Engine::Hires(h) => h.insert_idle(value),
+            Engine::Hires(h) => EngineKey::Hires(h.insert_idle(value)),
         }
     }
 
@@ -90,10 +89,10 @@ impl<T> Engine<T> {
             (Engine::Wheel(w), EngineKey::Wheel(k)) => {
                 w.timer_mut(k).map(EngineTimer::Wheel).map_err(|_| Stale)
             }
-            (Engine::Hires(h), EngineKey::Hires { index, gen }) => {
-                h.entry(index, gen)?;
-                Ok(EngineTimer::Hires(h, index))
-            }
+            (Engine::Hires(h), EngineKey::Hires(k)) => match h.get(k) {
+                Some(_) => Ok(EngineTimer::Hires(h, k)),
+                None => Err(Stale),
+            },
             _ => Err(Stale),
         }
     }
@@ -103,7 +102,7 @@ impl<T> Engine<T> {
     pub(crate) fn get_mut(&mut self, key: EngineKey) -> Result<&mut T, Stale> {
         match (self, key) {
             (Engine::Wheel(w), EngineKey::Wheel(k)) => w.get_mut(k).ok_or(Stale),
-            (Engine::Hires(h), EngineKey::Hires { index, gen }) => h.get_mut(index, gen),
+            (Engine::Hires(h), EngineKey::Hires(k)) => h.get_mut(k).ok_or(Stale),
             _ => Err(Stale),
         }
     }
@@ -113,7 +112,7 @@ impl<T> Engine<T> {
     pub(crate) fn get(&self, key: EngineKey) -> Result<&T, Stale> {
         match (self, key) {
             (Engine::Wheel(w), EngineKey::Wheel(k)) => w.get(k).ok_or(Stale),
-            (Engine::Hires(h), EngineKey::Hires { index, gen }) => h.get(index, gen),
+            (Engine::Hires(h), EngineKey::Hires(k)) => h.get(k).ok_or(Stale),
             _ => Err(Stale),
         }
     }
@@ -124,7 +123,7 @@ impl<T> Engine<T> {
     pub(crate) fn arm(&mut self, key: EngineKey, tick: u64) -> Result<(), Stale> {
         match (self, key) {
             (Engine::Wheel(w), EngineKey::Wheel(k)) => w.arm(k, tick).map_err(|_| Stale),
-            (Engine::Hires(h), EngineKey::Hires { index, gen }) => h.arm(index, gen, tick),
+            (Engine::Hires(h), EngineKey::Hires(k)) => h.arm(k, tick).map_err(|_| Stale),
             _ => Err(Stale),
         }
     }
@@ -149,7 +148,9 @@ impl<T> Engine<T> {
             (Engine::Wheel(w), EngineKey::Wheel(k)) => {
                 let _ = w.disarm(k);
             }
-            (Engine::Hires(h), EngineKey::Hires { index, gen }) => h.disarm(index, gen),
+            (Engine::Hires(h), EngineKey::Hires(k)) => {
+                let _ = h.disarm(k);
+            }
             _ => {}
         }
     }
@@ -159,7 +160,7 @@ impl<T> Engine<T> {
     pub(crate) fn deadline(&self, key: EngineKey) -> Option<u64> {
         match (self, key) {
             (Engine::Wheel(w), EngineKey::Wheel(k)) => w.deadline(k),
-            (Engine::Hires(h), EngineKey::Hires { index, gen }) => h.deadline(index, gen),
+            (Engine::Hires(h), EngineKey::Hires(k)) => h.deadline(k),
             _ => None,
         }
     }
@@ -169,7 +170,7 @@ impl<T> Engine<T> {
     pub(crate) fn remove(&mut self, key: EngineKey) -> Result<T, Stale> {
         match (self, key) {
             (Engine::Wheel(w), EngineKey::Wheel(k)) => w.cancel(k).ok_or(Stale),
-            (Engine::Hires(h), EngineKey::Hires { index, gen }) => h.remove(index, gen),
+            (Engine::Hires(h), EngineKey::Hires(k)) => h.cancel(k).ok_or(Stale),
             _ => Err(Stale),
         }
     }
@@ -179,7 +180,7 @@ impl<T> Engine<T> {
     pub(crate) fn is_empty(&self) -> bool {
         match self {
             Engine::Wheel(w) => w.is_empty(),
-            Engine::Hires(h) => h.queue.is_empty(),
+            Engine::Hires(h) => h.is_empty(),
         }
     }
 
@@ -188,7 +189,7 @@ impl<T> Engine<T> {
     pub(crate) fn next_deadline(&self) -> Option<u64> {
         match self {
             Engine::Wheel(w) => w.next_deadline(),
-            Engine::Hires(h) => h.queue.next_deadline(),
+            Engine::Hires(h) => h.next_deadline(),
         }
     }
 
@@ -221,7 +222,14 @@ impl<T> Engine<T> {
                 }
                 n
             }
-            Engine::Hires(h) => h.expire(now, f),
+            Engine::Hires(h) => h.expire(now, |mut fired| {
+                let (key, deadline) = (EngineKey::Hires(fired.key()), fired.deadline());
+                match f(key, deadline, fired.value_mut()) {
+                    // Same node, same key.
+                    Some(next) => fired.rearm_at(next),
+                    None => fired.disarm(),
+                }
+            }),
         }
     }
 
@@ -237,8 +245,8 @@ impl<T> Engine<T> {
 /// A timer of an [`Engine`] whose key was checked ([`Engine::timer`]).
 pub(crate) enum EngineTimer<'a, T> {
     Wheel(TimerMut<'a, T>),
-    /// The table and the checked index.
-    Hires(&'a mut HiresTable<T>, u32),
+    /// The queue and the checked key.
+    Hires(&'a mut HiresQueue<T>, hrwheel_hires::TimerKey),
 }
 
 impl<T> EngineTimer<'_, T> {
@@ -247,7 +255,7 @@ impl<T> EngineTimer<'_, T> {
     pub(crate) fn is_armed(&self) -> bool {
         match self {
             EngineTimer::Wheel(t) => t.deadline().is_some(),
-            EngineTimer::Hires(h, i) => h.entries[*i as usize].armed.is_some(),
+            EngineTimer::Hires(h, k) => h.deadline(*k).is_some(),
         }
     }
 
@@ -256,7 +264,7 @@ impl<T> EngineTimer<'_, T> {
     pub(crate) fn deadline(&self) -> Option<u64> {
         match self {
             EngineTimer::Wheel(t) => t.deadline(),
-            EngineTimer::Hires(h, i) => h.queue.deadline(h.entries[*i as usize].armed?),
+            EngineTimer::Hires(h, k) => h.deadline(*k),
         }
     }
 
@@ -265,11 +273,11 @@ impl<T> EngineTimer<'_, T> {
     pub(crate) fn value(&mut self) -> &mut T {
         match self {
             EngineTimer::Wheel(t) => t.value(),
-            // The entry was checked occupied when the handle was made, and
-            // nothing can free it while the handle borrows the table.
-            EngineTimer::Hires(h, i) => match h.entries[*i as usize].value.as_mut() {
+            // The key was checked when the handle was made, and nothing can
+            // end the timer while the handle borrows the queue.
+            EngineTimer::Hires(h, k) => match h.get_mut(*k) {
                 Some(v) => v,
-                None => unreachable!("a checked hires entry holds its value"),
+                None => unreachable!("a checked hires key names a live timer"),
             },
         }
     }
@@ -279,7 +287,9 @@ impl<T> EngineTimer<'_, T> {
     pub(crate) fn arm(&mut self, tick: u64) {
         match self {
             EngineTimer::Wheel(t) => t.arm(tick),
-            EngineTimer::Hires(h, i) => h.arm_index(*i, tick),
+            EngineTimer::Hires(h, k) => {
+                let _ = h.arm(*k, tick);
+            }
         }
     }
 
@@ -290,162 +300,10 @@ impl<T> EngineTimer<'_, T> {
             EngineTimer::Wheel(t) => {
                 t.disarm();
             }
-            EngineTimer::Hires(h, i) => h.disarm_index(*i),
-        }
-    }
-}
-
-/// One timer of a [`HiresTable`].
-struct Entry<T> {
-    gen: u32,
-    /// The tree's key while armed.
-    armed: Option<hrwheel_hires::TimerKey>,
-    /// `None` while the slot is free.
-    value: Option<T>,
-}
-
-/// Allocated timers over a [`HiresQueue`] that holds their indices.
-pub(crate) struct HiresTable<T> {
-    queue: HiresQueue<u32>,
-    entries: Vec<Entry<T>>,
-    free: Vec<u32>,
-}
-
-impl<T> HiresTable<T> {
-    fn with_capacity(n: usize) -> Self {
-        HiresTable {
-            queue: HiresQueue::with_capacity(n),
-            entries: Vec::with_capacity(n),
-            free: Vec::with_capacity(n),
-        }
-    }
-
-    fn insert_idle(&mut self, value: T) -> EngineKey {
-        let index = match self.free.pop() {
-            Some(i) => i,
-            None => {
-                self.entries.push(Entry {
-                    gen: 0,
-                    armed: None,
-                    value: None,
-                });
-                // Fewer than 2^32 entries: a shard holds at most
-                // `MAX_TIMERS` timers.
-                u32::try_from(self.entries.len() - 1).unwrap_or(u32::MAX)
-            }
-        };
-        let e = &mut self.entries[index as usize];
-        e.value = Some(value);
-        EngineKey::Hires { index, gen: e.gen }
-    }
-
-    #[inline]
-    fn entry(&mut self, index: u32, gen: u32) -> Result<&mut Entry<T>, Stale> {
-        match self.entries.get_mut(index as usize) {
-            Some(e) if e.gen == gen && e.value.is_some() => Ok(e),
-            _ => Err(Stale),
-        }
-    }
-
-    #[inline]
-    fn get_mut(&mut self, index: u32, gen: u32) -> Result<&mut T, Stale> {
-        self.entry(index, gen)?.value.as_mut().ok_or(Stale)
-    }
-
-    #[inline]
-    fn get(&self, index: u32, gen: u32) -> Result<&T, Stale> {
-        match self.entries.get(index as usize) {
-            Some(e) if e.gen == gen => e.value.as_ref().ok_or(Stale),
-            _ => Err(Stale),
-        }
-    }
-
-    #[inline]
-    fn arm(&mut self, index: u32, gen: u32, tick: u64) -> Result<(), Stale> {
-        self.entry(index, gen)?;
-        self.arm_index(index, tick);
-        Ok(())
-    }
-
-    /// [`arm`](Self::arm) of a checked index.
-    #[inline]
-    fn arm_index(&mut self, index: u32, tick: u64) {
-        let queue = &mut self.queue;
-        let e = &mut self.entries[index as usize];
-        match e.armed {
-            Some(k) if queue.reset(k, tick).is_ok() => {}
-            _ => e.armed = Some(queue.insert(tick, index)),
-        }
-    }
-
-    /// Disarms the timer at a checked index.
-    #[inline]
-    fn disarm_index(&mut self, index: u32) {
-        if let Some(k) = self.entries[index as usize].armed.take() {
-            self.queue.cancel(k);
-        }
-    }
-
-    #[inline]
-    fn disarm(&mut self, index: u32, gen: u32) {
-        if let Some(e) = self.entries.get_mut(index as usize) {
-            if e.gen == gen {
-                if let Some(k) = e.armed.take() {
-                    self.queue.cancel(k);
-                }
+            EngineTimer::Hires(h, k) => {
+                let _ = h.disarm(*k);
             }
         }
-    }
-
-    fn deadline(&self, index: u32, gen: u32) -> Option<u64> {
-        match self.entries.get(index as usize) {
-            Some(e) if e.gen == gen && e.value.is_some() => self.queue.deadline(e.armed?),
-            _ => None,
-        }
-    }
-
-    fn remove(&mut self, index: u32, gen: u32) -> Result<T, Stale> {
-        self.disarm(index, gen);
-        let e = self.entry(index, gen)?;
-        let value = e.value.take().ok_or(Stale)?;
-        // A generation about to wrap retires the slot (it never goes back on
-        // the free list): a key from 2^32 frees ago must not match again.
-        if e.gen == u32::MAX {
-            return Ok(value);
-        }
-        e.gen += 1;
-        self.free.push(index);
-        Ok(value)
-    }
-
-    fn expire(
-        &mut self,
-        now: u64,
-        mut f: impl FnMut(EngineKey, u64, &mut T) -> Option<u64>,
-    ) -> usize {
-        let entries = &mut self.entries;
-        self.queue.expire(now, |mut fired| {
-            let deadline = fired.deadline();
-            let index = *fired.value();
-            let next = match entries.get_mut(index as usize) {
-                Some(Entry {
-                    gen,
-                    value: Some(v),
-                    ..
-                }) => f(EngineKey::Hires { index, gen: *gen }, deadline, v),
-                _ => None,
-            };
-            match next {
-                // Same node, same tree key: `armed` stays.
-                Some(next) => fired.rearm_at(next),
-                None => {
-                    fired.take();
-                    if let Some(e) = entries.get_mut(index as usize) {
-                        e.armed = None;
-                    }
-                }
-            }
-        })
     }
 }
 
@@ -479,19 +337,5 @@ mod tests {
             let c = e.insert_idle(3);
             assert_ne!(a, c, "a reused slot has a new key");
         }
-    }
-
-    #[test]
-    fn hires_slot_is_retired_before_its_generation_wraps() {
-        let mut t: HiresTable<u8> = HiresTable::with_capacity(1);
-        let EngineKey::Hires { index, .. } = t.insert_idle(0) else {
-            unreachable!()
-        };
-        t.entries[index as usize].gen = u32::MAX;
-        assert_eq!(t.remove(index, u32::MAX), Ok(0));
-        let EngineKey::Hires { index: next, .. } = t.insert_idle(1) else {
-            unreachable!()
-        };
-        assert_ne!(next, index, "the retired slot is not reused");
     }
 }

@@ -396,7 +396,7 @@ mod tests {
         let key = TimerKey {
             pool: 7,
             shard: 1,
-            key: crate::engine::EngineKey::Hires { index: 3, gen: 9 },
+            key: crate::engine::EngineKey::Wheel(hrwheel_wheel::Wheel::<()>::new().insert_idle(())),
         };
         let evs: Vec<Timeout> = (0..4u64)
             .map(|i| {

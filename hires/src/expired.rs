@@ -34,13 +34,16 @@ pub(crate) enum Action {
     Stop,
     /// Re-arm with `earliest = t` (slack kept).
     Rearm(u64),
+    /// Keep the timer, idle.
+    Idle,
 }
 
 /// One expiry, given by value to the [`expire`](crate::HiresQueue::expire)
 /// callback. After the callback returns: a one-shot ends (its value dropped
 /// unless [taken](Expired::take)), a periodic timer is re-armed at its next
-/// period; [`stop`](Expired::stop), [`rearm_at`](Expired::rearm_at) and
-/// [`set_period`](Expired::set_period) change that.
+/// period; [`stop`](Expired::stop), [`rearm_at`](Expired::rearm_at),
+/// [`disarm`](Expired::disarm) and [`set_period`](Expired::set_period)
+/// change that.
 pub struct Expired<'a, T> {
     pub(crate) slot: &'a mut Slot<T>,
     pub(crate) action: &'a mut Action,
@@ -100,10 +103,11 @@ impl<'a, T> Expired<'a, T> {
 
     /// The earliest expiry the timer will have after the callback, given the
     /// calls made so far; `None` if it ends (one-shot, stopped, taken, or the
-    /// next period would overflow `u64`).
+    /// next period would overflow `u64`) or is kept idle
+    /// ([`disarm`](Self::disarm)).
     pub fn next_deadline(&self) -> Option<u64> {
         match *self.action {
-            Action::Stop => None,
+            Action::Stop | Action::Idle => None,
             Action::Rearm(t) => Some(t),
             Action::Default if self.slot.period != 0 => {
                 forward(self.slot.soft, self.slot.period, self.now)
@@ -147,6 +151,27 @@ impl<'a, T> Expired<'a, T> {
     #[inline]
     pub fn stop(&mut self) {
         *self.action = Action::Stop;
+    }
+
+    /// Keeps the timer after the callback, idle: its key stays valid and
+    /// its value stays in the queue until it is
+    /// [`arm`](crate::HiresQueue::arm)ed again or cancelled (as
+    /// [`disarm`](crate::HiresQueue::disarm) leaves an armed timer).
+    /// Overrides [`stop`](Self::stop) and [`rearm_at`](Self::rearm_at).
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert(10, "tick");
+    /// q.expire(10, |mut fired| fired.disarm());
+    /// assert_eq!(q.get(k), Some(&"tick")); // fired, kept, idle
+    /// assert_eq!(q.deadline(k), None);
+    /// q.arm(k, 20)?;
+    /// assert_eq!(q.deadline(k), Some(20));
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
+    #[inline]
+    pub fn disarm(&mut self) {
+        *self.action = Action::Idle;
     }
 
     /// Re-arms the timer with earliest expiry `t` (absolute, in its base's

@@ -9,12 +9,28 @@
 
 use core::sync::atomic::{AtomicU32, Ordering};
 
-/// Names one armed timer of one [`HiresQueue`](crate::HiresQueue).
+/// Names one timer of one [`HiresQueue`](crate::HiresQueue): armed, or
+/// idle (see [`HiresQueue::insert_idle`](crate::HiresQueue::insert_idle)).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TimerKey {
     pub(crate) index: u32,
     pub(crate) gen: u32,
     pub(crate) queue: u32,
+}
+
+impl TimerKey {
+    /// The index of the timer's slot: dense while the timer lives, reused
+    /// after it ends (e.g. to index a table of the caller's).
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert(5, ());
+    /// assert_eq!(k.index(), 0);
+    /// ```
+    #[inline]
+    pub fn index(&self) -> u32 {
+        self.index
+    }
 }
 
 static NEXT_QUEUE_ID: AtomicU32 = AtomicU32::new(1);

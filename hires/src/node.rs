@@ -80,6 +80,10 @@ pub(crate) enum State {
     /// when the current `expire` call finishes (so a callback cannot make
     /// `expire` loop forever).
     Pending,
+    /// Allocated, holding its value, in no tree: made by `insert_idle`,
+    /// `disarm`, or an expiry that kept it (`Expired::disarm`); armed again
+    /// by `arm`.
+    Idle,
 }
 
 /// The part of a timer the tree links and compares.

@@ -5,7 +5,9 @@
 //!
 //! | operation                   | cost                         |
 //! |-----------------------------|------------------------------|
-//! | insert / reset              | O(log n) descent + rebalance |
+//! | insert / reset / arm        | O(log n) descent + rebalance |
+//! | insert_idle                 | O(1) (in no tree)            |
+//! | disarm                      | as cancel, the timer kept    |
 //! | cancel                      | O(1) amortised unlink + rebalance, O(log n) worst |
 //! | next_deadline / next_event / peek | O(1) (cached leftmost per base) |
 //! | expire, per fired timer     | O(1) amortised unlink, + O(log n) if re-armed |
@@ -135,7 +137,7 @@ impl<T> HiresQueue<T> {
     /// that is already due fires at the next [`expire`](Self::expire).
     #[inline]
     pub fn insert(&mut self, deadline_ns: u64, value: T) -> TimerKey {
-        self.arm(ClockBase::Monotonic, deadline_ns, deadline_ns, 0, value)
+        self.link_new(ClockBase::Monotonic, deadline_ns, deadline_ns, 0, value)
     }
 
     /// Arms a one-shot timer `delay_ns` after monotonic `now_ns`
@@ -149,7 +151,7 @@ impl<T> HiresQueue<T> {
     /// Arms a one-shot timer at absolute `deadline_ns` on `base`.
     #[inline]
     pub fn insert_on(&mut self, base: ClockBase, deadline_ns: u64, value: T) -> TimerKey {
-        self.arm(base, deadline_ns, deadline_ns, 0, value)
+        self.link_new(base, deadline_ns, deadline_ns, 0, value)
     }
 
     /// Arms a monotonic periodic timer: first expiry `first_ns`, then every
@@ -181,7 +183,7 @@ impl<T> HiresQueue<T> {
         if period_ns == 0 {
             return Err(Error::ZeroPeriod);
         }
-        Ok(self.arm(base, first_ns, first_ns, period_ns, value))
+        Ok(self.link_new(base, first_ns, first_ns, period_ns, value))
     }
 
     /// Arms a monotonic one-shot timer that may fire anywhere in
@@ -215,7 +217,7 @@ impl<T> HiresQueue<T> {
         if earliest_ns > latest_ns {
             return Err(Error::EmptyRange);
         }
-        Ok(self.arm(base, earliest_ns, latest_ns, 0, value))
+        Ok(self.link_new(base, earliest_ns, latest_ns, 0, value))
     }
 
     /// Cancels a timer and returns its value; `None` if the key is stale
@@ -230,19 +232,129 @@ impl<T> HiresQueue<T> {
     /// # Errors
     /// [`Error::StaleKey`] or [`Error::ForeignKey`].
     pub fn try_cancel(&mut self, h: TimerKey) -> Result<T, Error> {
-        self.lookup(h)?;
+        let armed = self.lookup_any(h)?;
         let slot = self.arena.slot_mut(h.index);
         let base = slot.base;
         let value = slot.value.take();
-        // `lookup` only accepts armed nodes, which are linked into the tree
-        // of their base.
-        self.bases[base.index()].remove(&mut self.arena.nodes, h.index);
-        self.len -= 1;
+        if armed {
+            // Armed nodes are linked into the tree of their base.
+            self.bases[base.index()].remove(&mut self.arena.nodes, h.index);
+            self.len -= 1;
+        }
         self.arena.release(h.index);
         match value {
             Some(v) => Ok(v),
             None => unreachable!("armed timer without a value"),
         }
+    }
+
+    /// Adds an *idle* timer on the monotonic base: it holds `value` and its
+    /// key is valid, but it is in no tree and never fires until
+    /// [`arm`](Self::arm)ed. A timer that lives longer than one arming (an
+    /// ODP timer, a Linux `hrtimer` embedded in its owner) keeps one key and
+    /// one slot for its whole life this way: `arm`,
+    /// [`disarm`](Self::disarm) and an expiry that
+    /// [keeps it](crate::Expired::disarm) leave the key valid; only
+    /// [`cancel`](Self::cancel) ends it. It counts in [`len`](Self::len)
+    /// only while armed.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert_idle("rto");
+    /// assert!(q.is_empty() && q.deadline(k).is_none());
+    /// q.arm(k, 5_000)?;
+    /// assert_eq!(q.deadline(k), Some(5_000));
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
+    ///
+    /// # Panics
+    /// As [`insert`](Self::insert), past [`MAX_TIMERS`](crate::MAX_TIMERS)
+    /// timers (armed and idle together).
+    pub fn insert_idle(&mut self, value: T) -> TimerKey {
+        let index = self.arena.alloc();
+        let slot = self.arena.slot_mut(index);
+        slot.soft = 0;
+        slot.period = 0;
+        slot.seq = 0;
+        slot.base = ClockBase::Monotonic;
+        slot.state = State::Idle;
+        slot.next = NIL;
+        slot.value = Some(value);
+        let node = self.arena.node_mut(index);
+        node.hard = 0;
+        node.exact = true;
+        TimerKey {
+            index,
+            gen: node.gen,
+            queue: self.id,
+        }
+    }
+
+    /// Arms a timer with earliest expiry `deadline_ns` (its base's time): an
+    /// idle one starts, keeping its base, slack and period (none, for one
+    /// from [`insert_idle`](Self::insert_idle)); an armed one is
+    /// [`reset`](Self::reset). Counts as a new insertion for tie-breaking.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert_idle(7);
+    /// q.arm(k, 3)?;
+    /// let mut fired = vec![];
+    /// q.expire(10, |mut f| {
+    ///     fired.push((f.key(), f.deadline(), *f.value()));
+    ///     f.disarm(); // keep it
+    /// });
+    /// assert_eq!(fired, [(k, 3, 7)]);
+    /// q.arm(k, 12)?; // the same key, armed again
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::StaleKey`] or [`Error::ForeignKey`].
+    pub fn arm(&mut self, h: TimerKey, deadline_ns: u64) -> Result<(), Error> {
+        if self.lookup_any(h)? {
+            return self.reset(h, deadline_ns);
+        }
+        let seq = self.next_seq();
+        let slack = self.arena.nodes[h.index as usize].hard - self.arena.slot(h.index).soft;
+        let slot = self.arena.slot_mut(h.index);
+        slot.soft = deadline_ns;
+        slot.seq = seq;
+        slot.state = State::Armed;
+        let base = slot.base;
+        let node = &mut self.arena.nodes[h.index as usize];
+        node.hard = deadline_ns.saturating_add(slack);
+        node.exact = node.hard == deadline_ns;
+        self.bases[base.index()].insert(&mut self.arena.nodes, h.index);
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Stops an armed timer without ending it: it becomes idle, keeping its
+    /// key and value. Returns whether it was armed.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert(5, ());
+    /// assert_eq!(q.disarm(k), Ok(true));
+    /// assert_eq!(q.disarm(k), Ok(false));
+    /// assert_eq!(q.expire(10, |_| unreachable!()), 0);
+    /// assert_eq!(q.cancel(k), Some(()));
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::StaleKey`] or [`Error::ForeignKey`].
+    pub fn disarm(&mut self, h: TimerKey) -> Result<bool, Error> {
+        if !self.lookup_any(h)? {
+            return Ok(false);
+        }
+        let slot = self.arena.slot_mut(h.index);
+        slot.state = State::Idle;
+        let base = slot.base;
+        self.bases[base.index()].remove(&mut self.arena.nodes, h.index);
+        self.len -= 1;
+        Ok(true)
     }
 
     /// Moves a timer so its earliest expiry is `deadline_ns` (in its base's
@@ -283,15 +395,15 @@ impl<T> HiresQueue<T> {
         self.lookup(h).is_ok()
     }
 
-    /// The timer's value.
+    /// The timer's value (armed or idle).
     pub fn get(&self, h: TimerKey) -> Option<&T> {
-        self.lookup(h).ok()?;
+        self.lookup_any(h).ok()?;
         self.arena.slot(h.index).value.as_ref()
     }
 
-    /// The timer's value, mutably.
+    /// The timer's value, mutably (armed or idle).
     pub fn get_mut(&mut self, h: TimerKey) -> Option<&mut T> {
-        self.lookup(h).ok()?;
+        self.lookup_any(h).ok()?;
         self.arena.slot_mut(h.index).value.as_mut()
     }
 
@@ -377,7 +489,14 @@ impl<T> HiresQueue<T> {
     }
 
     #[inline]
-    fn arm(&mut self, base: ClockBase, soft: u64, hard: u64, period: u64, value: T) -> TimerKey {
+    fn link_new(
+        &mut self,
+        base: ClockBase,
+        soft: u64,
+        hard: u64,
+        period: u64,
+        value: T,
+    ) -> TimerKey {
         let seq = self.next_seq();
         let index = self.arena.alloc();
         let slot = self.arena.slot_mut(index);
@@ -414,6 +533,29 @@ impl<T> HiresQueue<T> {
         node.hard = hard;
         node.exact = soft == hard;
         base.insert(&mut self.arena.nodes, index);
+    }
+
+    /// Whether `h` names a live timer of this queue: `Ok(true)` if armed,
+    /// `Ok(false)` if idle.
+    #[inline]
+    fn lookup_any(&self, h: TimerKey) -> Result<bool, Error> {
+        if h.queue != self.id {
+            return Err(Error::ForeignKey);
+        }
+        let node = self.arena.node(h.index).ok_or(Error::StaleKey)?;
+        if node.gen != h.gen {
+            return Err(Error::StaleKey);
+        }
+        if node.is_linked() {
+            return Ok(true);
+        }
+        // Unlinked: idle, or free (its generation moved on when freed, but
+        // a retired slot keeps it), or firing or pending inside `expire`
+        // (no key can be used then: the queue is borrowed).
+        match self.arena.slot(h.index).state {
+            State::Idle => Ok(false),
+            _ => Err(Error::StaleKey),
+        }
     }
 
     /// The armed node `h` names.
@@ -463,6 +605,21 @@ mod tests {
             }
             assert_eq!(total, self.len);
         }
+    }
+
+    #[test]
+    fn a_slot_is_retired_before_its_generation_wraps() {
+        let mut q = HiresQueue::new();
+        let k = q.insert_idle(0u8);
+        q.arena.nodes[k.index as usize].gen = u32::MAX;
+        let k = TimerKey { gen: u32::MAX, ..k };
+        q.arm(k, 5).unwrap();
+        assert_eq!(q.cancel(k), Some(0));
+        let next = q.insert_idle(1);
+        assert_ne!(next.index, k.index, "the retired slot is not reused");
+        assert_eq!(q.cancel(k), None, "and its last key stays stale");
+        assert_eq!(q.arm(k, 1), Err(Error::StaleKey));
+        assert_eq!(q.get(k), None);
     }
 
     #[test]

@@ -11,6 +11,10 @@
 //! * Cancels and resets return what the model says (stale handles included,
 //!   so slot reuse is exercised), `len` and `next_event` agree, and at the
 //!   end every timer the model holds is still in the queue: nothing is lost.
+//! * Idle timers (`insert_idle`, `disarm`, an expiry that keeps its timer
+//!   with `Expired::disarm`) keep their key and value, fire never, count in
+//!   no `len`, and `arm` starts them again with their base, slack and
+//!   period.
 
 use std::collections::BTreeMap;
 
@@ -36,6 +40,10 @@ enum Op {
     },
     Cancel(usize),
     Reset(usize, u64),
+    InsertIdle,
+    /// `arm` at `now + delta`.
+    Arm(usize, u64),
+    Disarm(usize),
     /// Advance monotonic time by `dt` and expire; callbacks act per
     /// [`act_for`].
     Expire(u64, u8),
@@ -53,6 +61,9 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(rt, delta, width)| Op::Range { rt, delta, width }),
         2 => any::<usize>().prop_map(Op::Cancel),
         2 => (any::<usize>(), 0..200u64).prop_map(|(i, d)| Op::Reset(i, d)),
+        1 => Just(Op::InsertIdle),
+        2 => (any::<usize>(), 0..200u64).prop_map(|(i, d)| Op::Arm(i, d)),
+        1 => any::<usize>().prop_map(Op::Disarm),
         4 => (0..120u64, 0..4u8).prop_map(|(dt, a)| Op::Expire(dt, a)),
         1 => (0..100u64, 0..4u8).prop_map(|(k, a)| Op::ExpireNearMax(u64::MAX - k, a)),
         1 => (-300..300i64).prop_map(Op::ClockWasSet),
@@ -66,6 +77,8 @@ enum Act {
     Stop,
     RearmAfter(u64),
     SetPeriod(u64),
+    /// Keep the timer, idle (`Expired::disarm`).
+    Disarm,
 }
 
 /// Deterministic per-timer choice, so the model can mirror it. `act == 0`
@@ -77,10 +90,11 @@ fn act_for(id: u32, act: u8) -> Act {
     let h = (id as u64)
         .wrapping_mul(0x9E37_79B9)
         .wrapping_add(act as u64 * 7);
-    match h % 6 {
+    match h % 7 {
         0 => Act::Stop,
-        1 => Act::RearmAfter(h / 6 % 40), // 0 = re-armed already due
-        2 => Act::SetPeriod(1 + h / 6 % 50),
+        1 => Act::RearmAfter(h / 7 % 40), // 0 = re-armed already due
+        2 => Act::SetPeriod(1 + h / 7 % 50),
+        3 => Act::Disarm,
         _ => Act::Nothing,
     }
 }
@@ -108,7 +122,10 @@ struct MTimer {
 
 #[derive(Default)]
 struct Model {
+    /// Armed timers.
     timers: BTreeMap<u32, MTimer>,
+    /// Idle timers, with the base, kind and deadlines they keep.
+    idle: BTreeMap<u32, MTimer>,
     seq: u64,
     offset: i64,
 }
@@ -167,6 +184,11 @@ impl Model {
             };
             out.push((id, t.hard, period.map_or(0, |p| (bn - t.soft) / p)));
             let next = match act_for(id, act) {
+                Act::Disarm => {
+                    let t = self.timers.remove(&id).unwrap();
+                    self.idle.insert(id, t);
+                    continue;
+                }
                 Act::Stop => None,
                 Act::RearmAfter(d) => Some(bn.saturating_add(d) as u128),
                 Act::SetPeriod(p) => {
@@ -293,8 +315,60 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     continue;
                 }
                 let (h, id) = handles[i % handles.len()];
-                let expected = m.timers.remove(&id).map(|_| id);
+                let expected = m
+                    .timers
+                    .remove(&id)
+                    .or_else(|| m.idle.remove(&id))
+                    .map(|_| id);
                 prop_assert_eq!(q.cancel(h), expected);
+            }
+            Op::InsertIdle => {
+                let h = q.insert_idle(next_id);
+                m.idle.insert(
+                    next_id,
+                    MTimer {
+                        base: ClockBase::Monotonic,
+                        kind: Kind::Exact,
+                        soft: 0,
+                        hard: 0,
+                        seq: 0,
+                    },
+                );
+                handles.push((h, next_id));
+                next_id += 1;
+            }
+            Op::Arm(i, delta) => {
+                if handles.is_empty() {
+                    continue;
+                }
+                let (h, id) = handles[i % handles.len()];
+                let at = now.saturating_add(delta);
+                let t = m.timers.remove(&id).or_else(|| m.idle.remove(&id));
+                match t {
+                    Some(mut t) => {
+                        let slack = t.hard - t.soft;
+                        t.soft = at;
+                        t.hard = at.saturating_add(slack);
+                        t.seq = m.next_seq();
+                        m.timers.insert(id, t);
+                        prop_assert_eq!(q.arm(h, at), Ok(()));
+                    }
+                    None => prop_assert_eq!(q.arm(h, at), Err(Error::StaleKey)),
+                }
+            }
+            Op::Disarm(i) => {
+                if handles.is_empty() {
+                    continue;
+                }
+                let (h, id) = handles[i % handles.len()];
+                if let Some(t) = m.timers.remove(&id) {
+                    m.idle.insert(id, t);
+                    prop_assert_eq!(q.disarm(h), Ok(true));
+                } else if m.idle.contains_key(&id) {
+                    prop_assert_eq!(q.disarm(h), Ok(false));
+                } else {
+                    prop_assert_eq!(q.disarm(h), Err(Error::StaleKey));
+                }
             }
             Op::Reset(i, delta) => {
                 if handles.is_empty() {
@@ -342,6 +416,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     }
                     match act_for(id, act) {
                         Act::Nothing => {}
+                        Act::Disarm => f.disarm(),
                         Act::Stop => f.stop(),
                         Act::RearmAfter(d) => f.rearm_after(d),
                         Act::SetPeriod(p) => f.set_period(p).unwrap(),
@@ -401,10 +476,19 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             prop_assert_eq!(q.deadline(h), Some(t.hard));
             prop_assert_eq!(q.get(h), Some(&id));
         }
+        for &id in m.idle.keys() {
+            let h = handles.iter().find(|(_, i)| *i == id).unwrap().0;
+            prop_assert_eq!(q.deadline(h), None);
+            prop_assert_eq!(q.get(h), Some(&id));
+        }
     }
     // nothing lost: every timer the model holds comes back by cancel
     for (h, id) in handles {
-        let expected = m.timers.remove(&id).map(|_| id);
+        let expected = m
+            .timers
+            .remove(&id)
+            .or_else(|| m.idle.remove(&id))
+            .map(|_| id);
         prop_assert_eq!(q.cancel(h), expected);
     }
     prop_assert!(q.is_empty());

@@ -81,8 +81,13 @@ impl<T> HiresQueue<T> {
                 overruns,
             });
             let slot = &mut self.arena.slots[index as usize];
+            if action == Action::Idle && slot.value.is_some() {
+                // Kept, in no tree (`remove_first` unlinked it).
+                slot.state = State::Idle;
+                continue;
+            }
             let next = match action {
-                Action::Stop => None,
+                Action::Stop | Action::Idle => None,
                 Action::Rearm(t) => Some(t),
                 Action::Default if slot.period != 0 => forward(slot.soft, slot.period, base_now),
                 Action::Default => None,
