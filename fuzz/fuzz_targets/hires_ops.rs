@@ -1,6 +1,7 @@
 //! Arbitrary sequences of high-resolution queue operations — one-shot,
 //! periodic and range timers on the monotonic and realtime bases, cancels,
-//! resets, realtime clock steps, stale and foreign handles — checked against
+//! resets, idle timers (`insert_idle`, `arm`, `disarm`), realtime clock
+//! steps, stale and foreign handles — checked against
 //! a simple model after every step: exactly the due timers fire, in deadline
 //! order, never early, periodic overruns and re-arm times as computed from
 //! the original schedule, nothing lost, same `len`, and `next_event` equal to
@@ -35,6 +36,10 @@ enum Op {
     Expire(u32, u8),
     ExpireFar(u64),
     ForeignCancel,
+    InsertIdle,
+    /// `arm` (an idle timer starts, an armed one is reset).
+    Arm(u16, When),
+    Disarm(u16),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -142,6 +147,8 @@ fuzz_target!(|ops: Vec<Op>| {
     let mut now: u64 = 0;
     let mut offset: i64 = 0;
     let mut live: HashMap<u64, Live> = HashMap::new();
+    // Idle timers, with what they keep for their next `arm`.
+    let mut idle: HashMap<u64, Live> = HashMap::new();
     let mut handles: Vec<(TimerKey, u64)> = Vec::new();
     let mut next_id = 0u64;
     let mut seq = 0u64;
@@ -237,7 +244,7 @@ fuzz_target!(|ops: Vec<Op>| {
                 }
                 let (h, id) = handles[i as usize % handles.len()];
                 let got = q.cancel(h);
-                match live.remove(&id) {
+                match live.remove(&id).or_else(|| idle.remove(&id)) {
                     Some(_) => assert_eq!(got, Some(id)),
                     None => assert_eq!(got, None, "a dead handle touched a timer"),
                 }
@@ -272,6 +279,65 @@ fuzz_target!(|ops: Vec<Op>| {
                     None => assert!(q.reset(h, now).is_err(), "reset of a dead handle succeeded"),
                 }
             }
+            Op::InsertIdle => {
+                let id = next_id;
+                next_id += 1;
+                let h = q.insert_idle(id);
+                idle.insert(
+                    id,
+                    Live {
+                        base: ClockBase::Monotonic,
+                        deadline: 0,
+                        kind: Kind::OneShot,
+                        seq: 0,
+                    },
+                );
+                handles.push((h, id));
+            }
+            Op::Arm(i, w) => {
+                if handles.is_empty() {
+                    continue;
+                }
+                let (h, id) = handles[i as usize % handles.len()];
+                match live.remove(&id).or_else(|| idle.remove(&id)) {
+                    Some(mut l) => {
+                        let base_now = match l.base {
+                            ClockBase::Monotonic => now,
+                            ClockBase::Realtime => {
+                                (now as i128 + offset as i128).clamp(0, u64::MAX as i128) as u64
+                            }
+                        };
+                        let d = resolve(base_now, w);
+                        seq += 1;
+                        l.seq = seq;
+                        // The slack (range timers) and the period are kept.
+                        if let Kind::Range { earliest } = l.kind {
+                            l.deadline = d.saturating_add(l.deadline - earliest);
+                            l.kind = Kind::Range { earliest: d };
+                        } else {
+                            l.deadline = d;
+                        }
+                        q.arm(h, d).expect("arm of a live timer");
+                        live.insert(id, l);
+                    }
+                    None => assert!(q.arm(h, now).is_err(), "arm of a dead handle succeeded"),
+                }
+            }
+            Op::Disarm(i) => {
+                if handles.is_empty() {
+                    continue;
+                }
+                let (h, id) = handles[i as usize % handles.len()];
+                if let Some(l) = live.remove(&id) {
+                    assert_eq!(q.disarm(h), Ok(true));
+                    idle.insert(id, l);
+                } else if idle.contains_key(&id) {
+                    assert_eq!(q.disarm(h), Ok(false));
+                } else {
+                    assert!(q.disarm(h).is_err(), "disarm of a dead handle succeeded");
+                }
+                assert_eq!(q.deadline(h), None);
+            }
             Op::ClockStep(delta) => {
                 offset = offset.saturating_add(delta as i64 * 1024);
                 q.clock_was_set(offset);
@@ -279,6 +345,8 @@ fuzz_target!(|ops: Vec<Op>| {
             Op::ForeignCancel => {
                 assert_eq!(q.cancel(foreign), None);
                 assert!(q.reset(foreign, now).is_err());
+                assert!(q.arm(foreign, now).is_err());
+                assert!(q.disarm(foreign).is_err());
             }
             Op::Expire(_, _) | Op::ExpireFar(_) => {
                 let (step, take) = match op {
@@ -311,7 +379,11 @@ fuzz_target!(|ops: Vec<Op>| {
             "next_event differs from the earliest hard deadline"
         );
         for (h, id) in handles.iter().rev().take(4) {
-            assert_eq!(q.get(*h).is_some(), live.contains_key(id));
+            assert_eq!(
+                q.get(*h).is_some(),
+                live.contains_key(id) || idle.contains_key(id)
+            );
+            assert_eq!(q.deadline(*h).is_some(), live.contains_key(id));
         }
     }
     drop(other);
