@@ -361,9 +361,12 @@ impl<T> HiresQueue<T> {
     /// time). A range timer keeps its slack (saturating at `u64::MAX`); a
     /// periodic timer keeps its period and continues its schedule from
     /// `deadline_ns`. A reset counts as a new insertion for tie-breaking.
+    /// The timer must be armed (an idle one is started with
+    /// [`arm`](Self::arm)).
     ///
     /// # Errors
-    /// [`Error::StaleKey`] or [`Error::ForeignKey`].
+    /// [`Error::StaleKey`] (also for an idle timer) or
+    /// [`Error::ForeignKey`].
     pub fn reset(&mut self, h: TimerKey, deadline_ns: u64) -> Result<(), Error> {
         let hard = self.lookup(h)?.hard;
         let slack = hard - self.arena.slot(h.index).soft;
