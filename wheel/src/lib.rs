@@ -120,6 +120,11 @@
 //! meanwhile either lies inside that span (finer, filed after the run was
 //! made) or starts after it; `expire` takes the run's next tick or the
 //! next slot, whichever comes first, and both feed the due list at a tie.
+//! The timers the run hands over at one `expire` are delivered straight
+//! from it when it already holds them in `(deadline, seq)` order (the
+//! usual case; otherwise they go through the due list, which sorts), and
+//! each one taken asks for the entry of the timer a few places behind it,
+//! which has usually left the cache since the sort.
 //! A timer cancelled or re-armed while in the run leaves a tombstone (its
 //! entry holds its place there), popped when reached, so the run never
 //! grows after it is sorted; `reset` of a timer in the run relinks it.

@@ -18,6 +18,10 @@ const DUE_SCAN: usize = 16;
 /// than cascading them.
 const DIRECT_MAX: u32 = 64;
 
+/// How many timers ahead of the next to fire [`Wheel`] asks for the
+/// entries of the run (see [`Wheel::prefetch_run`]).
+const RUN_AHEAD: usize = 8;
+
 /// Largest slot that [`Wheel::expire`] sorts into the run (see "Sorted
 /// runs" in the crate docs for why it is bounded) instead of cascading it.
 /// The run and the sort's scratch buffer (16 bytes a timer each) are
@@ -546,17 +550,19 @@ impl<T> Wheel<T> {
             let slot_due = has_slot && t <= to;
             let limit = if slot_due { t - 1 } else { to };
             if self.run.last().is_some_and(|r| r.key <= limit) {
-                self.now = limit;
                 let n = self.run.len();
                 if self.due.is_empty() && (n == 1 || self.run[n - 2].key > limit) {
                     // One timer comes due: deliver it without the due list.
+                    self.now = limit;
                     let idx = self.run[n - 1].idx;
                     self.run.pop();
+                    self.prefetch_run();
                     self.trim_run();
                     self.stats.expiries += 1;
                     f(self, idx);
                     fired += 1;
-                } else {
+                } else if !(self.due.is_empty() && self.fire_run(limit, f, &mut fired)) {
+                    self.now = limit;
                     self.pop_run(limit);
                     fired += self.fire_due(f);
                 }
@@ -573,6 +579,59 @@ impl<T> Wheel<T> {
         }
         self.now = to;
         fired
+    }
+
+    /// Delivers the run's timers whose firing tick is `<= limit` straight
+    /// from the run, without the due list, if the run already holds them
+    /// in `(deadline, seq)` order (the usual case: a slot's timers are
+    /// read in filing order and sorted stably, so only a cancel's swap,
+    /// a lazy re-arm or a slack window can break it). Returns false,
+    /// having delivered nothing, if it does not; the caller then takes
+    /// the due list's way, which sorts. The due list must be empty.
+    ///
+    /// Time is at `limit` for the last of them; before that, at the tick
+    /// before the one being delivered, so that if `f` panics the timers
+    /// still in the run are due after `now()`, as the run requires.
+    #[inline(never)]
+    fn fire_run(
+        &mut self,
+        limit: u64,
+        f: &mut impl FnMut(&mut Self, u32),
+        fired: &mut usize,
+    ) -> bool {
+        let mut prev = (0, 0);
+        for r in self.run.iter().rev() {
+            if r.key > limit {
+                break;
+            }
+            if r.idx != NIL {
+                let e = &self.arena[r.idx as usize];
+                let order = (e.deadline, e.seq);
+                if order < prev {
+                    return false;
+                }
+                prev = order;
+            }
+        }
+        while let Some(&r) = self.run.last() {
+            if r.key > limit {
+                break;
+            }
+            self.run.pop();
+            self.prefetch_run();
+            self.trim_run();
+            if r.idx != NIL {
+                self.now = if self.run.last().is_some_and(|n| n.key <= limit) {
+                    r.key - 1
+                } else {
+                    limit
+                };
+                self.stats.expiries += 1;
+                f(self, r.idx);
+                *fired += 1;
+            }
+        }
+        true
     }
 
     /// Takes `slot` of `level`, which starts at `t <= to`, out of the
@@ -851,11 +910,28 @@ impl<T> Wheel<T> {
             }
             let idx = r.idx;
             self.run.pop();
+            self.prefetch_run();
             if idx != NIL {
                 self.push_due(idx);
             }
         }
         self.trim_run();
+    }
+
+    /// Asks for the entry of the timer [`RUN_AHEAD`] places before the
+    /// run's end, once per timer taken from the run: the run fires in
+    /// tick order, which is random order in the arena, and its entries,
+    /// read when it was sorted, may have left the cache since.
+    #[inline(always)]
+    fn prefetch_run(&self) {
+        if let Some(r) = self
+            .run
+            .len()
+            .checked_sub(RUN_AHEAD + 1)
+            .map(|i| self.run[i])
+        {
+            self.arena.prefetch(r.idx);
+        }
     }
 
     /// Pops cancelled timers off the end of the run, so that its last
@@ -943,6 +1019,30 @@ impl<T> Wheel<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Timers delivered straight from the run (`fire_run`): if the
+    /// callback panics on the first of several due at one tick, the
+    /// others stay in the run, due after `now()`, and the next `expire`
+    /// delivers them in order.
+    #[test]
+    fn a_panic_while_firing_from_the_run_leaves_the_rest_pending() {
+        let mut w = Wheel::new();
+        for (i, d) in [4101u64, 4101, 4101, 4109].into_iter().enumerate() {
+            w.insert(d, i);
+        }
+        w.expire(4100, |_| unreachable!());
+        assert_eq!(w.run.len(), 4, "one level-2 slot, sorted into the run");
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            w.expire(4101, |e| panic!("boom {}", e.value));
+        }));
+        assert!(r.is_err());
+        w.check_invariants().unwrap();
+        assert_eq!(w.len(), 3);
+        let mut fired = Vec::new();
+        w.expire(5000, |e| fired.push((e.deadline, e.value)));
+        assert_eq!(fired, [(4101, 1), (4101, 2), (4109, 3)]);
+        w.check_invariants().unwrap();
+    }
 
     /// Issue 9: a key kept while its slot was reused 2^32 times matched the
     /// new timer again. Start the slot's generation near `u32::MAX` (the
