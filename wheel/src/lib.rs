@@ -111,8 +111,9 @@
 //! `>= 1` that holds at most `RUN_MAX` = 4096 timers, and no run is
 //! pending, it does not cascade it: it copies the slot's `(firing tick,
 //! index)` pairs into one contiguous buffer, the *run*, sorts them there
-//! (a stable radix sort of their offsets in the slot, 6 bits a pass, a pass
-//! per level, digits shared by all skipped; insertion sort for a few) and
+//! (a stable radix sort of their offsets in the slot, 6 bits a pass, or 12
+//! for a run of 1024 timers or more, digits shared by all skipped;
+//! insertion sort for a few) and
 //! then fires from the run's end as time reaches each tick. Time jumps as
 //! far as `to` allows, as for a small slot. A timer thus moves at most
 //! until it lands in a slot of at most 4096 timers, then never again. The

@@ -28,6 +28,15 @@ const RUN_AHEAD: usize = 8;
 /// reserved up to this size.
 pub(crate) const RUN_MAX: usize = 4096;
 
+/// A run of at least this many timers is radix-sorted [`WIDE_BITS`] bits
+/// a pass instead of 6 (one pass instead of two for a slot of level 2):
+/// the 4096 counters a pass then clears and sums cost little per timer.
+const WIDE_MIN: usize = 1024;
+
+/// Digit width of the radix sort's passes over a run of [`WIDE_MIN`]
+/// timers or more.
+const WIDE_BITS: usize = 12;
+
 /// One timer of the run: its firing key and its entry ([`NIL`] once
 /// cancelled or re-armed).
 #[derive(Clone, Copy, Debug)]
@@ -837,11 +846,15 @@ impl<T> Wheel<T> {
     /// were read (filing order, unless some were cancelled meanwhile: the
     /// due list then puts them in `seq` order), and tells each entry its
     /// place. A stable LSD radix sort of the keys' offsets in the slot, 6
-    /// bits a pass, a pass per level, skipping digits all timers share:
+    /// bits a pass (12 for [`WIDE_MIN`] timers or more), skipping digits
+    /// all timers share, the last pass writing descending order:
     /// `O(level × n)` on contiguous memory; an insertion sort for a few
     /// timers.
     fn sort_run(&mut self, t: u64, level: usize) {
         let n = self.run.len();
+        // Whether the run is sorted descending (the last pass wrote it
+        // so) rather than ascending.
+        let mut descending = false;
         if n <= 16 {
             for i in 1..n {
                 let r = self.run[i];
@@ -853,51 +866,84 @@ impl<T> Wheel<T> {
                 self.run[j] = r;
             }
         } else {
-            for pass in 0..level {
-                let shift = SLOT_BITS as usize * pass;
-                let counts = self.digit_counts(t, shift);
-                self.radix_pass(t, shift, counts);
+            let bits = SLOT_BITS as usize * level;
+            let width = if n >= WIDE_MIN {
+                WIDE_BITS
+            } else {
+                SLOT_BITS as usize
+            };
+            let mut shift = 0;
+            while shift < bits {
+                let w = width.min(bits - shift);
+                let last = shift + w == bits;
+                let done = if w > SLOT_BITS as usize {
+                    self.radix_pass::<{ 1 << WIDE_BITS }>(t, shift, w, last)
+                } else {
+                    self.radix_pass::<SLOTS>(t, shift, w, last)
+                };
+                if done {
+                    descending = last;
+                }
+                shift += w;
             }
         }
-        // Ascending and stable so far; the next to fire goes last.
-        self.run.reverse();
+        // Stable so far; the next to fire goes last.
+        if !descending {
+            self.run.reverse();
+        }
         for (i, r) in self.run.iter().enumerate() {
             self.arena[r.idx as usize].next = i as u32;
         }
     }
 
-    /// How many of the run's keys have each value of the 6-bit digit at
-    /// `shift` of their offset from `t`.
-    fn digit_counts(&self, t: u64, shift: usize) -> [u32; SLOTS] {
-        let mut counts = [0u32; SLOTS];
-        for r in &self.run {
-            counts[((r.key - t) >> shift) as usize & (SLOTS - 1)] += 1;
-        }
-        counts
-    }
-
-    /// One stable counting-sort pass of the run by the digit at `shift`
-    /// (whose `counts` are given), through the scratch buffer; nothing to
-    /// do if all keys share the digit.
-    fn radix_pass(&mut self, t: u64, shift: usize, mut counts: [u32; SLOTS]) {
+    /// One stable counting-sort pass of the run by the `width`-bit digit
+    /// at `shift` of the keys' offsets from `t`, through the scratch
+    /// buffer; into descending order if `descending` (the last pass),
+    /// which saves reversing the run after. Returns false, having done
+    /// nothing, if all keys share the digit. `B >= 2^width` counters.
+    fn radix_pass<const B: usize>(
+        &mut self,
+        t: u64,
+        shift: usize,
+        width: usize,
+        descending: bool,
+    ) -> bool {
         let n = self.run.len();
-        if counts[((self.run[0].key - t) >> shift) as usize & (SLOTS - 1)] as usize == n {
-            return;
+        let mask = (1 << width) - 1;
+        let digit = |r: &RunItem| ((r.key - t) >> shift) as usize & mask;
+        let mut counts = [0u32; B];
+        let counts = &mut counts[..=mask];
+        for r in &self.run {
+            counts[digit(r)] += 1;
         }
+        if counts[digit(&self.run[0])] as usize == n {
+            return false;
+        }
+        // Each digit's first place, from the front (ascending) or, less
+        // one, from the back (descending: places count down).
         let mut acc = 0;
         for c in counts.iter_mut() {
             let k = *c;
-            *c = acc;
+            *c = if descending { (n as u32) - acc } else { acc };
             acc += k;
         }
-        self.scratch.clear();
+        // Every place is written below; only the length matters.
         self.scratch.resize(n, RunItem { key: 0, idx: NIL });
-        for r in &self.run {
-            let d = &mut counts[((r.key - t) >> shift) as usize & (SLOTS - 1)];
-            self.scratch[*d as usize] = *r;
-            *d += 1;
+        if descending {
+            for r in &self.run {
+                let d = &mut counts[digit(r)];
+                *d -= 1;
+                self.scratch[*d as usize] = *r;
+            }
+        } else {
+            for r in &self.run {
+                let d = &mut counts[digit(r)];
+                self.scratch[*d as usize] = *r;
+                *d += 1;
+            }
         }
         std::mem::swap(&mut self.run, &mut self.scratch);
+        true
     }
 
     /// Moves the run's timers whose firing tick is `<= at` to the due
@@ -1019,6 +1065,35 @@ impl<T> Wheel<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs of at least `WIDE_MIN` timers are sorted 12 bits a pass:
+    /// one pass for a slot of level 2, 12 + 6 bits for level 3, with ties
+    /// and digits all timers share; they fire in `(deadline, seq)` order.
+    #[test]
+    fn wide_radix_passes_sort_large_runs_stably() {
+        for (base, span) in [(1u64 << 12, 1u64 << 12), (1 << 18, 1 << 18), (1 << 18, 64)] {
+            let mut w = Wheel::new();
+            let mut want = Vec::new();
+            let mut x = 12345u64;
+            for i in 0..3000u32 {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let d = base + 1 + (x >> 33) % (span - 1);
+                w.insert(d, i);
+                want.push((d, i));
+            }
+            want.sort();
+            let mut got = Vec::new();
+            w.expire(base, |_| unreachable!());
+            assert_eq!(w.run.len(), 3000, "one slot, sorted into the run");
+            w.check_invariants().unwrap();
+            while let Some(t) = w.next_deadline() {
+                w.expire(t, |e| got.push((e.deadline, e.value)));
+            }
+            assert_eq!(got, want);
+        }
+    }
 
     /// Timers delivered straight from the run (`fire_run`): if the
     /// callback panics on the first of several due at one tick, the
