@@ -45,6 +45,33 @@ pub(crate) struct RunItem {
     pub(crate) idx: u32,
 }
 
+/// One radix-sort digit of a run item: `width` bits at `shift` of its
+/// key's offset from `t`, below `B` (a power of two; the mask also
+/// tells the compiler so, which drops the counters' bounds checks).
+#[derive(Clone, Copy)]
+struct Digit<const B: usize> {
+    t: u64,
+    shift: usize,
+    mask: usize,
+}
+
+impl<const B: usize> Digit<B> {
+    #[inline(always)]
+    fn new(t: u64, shift: usize, width: usize) -> Self {
+        debug_assert!(B.is_power_of_two() && 1 << width <= B);
+        Digit {
+            t,
+            shift,
+            mask: ((1 << width) - 1) & (B - 1),
+        }
+    }
+
+    #[inline(always)]
+    fn of(&self, r: &RunItem) -> usize {
+        ((r.key - self.t) >> self.shift) as usize & self.mask & (B - 1)
+    }
+}
+
 /// A timer delivered by [`Wheel::expire`].
 #[derive(Debug)]
 pub struct Expired<T> {
@@ -872,20 +899,11 @@ impl<T> Wheel<T> {
             } else {
                 SLOT_BITS as usize
             };
-            let mut shift = 0;
-            while shift < bits {
-                let w = width.min(bits - shift);
-                let last = shift + w == bits;
-                let done = if w > SLOT_BITS as usize {
-                    self.radix_pass::<{ 1 << WIDE_BITS }>(t, shift, w, last)
-                } else {
-                    self.radix_pass::<SLOTS>(t, shift, w, last)
-                };
-                if done {
-                    descending = last;
-                }
-                shift += w;
-            }
+            descending = if width == WIDE_BITS {
+                self.radix_sort::<{ 1 << WIDE_BITS }>(t, bits, width)
+            } else {
+                self.radix_sort::<SLOTS>(t, bits, width)
+            };
         }
         // Stable so far; the next to fire goes last.
         if !descending {
@@ -896,33 +914,61 @@ impl<T> Wheel<T> {
         }
     }
 
-    /// One stable counting-sort pass of the run by the `width`-bit digit
-    /// at `shift` of the keys' offsets from `t`, through the scratch
-    /// buffer; into descending order if `descending` (the last pass),
-    /// which saves reversing the run after. Returns false, having done
-    /// nothing, if all keys share the digit. `B >= 2^width` counters.
+    /// LSD radix sort of the run by the low `bits` bits of its keys'
+    /// offsets from `t`, `width` bits a pass (`B = 2^width` counters),
+    /// counting the digits of two passes in one read of the run. Returns
+    /// whether the run ended descending (its last pass ran), else it is
+    /// ascending.
+    fn radix_sort<const B: usize>(&mut self, t: u64, bits: usize, width: usize) -> bool {
+        let mut descending = false;
+        let mut shift = 0;
+        while shift < bits {
+            let w0 = width.min(bits - shift);
+            let next = shift + w0;
+            if next < bits {
+                let w1 = width.min(bits - next);
+                let (d0, d1) = (Digit::<B>::new(t, shift, w0), Digit::<B>::new(t, next, w1));
+                let (mut c0, mut c1) = ([0u32; B], [0u32; B]);
+                for r in &self.run {
+                    c0[d0.of(r)] += 1;
+                    c1[d1.of(r)] += 1;
+                }
+                let last = next + w1 == bits;
+                self.radix_pass(d0, c0, false);
+                descending = self.radix_pass(d1, c1, last) && last;
+                shift = next + w1;
+            } else {
+                let d = Digit::<B>::new(t, shift, w0);
+                let mut c = [0u32; B];
+                for r in &self.run {
+                    c[d.of(r)] += 1;
+                }
+                descending = self.radix_pass(d, c, true);
+                shift = next;
+            }
+        }
+        descending
+    }
+
+    /// One stable counting-sort pass of the run by digit `d`, whose
+    /// `counts` are given, through the scratch buffer; into descending
+    /// order if `descending` (the last pass), which saves reversing the
+    /// run after. Returns false, having done nothing, if all keys share
+    /// the digit.
     fn radix_pass<const B: usize>(
         &mut self,
-        t: u64,
-        shift: usize,
-        width: usize,
+        d: Digit<B>,
+        mut counts: [u32; B],
         descending: bool,
     ) -> bool {
         let n = self.run.len();
-        let mask = (1 << width) - 1;
-        let digit = |r: &RunItem| ((r.key - t) >> shift) as usize & mask;
-        let mut counts = [0u32; B];
-        let counts = &mut counts[..=mask];
-        for r in &self.run {
-            counts[digit(r)] += 1;
-        }
-        if counts[digit(&self.run[0])] as usize == n {
+        if counts[d.of(&self.run[0])] as usize == n {
             return false;
         }
         // Each digit's first place, from the front (ascending) or, less
         // one, from the back (descending: places count down).
         let mut acc = 0;
-        for c in counts.iter_mut() {
+        for c in counts[..=d.mask].iter_mut() {
             let k = *c;
             *c = if descending { (n as u32) - acc } else { acc };
             acc += k;
@@ -931,15 +977,15 @@ impl<T> Wheel<T> {
         self.scratch.resize(n, RunItem { key: 0, idx: NIL });
         if descending {
             for r in &self.run {
-                let d = &mut counts[digit(r)];
-                *d -= 1;
-                self.scratch[*d as usize] = *r;
+                let c = &mut counts[d.of(r)];
+                *c -= 1;
+                self.scratch[*c as usize] = *r;
             }
         } else {
             for r in &self.run {
-                let d = &mut counts[digit(r)];
-                self.scratch[*d as usize] = *r;
-                *d += 1;
+                let c = &mut counts[d.of(r)];
+                self.scratch[*c as usize] = *r;
+                *c += 1;
             }
         }
         std::mem::swap(&mut self.run, &mut self.scratch);
