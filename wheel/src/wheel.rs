@@ -717,6 +717,7 @@ impl<T> Wheel<T> {
         // reuse it), ask for every entry it names and for the chunk
         // after it (see `prefetch.rs`), then handle the timers of the
         // current chunk, whose entries were asked for a chunk earlier.
+        let (mut moved, mut max_moves) = (0, 0);
         let mut left = bag.len as usize;
         let (mut items, mut n, mut c) = self.read_chunk(bag.head, &mut left);
         loop {
@@ -741,13 +742,23 @@ impl<T> Wheel<T> {
                 } else {
                     // Cascade (or re-file after a lazy re-arm): the new
                     // slot starts after `at`, so never back into this one.
-                    self.refile(idx, key);
+                    // The move is counted here and in the stats below.
+                    e.moves = e.moves.saturating_add(1);
+                    max_moves = max_moves.max(e.moves);
+                    moved += 1;
+                    let (levels, chunks) = (&mut self.levels, &mut self.chunks);
+                    if file_entry(levels, chunks, self.now, e, idx, key) {
+                        self.nonempty |= 1 << e.level;
+                    }
                 }
             }
             if n == 0 {
                 break;
             }
         }
+        self.stats.cascade_moves += moved;
+        let max = &mut self.stats.max_moves_per_timer;
+        *max = (*max).max(u64::from(max_moves));
         if sort {
             self.sort_run(t, level);
         }
@@ -1072,16 +1083,9 @@ impl<T> Wheel<T> {
     /// insert+cancel ~15 % slower.
     #[inline(always)]
     fn file(&mut self, idx: u32, key: u64) {
-        let level = level_for(self.now, key);
-        let slot = slot_for(key, level);
-        let (chunk, off, was_empty) = self.levels[level].insert(&mut self.chunks, slot, idx, key);
         let e = &mut self.arena[idx as usize];
-        e.level = level as u8;
-        e.slot = slot as u8;
-        e.next = chunk;
-        e.pos = off;
-        if was_empty {
-            self.nonempty |= 1 << level;
+        if file_entry(&mut self.levels, &mut self.chunks, self.now, e, idx, key) {
+            self.nonempty |= 1 << e.level;
         }
     }
 
@@ -1106,6 +1110,28 @@ impl<T> Wheel<T> {
             }
         }
     }
+}
+
+/// [`Wheel::file`] given the entry `e` of `idx` (which the caller has
+/// already looked up): files it in the slot for `key > now` and records
+/// the place in it. Returns true if its level was empty before.
+#[inline(always)]
+fn file_entry<T>(
+    levels: &mut [Level; LEVELS],
+    chunks: &mut Chunks,
+    now: u64,
+    e: &mut Entry<T>,
+    idx: u32,
+    key: u64,
+) -> bool {
+    let level = level_for(now, key);
+    let slot = slot_for(key, level);
+    let (chunk, off, was_empty) = levels[level].insert(chunks, slot, idx, key);
+    e.level = level as u8;
+    e.slot = slot as u8;
+    e.next = chunk;
+    e.pos = off;
+    was_empty
 }
 
 #[cfg(test)]
