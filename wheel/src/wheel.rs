@@ -22,6 +22,9 @@ const DIRECT_MAX: u32 = 64;
 /// entries of the run (see [`Wheel::prefetch_run`]).
 const RUN_AHEAD: usize = 8;
 
+/// The run prefetches only while it holds more timers than this.
+const PREFETCH_RUN_MIN: usize = 512;
+
 /// Largest slot that [`Wheel::expire`] sorts into the run (see "Sorted
 /// runs" in the crate docs for why it is bounded) instead of cascading it.
 /// The run and the sort's scratch buffer (16 bytes a timer each) are
@@ -1024,16 +1027,13 @@ impl<T> Wheel<T> {
     /// Asks for the entry of the timer [`RUN_AHEAD`] places before the
     /// run's end, once per timer taken from the run: the run fires in
     /// tick order, which is random order in the arena, and its entries,
-    /// read when it was sorted, may have left the cache since.
+    /// read when it was sorted, may have left the cache since. Not while
+    /// the run is short: a few hundred entries are still cached.
     #[inline(always)]
     fn prefetch_run(&self) {
-        if let Some(r) = self
-            .run
-            .len()
-            .checked_sub(RUN_AHEAD + 1)
-            .map(|i| self.run[i])
-        {
-            self.arena.prefetch(r.idx);
+        let n = self.run.len();
+        if n > PREFETCH_RUN_MIN {
+            self.arena.prefetch(self.run[n - 1 - RUN_AHEAD].idx);
         }
     }
 
