@@ -32,6 +32,9 @@
 //! `min(pending, 704)`; [`Wheel::with_capacity`] reserves that, so
 //! `insert`, `cancel` and `reset` are O(1) and allocate nothing once the
 //! arena and the pool have grown; `expire` never allocates then either.
+//! On Linux the arena and the chunk pool, once they span a few MB, ask for
+//! transparent huge pages (see `huge.rs`): expiry touches entries in
+//! random order, and with 4 KiB pages each touch would also miss the TLB.
 //!
 //! # Levels
 //!
@@ -111,8 +114,9 @@
 //! `>= 1` that holds at most `RUN_MAX` = 4096 timers, and no run is
 //! pending, it does not cascade it: it copies the slot's `(firing tick,
 //! index)` pairs into one contiguous buffer, the *run*, sorts them there
-//! (a stable radix sort of their offsets in the slot, 6 bits a pass, a pass
-//! per level, digits shared by all skipped; insertion sort for a few) and
+//! (a stable radix sort of their offsets in the slot, 6 bits a pass, or 12
+//! for a run of 1024 timers or more, digits shared by all skipped;
+//! insertion sort for a few) and
 //! then fires from the run's end as time reaches each tick. Time jumps as
 //! far as `to` allows, as for a small slot. A timer thus moves at most
 //! until it lands in a slot of at most 4096 timers, then never again. The
@@ -120,6 +124,11 @@
 //! meanwhile either lies inside that span (finer, filed after the run was
 //! made) or starts after it; `expire` takes the run's next tick or the
 //! next slot, whichever comes first, and both feed the due list at a tie.
+//! The timers the run hands over at one `expire` are delivered straight
+//! from it when it already holds them in `(deadline, seq)` order (the
+//! usual case; otherwise they go through the due list, which sorts), and
+//! each one taken asks for the entry of the timer a few places behind it,
+//! which has usually left the cache since the sort.
 //! A timer cancelled or re-armed while in the run leaves a tombstone (its
 //! entry holds its place there), popped when reached, so the run never
 //! grows after it is sorted; `reset` of a timer in the run relinks it.
@@ -178,6 +187,7 @@ mod arena;
 mod bag;
 mod check;
 mod entry;
+mod huge;
 mod key;
 mod level;
 mod list;

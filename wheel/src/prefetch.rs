@@ -1,10 +1,12 @@
-//! Software prefetch of timers' entries and slot chunks, for the slot walk in
+//! Software prefetch of timers' entries and slot chunks, for the slot walk and the run in
 //! [`Wheel::expire`](crate::Wheel::expire).
 //!
 //! A slot's timers are scattered over the arena, so touching each one is a
 //! cache miss. Emptying a slot reads its bag a chunk ahead (see `bag.rs`):
 //! it asks for the cache line of every entry named in the next chunk, and
 //! for the chunk after it, while it handles the current chunk's timers.
+//! Firing from the sorted run asks, for each timer it takes, for the entry
+//! of the timer a few places behind it.
 //!
 //! The address is computed with `wrapping_add` from the arena's base
 //! pointer and only handed to the prefetch instruction, which never faults

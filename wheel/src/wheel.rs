@@ -18,11 +18,27 @@ const DUE_SCAN: usize = 16;
 /// than cascading them.
 const DIRECT_MAX: u32 = 64;
 
+/// How many timers ahead of the next to fire [`Wheel`] asks for the
+/// entries of the run (see [`Wheel::prefetch_run`]).
+const RUN_AHEAD: usize = 8;
+
+/// The run prefetches only while it holds more timers than this.
+const PREFETCH_RUN_MIN: usize = 512;
+
 /// Largest slot that [`Wheel::expire`] sorts into the run (see "Sorted
 /// runs" in the crate docs for why it is bounded) instead of cascading it.
 /// The run and the sort's scratch buffer (16 bytes a timer each) are
 /// reserved up to this size.
 pub(crate) const RUN_MAX: usize = 4096;
+
+/// A run of at least this many timers is radix-sorted [`WIDE_BITS`] bits
+/// a pass instead of 6 (one pass instead of two for a slot of level 2):
+/// the 4096 counters a pass then clears and sums cost little per timer.
+const WIDE_MIN: usize = 1024;
+
+/// Digit width of the radix sort's passes over a run of [`WIDE_MIN`]
+/// timers or more.
+const WIDE_BITS: usize = 12;
 
 /// One timer of the run: its firing key and its entry ([`NIL`] once
 /// cancelled or re-armed).
@@ -30,6 +46,33 @@ pub(crate) const RUN_MAX: usize = 4096;
 pub(crate) struct RunItem {
     pub(crate) key: u64,
     pub(crate) idx: u32,
+}
+
+/// One radix-sort digit of a run item: `width` bits at `shift` of its
+/// key's offset from `t`, below `B` (a power of two; the mask also
+/// tells the compiler so, which drops the counters' bounds checks).
+#[derive(Clone, Copy)]
+struct Digit<const B: usize> {
+    t: u64,
+    shift: usize,
+    mask: usize,
+}
+
+impl<const B: usize> Digit<B> {
+    #[inline(always)]
+    fn new(t: u64, shift: usize, width: usize) -> Self {
+        debug_assert!(B.is_power_of_two() && 1 << width <= B);
+        Digit {
+            t,
+            shift,
+            mask: ((1 << width) - 1) & (B - 1),
+        }
+    }
+
+    #[inline(always)]
+    fn of(&self, r: &RunItem) -> usize {
+        ((r.key - self.t) >> self.shift) as usize & self.mask & (B - 1)
+    }
 }
 
 /// A timer delivered by [`Wheel::expire`].
@@ -546,17 +589,19 @@ impl<T> Wheel<T> {
             let slot_due = has_slot && t <= to;
             let limit = if slot_due { t - 1 } else { to };
             if self.run.last().is_some_and(|r| r.key <= limit) {
-                self.now = limit;
                 let n = self.run.len();
                 if self.due.is_empty() && (n == 1 || self.run[n - 2].key > limit) {
                     // One timer comes due: deliver it without the due list.
+                    self.now = limit;
                     let idx = self.run[n - 1].idx;
                     self.run.pop();
+                    self.prefetch_run();
                     self.trim_run();
                     self.stats.expiries += 1;
                     f(self, idx);
                     fired += 1;
-                } else {
+                } else if !(self.due.is_empty() && self.fire_run(limit, f, &mut fired)) {
+                    self.now = limit;
                     self.pop_run(limit);
                     fired += self.fire_due(f);
                 }
@@ -573,6 +618,59 @@ impl<T> Wheel<T> {
         }
         self.now = to;
         fired
+    }
+
+    /// Delivers the run's timers whose firing tick is `<= limit` straight
+    /// from the run, without the due list, if the run already holds them
+    /// in `(deadline, seq)` order (the usual case: a slot's timers are
+    /// read in filing order and sorted stably, so only a cancel's swap,
+    /// a lazy re-arm or a slack window can break it). Returns false,
+    /// having delivered nothing, if it does not; the caller then takes
+    /// the due list's way, which sorts. The due list must be empty.
+    ///
+    /// Time is at `limit` for the last of them; before that, at the tick
+    /// before the one being delivered, so that if `f` panics the timers
+    /// still in the run are due after `now()`, as the run requires.
+    #[inline(never)]
+    fn fire_run(
+        &mut self,
+        limit: u64,
+        f: &mut impl FnMut(&mut Self, u32),
+        fired: &mut usize,
+    ) -> bool {
+        let mut prev = (0, 0);
+        for r in self.run.iter().rev() {
+            if r.key > limit {
+                break;
+            }
+            if r.idx != NIL {
+                let e = &self.arena[r.idx as usize];
+                let order = (e.deadline, e.seq);
+                if order < prev {
+                    return false;
+                }
+                prev = order;
+            }
+        }
+        while let Some(&r) = self.run.last() {
+            if r.key > limit {
+                break;
+            }
+            self.run.pop();
+            self.prefetch_run();
+            self.trim_run();
+            if r.idx != NIL {
+                self.now = if self.run.last().is_some_and(|n| n.key <= limit) {
+                    r.key - 1
+                } else {
+                    limit
+                };
+                self.stats.expiries += 1;
+                f(self, r.idx);
+                *fired += 1;
+            }
+        }
+        true
     }
 
     /// Takes `slot` of `level`, which starts at `t <= to`, out of the
@@ -622,6 +720,7 @@ impl<T> Wheel<T> {
         // reuse it), ask for every entry it names and for the chunk
         // after it (see `prefetch.rs`), then handle the timers of the
         // current chunk, whose entries were asked for a chunk earlier.
+        let (mut moved, mut max_moves) = (0, 0);
         let mut left = bag.len as usize;
         let (mut items, mut n, mut c) = self.read_chunk(bag.head, &mut left);
         loop {
@@ -646,13 +745,23 @@ impl<T> Wheel<T> {
                 } else {
                     // Cascade (or re-file after a lazy re-arm): the new
                     // slot starts after `at`, so never back into this one.
-                    self.refile(idx, key);
+                    // The move is counted here and in the stats below.
+                    e.moves = e.moves.saturating_add(1);
+                    max_moves = max_moves.max(e.moves);
+                    moved += 1;
+                    let (levels, chunks) = (&mut self.levels, &mut self.chunks);
+                    if file_entry(levels, chunks, self.now, e, idx, key) {
+                        self.nonempty |= 1 << e.level;
+                    }
                 }
             }
             if n == 0 {
                 break;
             }
         }
+        self.stats.cascade_moves += moved;
+        let max = &mut self.stats.max_moves_per_timer;
+        *max = (*max).max(u64::from(max_moves));
         if sort {
             self.sort_run(t, level);
         }
@@ -778,11 +887,15 @@ impl<T> Wheel<T> {
     /// were read (filing order, unless some were cancelled meanwhile: the
     /// due list then puts them in `seq` order), and tells each entry its
     /// place. A stable LSD radix sort of the keys' offsets in the slot, 6
-    /// bits a pass, a pass per level, skipping digits all timers share:
+    /// bits a pass (12 for [`WIDE_MIN`] timers or more), skipping digits
+    /// all timers share, the last pass writing descending order:
     /// `O(level × n)` on contiguous memory; an insertion sort for a few
     /// timers.
     fn sort_run(&mut self, t: u64, level: usize) {
         let n = self.run.len();
+        // Whether the run is sorted descending (the last pass wrote it
+        // so) rather than ascending.
+        let mut descending = false;
         if n <= 16 {
             for i in 1..n {
                 let r = self.run[i];
@@ -794,51 +907,103 @@ impl<T> Wheel<T> {
                 self.run[j] = r;
             }
         } else {
-            for pass in 0..level {
-                let shift = SLOT_BITS as usize * pass;
-                let counts = self.digit_counts(t, shift);
-                self.radix_pass(t, shift, counts);
-            }
+            let bits = SLOT_BITS as usize * level;
+            let width = if n >= WIDE_MIN {
+                WIDE_BITS
+            } else {
+                SLOT_BITS as usize
+            };
+            descending = if width == WIDE_BITS {
+                self.radix_sort::<{ 1 << WIDE_BITS }>(t, bits, width)
+            } else {
+                self.radix_sort::<SLOTS>(t, bits, width)
+            };
         }
-        // Ascending and stable so far; the next to fire goes last.
-        self.run.reverse();
+        // Stable so far; the next to fire goes last.
+        if !descending {
+            self.run.reverse();
+        }
         for (i, r) in self.run.iter().enumerate() {
             self.arena[r.idx as usize].next = i as u32;
         }
     }
 
-    /// How many of the run's keys have each value of the 6-bit digit at
-    /// `shift` of their offset from `t`.
-    fn digit_counts(&self, t: u64, shift: usize) -> [u32; SLOTS] {
-        let mut counts = [0u32; SLOTS];
-        for r in &self.run {
-            counts[((r.key - t) >> shift) as usize & (SLOTS - 1)] += 1;
+    /// LSD radix sort of the run by the low `bits` bits of its keys'
+    /// offsets from `t`, `width` bits a pass (`B = 2^width` counters),
+    /// counting the digits of two passes in one read of the run. Returns
+    /// whether the run ended descending (its last pass ran), else it is
+    /// ascending.
+    fn radix_sort<const B: usize>(&mut self, t: u64, bits: usize, width: usize) -> bool {
+        let mut descending = false;
+        let mut shift = 0;
+        while shift < bits {
+            let w0 = width.min(bits - shift);
+            let next = shift + w0;
+            if next < bits {
+                let w1 = width.min(bits - next);
+                let (d0, d1) = (Digit::<B>::new(t, shift, w0), Digit::<B>::new(t, next, w1));
+                let (mut c0, mut c1) = ([0u32; B], [0u32; B]);
+                for r in &self.run {
+                    c0[d0.of(r)] += 1;
+                    c1[d1.of(r)] += 1;
+                }
+                let last = next + w1 == bits;
+                self.radix_pass(d0, c0, false);
+                descending = self.radix_pass(d1, c1, last) && last;
+                shift = next + w1;
+            } else {
+                let d = Digit::<B>::new(t, shift, w0);
+                let mut c = [0u32; B];
+                for r in &self.run {
+                    c[d.of(r)] += 1;
+                }
+                descending = self.radix_pass(d, c, true);
+                shift = next;
+            }
         }
-        counts
+        descending
     }
 
-    /// One stable counting-sort pass of the run by the digit at `shift`
-    /// (whose `counts` are given), through the scratch buffer; nothing to
-    /// do if all keys share the digit.
-    fn radix_pass(&mut self, t: u64, shift: usize, mut counts: [u32; SLOTS]) {
+    /// One stable counting-sort pass of the run by digit `d`, whose
+    /// `counts` are given, through the scratch buffer; into descending
+    /// order if `descending` (the last pass), which saves reversing the
+    /// run after. Returns false, having done nothing, if all keys share
+    /// the digit.
+    fn radix_pass<const B: usize>(
+        &mut self,
+        d: Digit<B>,
+        mut counts: [u32; B],
+        descending: bool,
+    ) -> bool {
         let n = self.run.len();
-        if counts[((self.run[0].key - t) >> shift) as usize & (SLOTS - 1)] as usize == n {
-            return;
+        if counts[d.of(&self.run[0])] as usize == n {
+            return false;
         }
+        // Each digit's first place, from the front (ascending) or, less
+        // one, from the back (descending: places count down).
         let mut acc = 0;
-        for c in counts.iter_mut() {
+        for c in counts[..=d.mask].iter_mut() {
             let k = *c;
-            *c = acc;
+            *c = if descending { (n as u32) - acc } else { acc };
             acc += k;
         }
-        self.scratch.clear();
+        // Every place is written below; only the length matters.
         self.scratch.resize(n, RunItem { key: 0, idx: NIL });
-        for r in &self.run {
-            let d = &mut counts[((r.key - t) >> shift) as usize & (SLOTS - 1)];
-            self.scratch[*d as usize] = *r;
-            *d += 1;
+        if descending {
+            for r in &self.run {
+                let c = &mut counts[d.of(r)];
+                *c -= 1;
+                self.scratch[*c as usize] = *r;
+            }
+        } else {
+            for r in &self.run {
+                let c = &mut counts[d.of(r)];
+                self.scratch[*c as usize] = *r;
+                *c += 1;
+            }
         }
         std::mem::swap(&mut self.run, &mut self.scratch);
+        true
     }
 
     /// Moves the run's timers whose firing tick is `<= at` to the due
@@ -851,11 +1016,25 @@ impl<T> Wheel<T> {
             }
             let idx = r.idx;
             self.run.pop();
+            self.prefetch_run();
             if idx != NIL {
                 self.push_due(idx);
             }
         }
         self.trim_run();
+    }
+
+    /// Asks for the entry of the timer [`RUN_AHEAD`] places before the
+    /// run's end, once per timer taken from the run: the run fires in
+    /// tick order, which is random order in the arena, and its entries,
+    /// read when it was sorted, may have left the cache since. Not while
+    /// the run is short: a few hundred entries are still cached.
+    #[inline(always)]
+    fn prefetch_run(&self) {
+        let n = self.run.len();
+        if n > PREFETCH_RUN_MIN {
+            self.arena.prefetch(self.run[n - 1 - RUN_AHEAD].idx);
+        }
     }
 
     /// Pops cancelled timers off the end of the run, so that its last
@@ -904,16 +1083,9 @@ impl<T> Wheel<T> {
     /// insert+cancel ~15 % slower.
     #[inline(always)]
     fn file(&mut self, idx: u32, key: u64) {
-        let level = level_for(self.now, key);
-        let slot = slot_for(key, level);
-        let (chunk, off, was_empty) = self.levels[level].insert(&mut self.chunks, slot, idx, key);
         let e = &mut self.arena[idx as usize];
-        e.level = level as u8;
-        e.slot = slot as u8;
-        e.next = chunk;
-        e.pos = off;
-        if was_empty {
-            self.nonempty |= 1 << level;
+        if file_entry(&mut self.levels, &mut self.chunks, self.now, e, idx, key) {
+            self.nonempty |= 1 << e.level;
         }
     }
 
@@ -940,9 +1112,84 @@ impl<T> Wheel<T> {
     }
 }
 
+/// [`Wheel::file`] given the entry `e` of `idx` (which the caller has
+/// already looked up): files it in the slot for `key > now` and records
+/// the place in it. Returns true if its level was empty before.
+#[inline(always)]
+fn file_entry<T>(
+    levels: &mut [Level; LEVELS],
+    chunks: &mut Chunks,
+    now: u64,
+    e: &mut Entry<T>,
+    idx: u32,
+    key: u64,
+) -> bool {
+    let level = level_for(now, key);
+    let slot = slot_for(key, level);
+    let (chunk, off, was_empty) = levels[level].insert(chunks, slot, idx, key);
+    e.level = level as u8;
+    e.slot = slot as u8;
+    e.next = chunk;
+    e.pos = off;
+    was_empty
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs of at least `WIDE_MIN` timers are sorted 12 bits a pass:
+    /// one pass for a slot of level 2, 12 + 6 bits for level 3, with ties
+    /// and digits all timers share; they fire in `(deadline, seq)` order.
+    #[test]
+    fn wide_radix_passes_sort_large_runs_stably() {
+        for (base, span) in [(1u64 << 12, 1u64 << 12), (1 << 18, 1 << 18), (1 << 18, 64)] {
+            let mut w = Wheel::new();
+            let mut want = Vec::new();
+            let mut x = 12345u64;
+            for i in 0..3000u32 {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let d = base + 1 + (x >> 33) % (span - 1);
+                w.insert(d, i);
+                want.push((d, i));
+            }
+            want.sort();
+            let mut got = Vec::new();
+            w.expire(base, |_| unreachable!());
+            assert_eq!(w.run.len(), 3000, "one slot, sorted into the run");
+            w.check_invariants().unwrap();
+            while let Some(t) = w.next_deadline() {
+                w.expire(t, |e| got.push((e.deadline, e.value)));
+            }
+            assert_eq!(got, want);
+        }
+    }
+
+    /// Timers delivered straight from the run (`fire_run`): if the
+    /// callback panics on the first of several due at one tick, the
+    /// others stay in the run, due after `now()`, and the next `expire`
+    /// delivers them in order.
+    #[test]
+    fn a_panic_while_firing_from_the_run_leaves_the_rest_pending() {
+        let mut w = Wheel::new();
+        for (i, d) in [4101u64, 4101, 4101, 4109].into_iter().enumerate() {
+            w.insert(d, i);
+        }
+        w.expire(4100, |_| unreachable!());
+        assert_eq!(w.run.len(), 4, "one level-2 slot, sorted into the run");
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            w.expire(4101, |e| panic!("boom {}", e.value));
+        }));
+        assert!(r.is_err());
+        w.check_invariants().unwrap();
+        assert_eq!(w.len(), 3);
+        let mut fired = Vec::new();
+        w.expire(5000, |e| fired.push((e.deadline, e.value)));
+        assert_eq!(fired, [(4101, 1), (4101, 2), (4109, 3)]);
+        w.check_invariants().unwrap();
+    }
 
     /// Issue 9: a key kept while its slot was reused 2^32 times matched the
     /// new timer again. Start the slot's generation near `u32::MAX` (the
