@@ -111,6 +111,14 @@ impl<S: Sharing> FacadeAdapter<S> {
         let extra = (n as u64..total as u64)
             .map(|id| pool.alloc(&queue, id))
             .collect::<Result<_, _>>()?;
+        // Every event taken up front, as an ODP application allocates its
+        // timeout events at start: the timed phase then only moves them
+        // between this stack and the timers, and never grows the stack
+        // into fresh pages (first-touch page faults that the bare engine's
+        // driver does not pay).
+        let spare = (0..total)
+            .map(|_| events.alloc())
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(FacadeAdapter {
             name,
             pool,
@@ -121,7 +129,7 @@ impl<S: Sharing> FacadeAdapter<S> {
             extra,
             res_ns,
             wheel: backend == Backend::Wheel,
-            spare: Vec::with_capacity(total),
+            spare,
             armed: 0,
             now: 0,
             direct: false,
