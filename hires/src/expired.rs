@@ -55,12 +55,25 @@ pub struct Expired<'a, T> {
 
 impl<'a, T> Expired<'a, T> {
     /// The timer's key (still valid if the timer is re-armed).
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert(5, ());
+    /// q.expire(5, |f| assert_eq!(f.key(), k));
+    /// ```
     #[inline]
     pub fn key(&self) -> TimerKey {
         self.key
     }
 
     /// The clock base the deadlines below are measured on.
+    ///
+    /// ```
+    /// use hrwheel_hires::{ClockBase, HiresQueue};
+    /// let mut q = HiresQueue::new();
+    /// q.insert_on(ClockBase::Realtime, 5, ());
+    /// q.expire(5, |f| assert_eq!(f.base(), ClockBase::Realtime));
+    /// ```
     #[inline]
     pub fn base(&self) -> ClockBase {
         self.slot.base
@@ -68,6 +81,13 @@ impl<'a, T> Expired<'a, T> {
 
     /// The scheduled (latest) expiry that fired, in the base's time. For an
     /// exact timer this is its deadline; for a range timer its `latest`.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// q.insert_range(5, 9, ())?;
+    /// q.expire(9, |f| assert_eq!((f.earliest(), f.deadline()), (5, 9)));
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
     #[inline]
     pub fn deadline(&self) -> u64 {
         self.deadline
@@ -75,6 +95,13 @@ impl<'a, T> Expired<'a, T> {
 
     /// The earliest allowed expiry (== [`deadline`](Self::deadline) except
     /// for range timers).
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// q.insert_range(5, 9, ())?;
+    /// q.expire(7, |f| assert_eq!(f.earliest(), 5));
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
     #[inline]
     pub fn earliest(&self) -> u64 {
         self.slot.soft
@@ -82,6 +109,12 @@ impl<'a, T> Expired<'a, T> {
 
     /// The base's time at which it fired (the `now` of `expire`, converted to
     /// the timer's base).
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// q.insert(5, ());
+    /// q.expire(8, |f| assert_eq!(f.now(), 8));
+    /// ```
     #[inline]
     pub fn now(&self) -> u64 {
         self.now
@@ -90,12 +123,26 @@ impl<'a, T> Expired<'a, T> {
     /// Whole periods missed between the scheduled expiry and `now` (0 when
     /// on time, always 0 for one-shot timers). These expiries are folded into
     /// this one, as `hrtimer_forward` / `timer_getoverrun` do.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// q.insert_periodic(10, 10, ())?;
+    /// q.expire(45, |f| assert_eq!(f.overruns(), 3)); // 20, 30, 40 folded in
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
     #[inline]
     pub fn overruns(&self) -> u64 {
         self.overruns
     }
 
     /// The current period, `None` for a one-shot timer.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// q.insert_periodic(10, 10, ())?;
+    /// q.expire(10, |f| assert_eq!(f.period(), Some(10)));
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
     #[inline]
     pub fn period(&self) -> Option<u64> {
         (self.slot.period != 0).then_some(self.slot.period)
@@ -105,6 +152,17 @@ impl<'a, T> Expired<'a, T> {
     /// calls made so far; `None` if it ends (one-shot, stopped, taken, or the
     /// next period would overflow `u64`) or is kept idle
     /// ([`disarm`](Self::disarm)).
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// q.insert_periodic(10, 10, ())?;
+    /// q.expire(10, |mut f| {
+    ///     assert_eq!(f.next_deadline(), Some(20));
+    ///     f.stop();
+    ///     assert_eq!(f.next_deadline(), None);
+    /// });
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
     pub fn next_deadline(&self) -> Option<u64> {
         match *self.action {
             Action::Stop | Action::Idle => None,
@@ -117,6 +175,12 @@ impl<'a, T> Expired<'a, T> {
     }
 
     /// The timer's value.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// q.insert(5, "flush");
+    /// q.expire(5, |f| assert_eq!(*f.value(), "flush"));
+    /// ```
     #[inline]
     pub fn value(&self) -> &T {
         match &self.slot.value {
@@ -128,6 +192,14 @@ impl<'a, T> Expired<'a, T> {
     }
 
     /// The timer's value, mutably (changes persist if it is re-armed).
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert_periodic(5, 5, 0u32)?;
+    /// q.expire(5, |mut f| *f.value_mut() += 1);
+    /// assert_eq!(q.get(k), Some(&1)); // kept: it is periodic
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
     #[inline]
     pub fn value_mut(&mut self) -> &mut T {
         match &mut self.slot.value {
@@ -137,6 +209,16 @@ impl<'a, T> Expired<'a, T> {
     }
 
     /// Ends the timer and returns its value.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert_periodic(5, 5, String::from("x"))?;
+    /// let mut got = None;
+    /// q.expire(5, |f| got = Some(f.take()));
+    /// assert_eq!(got.as_deref(), Some("x"));
+    /// assert!(!q.contains(k)); // taken: ended
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
     #[inline]
     pub fn take(self) -> T {
         *self.action = Action::Stop;
@@ -148,6 +230,14 @@ impl<'a, T> Expired<'a, T> {
 
     /// Ends the timer after the callback (its value is dropped); overrides
     /// an earlier [`rearm_at`](Self::rearm_at).
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert_periodic(5, 5, ())?;
+    /// q.expire(5, |mut f| f.stop());
+    /// assert!(q.is_empty() && !q.contains(k));
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
     #[inline]
     pub fn stop(&mut self) {
         *self.action = Action::Stop;
@@ -179,12 +269,26 @@ impl<'a, T> Expired<'a, T> {
     /// periodic timer's schedule continues from `t`. Overrides an earlier
     /// [`stop`](Self::stop). If `t` is already due the timer fires in the
     /// next `expire` call.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert(5, ());
+    /// q.expire(5, |mut f| f.rearm_at(12));
+    /// assert_eq!(q.deadline(k), Some(12)); // same key
+    /// ```
     #[inline]
     pub fn rearm_at(&mut self, t: u64) {
         *self.action = Action::Rearm(t);
     }
 
     /// [`rearm_at`](Self::rearm_at)`(now + delay)`, saturating.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert(5, ());
+    /// q.expire(7, |mut f| f.rearm_after(3));
+    /// assert_eq!(q.deadline(k), Some(10));
+    /// ```
     #[inline]
     pub fn rearm_after(&mut self, delay: u64) {
         self.rearm_at(self.now.saturating_add(delay));
@@ -193,6 +297,13 @@ impl<'a, T> Expired<'a, T> {
     /// Changes the interval. Unless the callback re-arms it elsewhere, the
     /// timer continues at the first point of `earliest + k * period` after
     /// now (so a one-shot becomes periodic). Does not undo a `stop`.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert(10, ());
+    /// q.expire(10, |mut f| f.set_period(4).unwrap()); // a one-shot becomes periodic
+    /// assert_eq!((q.deadline(k), q.period(k)), (Some(14), Some(4)));
+    /// ```
     ///
     /// # Errors
     /// [`Error::ZeroPeriod`] if `period == 0` (nothing changes).

@@ -95,11 +95,21 @@ impl<T> fmt::Debug for HiresQueue<T> {
 
 impl<T> HiresQueue<T> {
     /// An empty queue; realtime offset 0.
+    ///
+    /// ```
+    /// let q: hrwheel_hires::HiresQueue<()> = hrwheel_hires::HiresQueue::new();
+    /// assert!(q.is_empty() && q.next_deadline().is_none());
+    /// ```
     pub fn new() -> Self {
         Self::with_capacity(0)
     }
 
     /// An empty queue with room for `n` timers before it allocates.
+    ///
+    /// ```
+    /// let q: hrwheel_hires::HiresQueue<u32> = hrwheel_hires::HiresQueue::with_capacity(1_000);
+    /// assert!(q.capacity() >= 1_000);
+    /// ```
     ///
     /// # Panics
     /// Like `Vec::with_capacity`, if the memory for `n` timers cannot be
@@ -117,24 +127,55 @@ impl<T> HiresQueue<T> {
     }
 
     /// Number of armed timers.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// q.insert(10, 'a');
+    /// let idle = q.insert_idle('b');
+    /// assert_eq!(q.len(), 1); // idle timers are not counted
+    /// # let _ = idle;
+    /// ```
     #[inline]
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// `true` if no timer is armed.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// assert!(q.is_empty());
+    /// let k = q.insert(10, ());
+    /// assert!(!q.is_empty());
+    /// q.cancel(k);
+    /// assert!(q.is_empty());
+    /// ```
     #[inline]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// Timers the queue can hold without allocating.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// q.insert(1, ());
+    /// assert!(q.capacity() >= 1);
+    /// ```
     pub fn capacity(&self) -> usize {
         self.arena.capacity()
     }
 
     /// Arms a one-shot timer at absolute monotonic `deadline_ns`. A deadline
     /// that is already due fires at the next [`expire`](Self::expire).
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert(1_500, "rto");
+    /// assert_eq!(q.deadline(k), Some(1_500));
+    /// assert_eq!(q.expire(1_499, |_| {}), 0); // never early
+    /// assert_eq!(q.expire(1_500, |f| assert_eq!(f.take(), "rto")), 1);
+    /// ```
     #[inline]
     pub fn insert(&mut self, deadline_ns: u64, value: T) -> TimerKey {
         self.link_new(ClockBase::Monotonic, deadline_ns, deadline_ns, 0, value)
@@ -143,12 +184,27 @@ impl<T> HiresQueue<T> {
     /// Arms a one-shot timer `delay_ns` after monotonic `now_ns`
     /// (saturating). Relative timers are monotonic: clock steps never move
     /// them.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert_after(1_000, 250, ());
+    /// assert_eq!(q.deadline(k), Some(1_250));
+    /// ```
     #[inline]
     pub fn insert_after(&mut self, now_ns: u64, delay_ns: u64, value: T) -> TimerKey {
         self.insert(now_ns.saturating_add(delay_ns), value)
     }
 
     /// Arms a one-shot timer at absolute `deadline_ns` on `base`.
+    ///
+    /// ```
+    /// use hrwheel_hires::{ClockBase, HiresQueue};
+    /// let mut q = HiresQueue::new();
+    /// q.clock_was_set(1_000_000); // realtime = monotonic + 1 ms
+    /// let k = q.insert_on(ClockBase::Realtime, 1_000_500, ());
+    /// assert_eq!(q.deadline(k), Some(1_000_500)); // in realtime
+    /// assert_eq!(q.next_event(), Some(500)); // in monotonic time
+    /// ```
     #[inline]
     pub fn insert_on(&mut self, base: ClockBase, deadline_ns: u64, value: T) -> TimerKey {
         self.link_new(base, deadline_ns, deadline_ns, 0, value)
@@ -156,6 +212,15 @@ impl<T> HiresQueue<T> {
 
     /// Arms a monotonic periodic timer: first expiry `first_ns`, then every
     /// `period_ns` on that schedule (see [`Expired`](crate::Expired) for re-arming rules).
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert_periodic(100, 100, ())?;
+    /// q.expire(250, |f| assert_eq!((f.deadline(), f.overruns()), (100, 1)));
+    /// assert_eq!(q.deadline(k), Some(300)); // on its grid
+    /// assert!(q.insert_periodic(100, 0, ()).is_err());
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::ZeroPeriod`] if `period_ns == 0`.
@@ -170,6 +235,14 @@ impl<T> HiresQueue<T> {
     }
 
     /// [`insert_periodic`](Self::insert_periodic) on `base`.
+    ///
+    /// ```
+    /// use hrwheel_hires::{ClockBase, HiresQueue};
+    /// let mut q = HiresQueue::new();
+    /// let k = q.insert_periodic_on(ClockBase::Realtime, 50, 50, ())?;
+    /// assert_eq!(q.period(k), Some(50));
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::ZeroPeriod`] if `period_ns == 0`.
@@ -191,6 +264,16 @@ impl<T> HiresQueue<T> {
     /// (`hrtimer_start_range_ns`). It never fires before `earliest_ns`, and
     /// fires no later than the first `expire` at or after `latest_ns`.
     ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// q.insert_range(100, 180, "batched")?;
+    /// assert_eq!(q.next_event(), Some(180)); // the hard deadline
+    /// assert_eq!(q.expire(99, |_| {}), 0); // never before `earliest`
+    /// assert_eq!(q.expire(120, |_| {}), 1); // allowed from 100 on
+    /// assert!(q.insert_range(5, 4, "empty").is_err());
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::EmptyRange`] if `earliest_ns > latest_ns`.
     #[inline]
@@ -204,6 +287,14 @@ impl<T> HiresQueue<T> {
     }
 
     /// [`insert_range`](Self::insert_range) on `base`.
+    ///
+    /// ```
+    /// use hrwheel_hires::{ClockBase, HiresQueue};
+    /// let mut q = HiresQueue::new();
+    /// let k = q.insert_range_on(ClockBase::Monotonic, 10, 20, ())?;
+    /// assert_eq!(q.deadline(k), Some(20));
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::EmptyRange`] if `earliest_ns > latest_ns`.
@@ -222,12 +313,29 @@ impl<T> HiresQueue<T> {
 
     /// Cancels a timer and returns its value; `None` if the key is stale
     /// or foreign (see [`try_cancel`](Self::try_cancel) for which).
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert(10, 7);
+    /// assert_eq!(q.cancel(k), Some(7));
+    /// assert_eq!(q.cancel(k), None); // stale now
+    /// ```
     #[inline]
     pub fn cancel(&mut self, h: TimerKey) -> Option<T> {
         self.try_cancel(h).ok()
     }
 
     /// Cancels a timer and returns its value.
+    ///
+    /// ```
+    /// use hrwheel_hires::{Error, HiresQueue};
+    /// let mut q = HiresQueue::new();
+    /// let k = q.insert(10, ());
+    /// assert_eq!(q.try_cancel(k), Ok(()));
+    /// assert_eq!(q.try_cancel(k), Err(Error::StaleKey));
+    /// let foreign = HiresQueue::new().insert(1, ());
+    /// assert_eq!(q.try_cancel(foreign), Err(Error::ForeignKey));
+    /// ```
     ///
     /// # Errors
     /// [`Error::StaleKey`] or [`Error::ForeignKey`].
@@ -364,6 +472,14 @@ impl<T> HiresQueue<T> {
     /// The timer must be armed (an idle one is started with
     /// [`arm`](Self::arm)).
     ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert(10, ());
+    /// q.reset(k, 40)?;
+    /// assert_eq!(q.deadline(k), Some(40));
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::StaleKey`] (also for an idle timer) or
     /// [`Error::ForeignKey`].
@@ -375,6 +491,15 @@ impl<T> HiresQueue<T> {
     }
 
     /// Moves a timer to fire in `earliest_ns..=latest_ns` (its base's time).
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert(10, ());
+    /// q.reset_range(k, 30, 35)?;
+    /// assert_eq!(q.deadline(k), Some(35));
+    /// assert!(q.reset_range(k, 9, 8).is_err());
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::EmptyRange`], [`Error::StaleKey`] or
@@ -394,28 +519,64 @@ impl<T> HiresQueue<T> {
     }
 
     /// `true` if `h` names an armed timer of this queue.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert(10, ());
+    /// assert!(q.contains(k));
+    /// q.expire(10, |_| {});
+    /// assert!(!q.contains(k));
+    /// ```
     pub fn contains(&self, h: TimerKey) -> bool {
         self.lookup(h).is_ok()
     }
 
     /// The timer's value (armed or idle).
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert(10, "a");
+    /// assert_eq!(q.get(k), Some(&"a"));
+    /// ```
     pub fn get(&self, h: TimerKey) -> Option<&T> {
         self.lookup_any(h).ok()?;
         self.arena.slot(h.index).value.as_ref()
     }
 
     /// The timer's value, mutably (armed or idle).
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert(10, 1);
+    /// *q.get_mut(k).unwrap() += 1;
+    /// assert_eq!(q.cancel(k), Some(2));
+    /// ```
     pub fn get_mut(&mut self, h: TimerKey) -> Option<&mut T> {
         self.lookup_any(h).ok()?;
         self.arena.slot_mut(h.index).value.as_mut()
     }
 
     /// The timer's (latest) deadline in its base's time.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert_range(10, 15, ())?;
+    /// assert_eq!(q.deadline(k), Some(15)); // the latest
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
     pub fn deadline(&self, h: TimerKey) -> Option<u64> {
         Some(self.lookup(h).ok()?.hard)
     }
 
     /// The timer's period, `None` for one-shot timers or bad handles.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let one = q.insert(10, ());
+    /// let tick = q.insert_periodic(10, 5, ())?;
+    /// assert_eq!((q.period(one), q.period(tick)), (None, Some(5)));
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
     pub fn period(&self, h: TimerKey) -> Option<u64> {
         self.lookup(h).ok()?;
         let p = self.arena.slot(h.index).period;
@@ -423,6 +584,13 @@ impl<T> HiresQueue<T> {
     }
 
     /// The timer that fires first and its deadline in monotonic time; O(1).
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// q.insert(30, ());
+    /// let first = q.insert(20, ());
+    /// assert_eq!(q.peek(), Some((first, 20)));
+    /// ```
     pub fn peek(&self) -> Option<(TimerKey, u64)> {
         let (index, at) = self.earliest()?;
         Some((
@@ -438,6 +606,13 @@ impl<T> HiresQueue<T> {
     /// The earliest (hard) deadline across both bases, in monotonic time;
     /// O(1). Same as [`next_event`](Self::next_event): sleeping until it and
     /// then calling [`expire`](Self::expire) never misses a timer.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// q.insert(30, ());
+    /// q.insert(20, ());
+    /// assert_eq!(q.next_deadline(), Some(20));
+    /// ```
     #[inline]
     pub fn next_deadline(&self) -> Option<u64> {
         self.next_event()
@@ -447,12 +622,27 @@ impl<T> HiresQueue<T> {
     /// monotonic time with the current realtime offset (a realtime deadline
     /// already passed reads as 0); O(1). This is what a tickless driver
     /// programs its one-shot event for.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// q.insert_range(10, 25, ())?;
+    /// assert_eq!(q.next_event(), Some(25));
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
     #[inline]
     pub fn next_event(&self) -> Option<u64> {
         self.earliest().map(|(_, at)| at)
     }
 
     /// The earliest (hard) deadline on one base, in that base's time; O(1).
+    ///
+    /// ```
+    /// use hrwheel_hires::{ClockBase, HiresQueue};
+    /// let mut q = HiresQueue::new();
+    /// q.insert_on(ClockBase::Realtime, 70, ());
+    /// assert_eq!(q.next_deadline_on(ClockBase::Realtime), Some(70));
+    /// assert_eq!(q.next_deadline_on(ClockBase::Monotonic), None);
+    /// ```
     #[inline]
     pub fn next_deadline_on(&self, base: ClockBase) -> Option<u64> {
         let index = self.bases[base.index()].first()?;
@@ -464,12 +654,27 @@ impl<T> HiresQueue<T> {
     /// realtime deadlines, so after a step forward the newly due ones fire
     /// at the next `expire`, and after a step back they fire later.
     /// Monotonic (and relative) timers are unaffected.
+    ///
+    /// ```
+    /// use hrwheel_hires::{ClockBase, HiresQueue};
+    /// let mut q = HiresQueue::new();
+    /// q.insert_on(ClockBase::Realtime, 1_000, "wall");
+    /// assert_eq!(q.expire(10, |_| {}), 0);
+    /// q.clock_was_set(995); // the wall clock stepped forward
+    /// assert_eq!(q.expire(10, |_| {}), 1); // realtime 1_005: due
+    /// ```
     #[inline]
     pub fn clock_was_set(&mut self, realtime_offset_ns: i64) {
         self.offset = realtime_offset_ns;
     }
 
     /// The current realtime offset (`realtime - monotonic`).
+    ///
+    /// ```
+    /// let mut q: hrwheel_hires::HiresQueue<()> = hrwheel_hires::HiresQueue::new();
+    /// q.clock_was_set(-40);
+    /// assert_eq!(q.realtime_offset(), -40);
+    /// ```
     #[inline]
     pub fn realtime_offset(&self) -> i64 {
         self.offset
@@ -477,6 +682,13 @@ impl<T> HiresQueue<T> {
 
     /// Realtime that corresponds to monotonic `now_ns`: `None` before the
     /// realtime epoch, saturating at `u64::MAX`.
+    ///
+    /// ```
+    /// let mut q: hrwheel_hires::HiresQueue<()> = hrwheel_hires::HiresQueue::new();
+    /// q.clock_was_set(-40);
+    /// assert_eq!(q.realtime_at(100), Some(60));
+    /// assert_eq!(q.realtime_at(10), None); // before the realtime epoch
+    /// ```
     #[inline]
     pub fn realtime_at(&self, now_ns: u64) -> Option<u64> {
         ClockBase::Realtime.now(now_ns, self.offset)
