@@ -68,8 +68,9 @@
 //! - `sharing`: shared (a lock per shard) and private (no lock) pools from
 //!   one implementation; `sync`: the primitives, swapped for loom's in
 //!   model-checked builds;
-//! - `engine`: the enum over the two engines, with each timer's pool state
-//!   stored in its engine entry;
+//! - `engine`: the enum over the two engines, with each timer's hot pool
+//!   state stored in its engine entry (the cold rest in a table of its
+//!   shard);
 //! - `driver`: the background expiry thread; `duration`: `Duration`
 //!   setters that never fire early.
 //!
