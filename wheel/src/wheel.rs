@@ -890,7 +890,10 @@ impl<T> Wheel<T> {
     /// bits a pass (12 for [`WIDE_MIN`] timers or more), skipping digits
     /// all timers share, the last pass writing descending order:
     /// `O(level × n)` on contiguous memory; an insertion sort for a few
-    /// timers.
+    /// timers. Never inlined: the radix sort's counters (up to 32 KB)
+    /// would otherwise enlarge, and stack-probe, the frame of every
+    /// [`empty_slot`](Self::empty_slot) call, sorting or not.
+    #[inline(never)]
     fn sort_run(&mut self, t: u64, level: usize) {
         let n = self.run.len();
         // Whether the run is sorted descending (the last pass wrote it
