@@ -935,7 +935,9 @@ impl<T> Wheel<T> {
     /// offsets from `t`, `width` bits a pass (`B = 2^width` counters),
     /// counting the digits of two passes in one read of the run. Returns
     /// whether the run ended descending (its last pass ran), else it is
-    /// ascending.
+    /// ascending. Never inlined: each `B` gets its own frame, so only a
+    /// sort with 4096 counters a pass touches (and stack-probes) 32 KB.
+    #[inline(never)]
     fn radix_sort<const B: usize>(&mut self, t: u64, bits: usize, width: usize) -> bool {
         let mut descending = false;
         let mut shift = 0;
