@@ -890,7 +890,10 @@ impl<T> Wheel<T> {
     /// bits a pass (12 for [`WIDE_MIN`] timers or more), skipping digits
     /// all timers share, the last pass writing descending order:
     /// `O(level × n)` on contiguous memory; an insertion sort for a few
-    /// timers.
+    /// timers. Never inlined: the radix sort's counters (up to 32 KB)
+    /// would otherwise enlarge, and stack-probe, the frame of every
+    /// [`empty_slot`](Self::empty_slot) call, sorting or not.
+    #[inline(never)]
     fn sort_run(&mut self, t: u64, level: usize) {
         let n = self.run.len();
         // Whether the run is sorted descending (the last pass wrote it
@@ -932,7 +935,9 @@ impl<T> Wheel<T> {
     /// offsets from `t`, `width` bits a pass (`B = 2^width` counters),
     /// counting the digits of two passes in one read of the run. Returns
     /// whether the run ended descending (its last pass ran), else it is
-    /// ascending.
+    /// ascending. Never inlined: each `B` gets its own frame, so only a
+    /// sort with 4096 counters a pass touches (and stack-probes) 32 KB.
+    #[inline(never)]
     fn radix_sort<const B: usize>(&mut self, t: u64, bits: usize, width: usize) -> bool {
         let mut descending = false;
         let mut shift = 0;
