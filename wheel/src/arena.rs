@@ -55,10 +55,8 @@ pub(crate) struct Arena<T> {
 
 impl<T> Arena<T> {
     pub(crate) fn with_capacity(n: usize) -> Self {
-        let slots = Vec::with_capacity(n);
-        crate::huge::advise(&slots);
         Arena {
-            slots,
+            slots: Vec::with_capacity(n),
             free: NIL,
             len: 0,
         }
@@ -85,11 +83,7 @@ impl<T> Arena<T> {
                 "hrwheel: more than u32::MAX - 1 pending timers"
             );
             e.gen = NonZeroU32::MIN;
-            let grows = idx == self.slots.capacity();
             self.slots.push(Slot::Occupied(e));
-            if grows {
-                crate::huge::advise(&self.slots);
-            }
             self.len += 1;
             return (idx as u32, NonZeroU32::MIN);
         }

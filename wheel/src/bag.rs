@@ -50,10 +50,8 @@ pub(crate) struct Chunks {
 impl Chunks {
     /// A pool with room for `n` chunks.
     pub(crate) fn with_capacity(n: usize) -> Self {
-        let chunks = Vec::with_capacity(n);
-        crate::huge::advise(&chunks);
         Chunks {
-            chunks,
+            chunks: Vec::with_capacity(n),
             free: NIL,
             used: 0,
         }
@@ -70,15 +68,11 @@ impl Chunks {
         }
         let c = self.chunks.len();
         assert!(c < NIL as usize, "hrwheel: slot chunk pool exhausted");
-        let grows = c == self.chunks.capacity();
         self.chunks.push(Chunk {
             items: [NIL; CHUNK],
             prev: NIL,
             next: NIL,
         });
-        if grows {
-            crate::huge::advise(&self.chunks);
-        }
         c as u32
     }
 

@@ -32,9 +32,6 @@
 //! `min(pending, 704)`; [`Wheel::with_capacity`] reserves that, so
 //! `insert`, `cancel` and `reset` are O(1) and allocate nothing once the
 //! arena and the pool have grown; `expire` never allocates then either.
-//! On Linux the arena and the chunk pool, once they span a few MB, ask for
-//! transparent huge pages (see `huge.rs`): expiry touches entries in
-//! random order, and with 4 KiB pages each touch would also miss the TLB.
 //!
 //! # Levels
 //!
@@ -187,7 +184,6 @@ mod arena;
 mod bag;
 mod check;
 mod entry;
-mod huge;
 mod key;
 mod level;
 mod list;
