@@ -353,32 +353,25 @@ impl<S: Sharing> ShardCore<S> {
     }
 
     pub(crate) fn alloc(&mut self, queue: &TimeoutQueue, ctx: u64) -> TimerKey {
-        self.insert(Whole {
-            slot: Slot {
-                event: None,
-                stamp: 0,
-                ctx,
-                state: State::IDLE,
-                flags: 0,
-            },
-            cold: Cold {
-                target: Target::Queue(queue.clone()),
-                ..Cold::VACANT
-            },
-        })
+        self.insert_new(ctx, 0, Target::Queue(queue.clone()))
     }
 
     pub(crate) fn alloc_callback(&mut self, ctx: u64, f: Callback<S>) -> TimerKey {
+        self.insert_new(ctx, CALLBACK, Target::Callback(Some(f)))
+    }
+
+    /// Adds a new idle timer.
+    fn insert_new(&mut self, ctx: u64, flags: u8, target: Target<S>) -> TimerKey {
         self.insert(Whole {
             slot: Slot {
                 event: None,
                 stamp: 0,
                 ctx,
                 state: State::IDLE,
-                flags: CALLBACK,
+                flags,
             },
             cold: Cold {
-                target: Target::Callback(Some(f)),
+                target,
                 ..Cold::VACANT
             },
         })

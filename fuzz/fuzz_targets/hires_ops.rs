@@ -78,6 +78,15 @@ impl Live {
     }
 }
 
+/// `now` (monotonic) in `base`'s time: realtime = monotonic + `offset`,
+/// clamped to `u64`.
+fn base_now(base: ClockBase, now: u64, offset: i64) -> u64 {
+    match base {
+        ClockBase::Monotonic => now,
+        ClockBase::Realtime => (now as i128 + offset as i128).clamp(0, u64::MAX as i128) as u64,
+    }
+}
+
 fn resolve(now: u64, w: When) -> u64 {
     match w {
         When::Near(n) => now.saturating_add(n as u64),
@@ -176,9 +185,7 @@ fuzz_target!(|ops: Vec<Op>| {
                         )
                     }
                     Op::InsertRealtime(_) => {
-                        let rt_now =
-                            (now as i128 + offset as i128).clamp(0, u64::MAX as i128) as u64;
-                        let d = resolve(rt_now, w);
+                        let d = resolve(base_now(ClockBase::Realtime, now, offset), w);
                         (
                             q.insert_on(ClockBase::Realtime, d, id),
                             Live {
@@ -256,12 +263,7 @@ fuzz_target!(|ops: Vec<Op>| {
                 let (h, id) = handles[i as usize % handles.len()];
                 match live.get_mut(&id) {
                     Some(l) => {
-                        let base_now = match l.base {
-                            ClockBase::Monotonic => now,
-                            ClockBase::Realtime => {
-                                (now as i128 + offset as i128).clamp(0, u64::MAX as i128) as u64
-                            }
-                        };
+                        let base_now = base_now(l.base, now, offset);
                         let d = resolve(base_now, w);
                         seq += 1;
                         l.seq = seq;
@@ -301,12 +303,7 @@ fuzz_target!(|ops: Vec<Op>| {
                 let (h, id) = handles[i as usize % handles.len()];
                 match live.remove(&id).or_else(|| idle.remove(&id)) {
                     Some(mut l) => {
-                        let base_now = match l.base {
-                            ClockBase::Monotonic => now,
-                            ClockBase::Realtime => {
-                                (now as i128 + offset as i128).clamp(0, u64::MAX as i128) as u64
-                            }
-                        };
+                        let base_now = base_now(l.base, now, offset);
                         let d = resolve(base_now, w);
                         seq += 1;
                         l.seq = seq;
