@@ -410,7 +410,7 @@ impl<S: Sharing> ShardCore<S> {
     /// written now (see [`DESCRIBED`]).
     #[inline]
     fn take_in(slot: &mut Slot, mut held: Held, t: TimerKey) {
-        held.describe(t, slot.stamp);
+        held.describe(t, slot.stamp, 0);
         slot.put(DESCRIBED, true);
         slot.event = Some(held);
     }
@@ -777,10 +777,12 @@ impl<S: Sharing> ShardCore<S> {
             }
             counters.expired += 1;
             let t = TimerKey { pool, shard, key };
+            // The timer's cold part, touched only where needed.
+            let i = key.index() as usize;
             // A one-shot event timer delivering to `direct` reads and
             // writes its slot only; the cold part is for the rest.
             let (next, overruns) = if slot.has(PERIODIC) {
-                match forward(deadline, cold[key.index() as usize].period, now) {
+                match forward(deadline, cold[i].period, now) {
                     Some((next, skipped)) => (Some(next), skipped),
                     None => (None, 0),
                 }
@@ -788,7 +790,7 @@ impl<S: Sharing> ShardCore<S> {
                 (None, 0)
             };
             if slot.has(CALLBACK) {
-                let c = &mut cold[key.index() as usize];
+                let c = &mut cold[i];
                 let Target::Callback(f) = &mut c.target else {
                     return None;
                 };
@@ -819,13 +821,13 @@ impl<S: Sharing> ShardCore<S> {
             let Some(held) = held else {
                 // A periodic timer whose event is still out: the period is
                 // counted, nothing is delivered.
-                cold[key.index() as usize].missed += overruns + 1;
+                cold[i].missed += overruns + 1;
                 slot.put(MISSED, true);
                 return next;
             };
             let overruns = if slot.has(MISSED) {
                 slot.put(MISSED, false);
-                overruns + std::mem::take(&mut cold[key.index() as usize].missed)
+                overruns + std::mem::take(&mut cold[i].missed)
             } else {
                 overruns
             };
@@ -836,7 +838,7 @@ impl<S: Sharing> ShardCore<S> {
                 delivered += 1;
                 return next;
             }
-            let Target::Queue(queue) = &cold[key.index() as usize].target else {
+            let Target::Queue(queue) = &cold[i].target else {
                 // Cannot happen: a timer without the CALLBACK flag is an
                 // event timer. Nothing is lost if it did: the event goes
                 // back to its pool.

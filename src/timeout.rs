@@ -126,16 +126,16 @@ impl Held {
         unsafe { &*buf.0.get() }
     }
 
-    /// Writes what the event's buffer will say when it leaves a timer:
-    /// `timer`, `stamp`, no overruns. Done when an event enters a timer,
-    /// while its buffer is still in cache from the user's hands; a leave
-    /// that finds those unchanged then writes nothing.
+    /// Writes what the event's buffer says: `timer`, `stamp`, `overruns`.
+    /// Done when an event enters a timer (no overruns), while its buffer is
+    /// still in cache from the user's hands; a leave that finds those
+    /// unchanged then writes nothing.
     #[inline]
-    pub(crate) fn describe(&mut self, timer: TimerKey, stamp: u64) {
+    pub(crate) fn describe(&mut self, timer: TimerKey, stamp: u64, overruns: u64) {
         self.set_meta(Meta {
             timer: Some(timer),
             stamp,
-            overruns: 0,
+            overruns,
         });
     }
 
@@ -337,11 +337,7 @@ impl Timeout {
         stamp: u64,
         overruns: u64,
     ) -> Self {
-        held.set_meta(Meta {
-            timer: Some(timer),
-            stamp,
-            overruns,
-        });
+        held.describe(timer, stamp, overruns);
         Timeout { held, tick, ctx }
     }
 }

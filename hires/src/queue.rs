@@ -379,23 +379,7 @@ impl<T> HiresQueue<T> {
     /// As [`insert`](Self::insert), past [`MAX_TIMERS`](crate::MAX_TIMERS)
     /// timers (armed and idle together).
     pub fn insert_idle(&mut self, value: T) -> TimerKey {
-        let index = self.arena.alloc();
-        let slot = self.arena.slot_mut(index);
-        slot.soft = 0;
-        slot.period = 0;
-        slot.seq = 0;
-        slot.base = ClockBase::Monotonic;
-        slot.state = State::Idle;
-        slot.next = NIL;
-        slot.value = Some(value);
-        let node = self.arena.node_mut(index);
-        node.hard = 0;
-        node.exact = true;
-        TimerKey {
-            index,
-            gen: node.gen,
-            queue: self.id,
-        }
+        self.new_slot(ClockBase::Monotonic, 0, 0, 0, (0, State::Idle), value)
     }
 
     /// Arms a timer with earliest expiry `deadline_ns` (its base's time): an
@@ -420,21 +404,14 @@ impl<T> HiresQueue<T> {
     /// # Errors
     /// [`Error::StaleKey`] or [`Error::ForeignKey`].
     pub fn arm(&mut self, h: TimerKey, deadline_ns: u64) -> Result<(), Error> {
-        if self.lookup_any(h)? {
-            return self.reset(h, deadline_ns);
+        let armed = self.lookup_any(h)?;
+        let hard = deadline_ns.saturating_add(self.slack(h.index));
+        if armed {
+            self.move_to(h.index, deadline_ns, hard);
+        } else {
+            self.rekey(h.index, deadline_ns, hard);
+            self.link(h.index);
         }
-        let seq = self.next_seq();
-        let slack = self.arena.nodes[h.index as usize].hard - self.arena.slot(h.index).soft;
-        let slot = self.arena.slot_mut(h.index);
-        slot.soft = deadline_ns;
-        slot.seq = seq;
-        slot.state = State::Armed;
-        let base = slot.base;
-        let node = &mut self.arena.nodes[h.index as usize];
-        node.hard = deadline_ns.saturating_add(slack);
-        node.exact = node.hard == deadline_ns;
-        self.bases[base.index()].insert(&mut self.arena.nodes, h.index);
-        self.len += 1;
         Ok(())
     }
 
@@ -484,9 +461,9 @@ impl<T> HiresQueue<T> {
     /// [`Error::StaleKey`] (also for an idle timer) or
     /// [`Error::ForeignKey`].
     pub fn reset(&mut self, h: TimerKey, deadline_ns: u64) -> Result<(), Error> {
-        let hard = self.lookup(h)?.hard;
-        let slack = hard - self.arena.slot(h.index).soft;
-        self.move_to(h.index, deadline_ns, deadline_ns.saturating_add(slack));
+        self.lookup(h)?;
+        let hard = deadline_ns.saturating_add(self.slack(h.index));
+        self.move_to(h.index, deadline_ns, hard);
         Ok(())
     }
 
@@ -593,14 +570,7 @@ impl<T> HiresQueue<T> {
     /// ```
     pub fn peek(&self) -> Option<(TimerKey, u64)> {
         let (index, at) = self.earliest()?;
-        Some((
-            TimerKey {
-                index,
-                gen: self.arena.nodes[index as usize].gen,
-                queue: self.id,
-            },
-            at,
-        ))
+        Some((self.key(index), at))
     }
 
     /// The earliest (hard) deadline across both bases, in monotonic time;
@@ -713,41 +683,89 @@ impl<T> HiresQueue<T> {
         value: T,
     ) -> TimerKey {
         let seq = self.next_seq();
+        let key = self.new_slot(base, soft, hard, period, (seq, State::Armed), value);
+        self.bases[base.index()].insert(&mut self.arena.nodes, key.index);
+        self.len += 1;
+        key
+    }
+
+    /// Takes a free index for a new timer: earliest expiry `soft`, latest
+    /// `hard`, on `base`, with insertion seq and state `seq_state`; it is
+    /// in no tree yet. Returns its key.
+    fn new_slot(
+        &mut self,
+        base: ClockBase,
+        soft: u64,
+        hard: u64,
+        period: u64,
+        (seq, state): (u64, State),
+        value: T,
+    ) -> TimerKey {
         let index = self.arena.alloc();
         let slot = self.arena.slot_mut(index);
         slot.soft = soft;
         slot.period = period;
         slot.seq = seq;
         slot.base = base;
-        slot.state = State::Armed;
+        slot.state = state;
         slot.next = NIL;
         slot.value = Some(value);
         let node = self.arena.node_mut(index);
         node.hard = hard;
         node.exact = soft == hard;
-        let gen = node.gen;
-        self.bases[base.index()].insert(&mut self.arena.nodes, index);
-        self.len += 1;
         TimerKey {
             index,
-            gen,
+            gen: node.gen,
             queue: self.id,
         }
+    }
+
+    /// The key of the live timer at `index`.
+    #[inline]
+    fn key(&self, index: u32) -> TimerKey {
+        TimerKey {
+            index,
+            gen: self.arena.nodes[index as usize].gen,
+            queue: self.id,
+        }
+    }
+
+    /// `hard - soft` of the timer at `index` (0 unless a range timer).
+    #[inline]
+    fn slack(&self, index: u32) -> u64 {
+        self.arena.nodes[index as usize].hard - self.arena.slot(index).soft
+    }
+
+    /// Sets the deadlines of the unlinked timer at `index`, as a new
+    /// insertion for tie-breaking.
+    #[inline]
+    fn rekey(&mut self, index: u32, soft: u64, hard: u64) {
+        let seq = self.next_seq();
+        let slot = self.arena.slot_mut(index);
+        slot.soft = soft;
+        slot.seq = seq;
+        let node = &mut self.arena.nodes[index as usize];
+        node.hard = hard;
+        node.exact = soft == hard;
+    }
+
+    /// Links the unlinked timer at `index` into its base's tree: armed.
+    #[inline]
+    fn link(&mut self, index: u32) {
+        let slot = self.arena.slot_mut(index);
+        slot.state = State::Armed;
+        let base = slot.base;
+        self.bases[base.index()].insert(&mut self.arena.nodes, index);
+        self.len += 1;
     }
 
     /// Re-keys the armed node at `index` (one [`lookup`](Self::lookup)
     /// accepted): it is linked into the tree of its slot's base.
     fn move_to(&mut self, index: u32, soft: u64, hard: u64) {
-        let seq = self.next_seq();
-        let slot = self.arena.slot_mut(index);
-        slot.soft = soft;
-        slot.seq = seq;
-        let base = &mut self.bases[slot.base.index()];
-        base.remove(&mut self.arena.nodes, index);
-        let node = &mut self.arena.nodes[index as usize];
-        node.hard = hard;
-        node.exact = soft == hard;
-        base.insert(&mut self.arena.nodes, index);
+        let base = self.arena.slot(index).base.index();
+        self.bases[base].remove(&mut self.arena.nodes, index);
+        self.rekey(index, soft, hard);
+        self.bases[base].insert(&mut self.arena.nodes, index);
     }
 
     /// Whether `h` names a live timer of this queue: `Ok(true)` if armed,

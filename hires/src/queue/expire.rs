@@ -12,7 +12,6 @@
 use super::HiresQueue;
 use crate::base::{clamp, ClockBase};
 use crate::expired::{Action, Expired};
-use crate::key::TimerKey;
 use crate::node::{State, NIL};
 use crate::periodic::{forward, overruns};
 
@@ -59,15 +58,8 @@ impl<T> HiresQueue<T> {
                 self.arena.prefetch_slot(next);
             }
             fired += 1;
-            let (gen, hard) = {
-                let n = &self.arena.nodes[index as usize];
-                (n.gen, n.hard)
-            };
-            let key = TimerKey {
-                index,
-                gen,
-                queue: self.id,
-            };
+            let hard = self.arena.nodes[index as usize].hard;
+            let key = self.key(index);
             let mut action = Action::Default;
             let slot = self.arena.slot_mut(index);
             slot.state = State::Firing;
