@@ -39,7 +39,7 @@ pub struct Sample {
     pub digest: Digest,
     /// Wheel levels crossed during the timed phase (wheels only).
     pub cascade_moves: Option<u64>,
-    /// The most moves any one timer took (hrwheel's wheel only).
+    /// The most moves any one arming of a timer took (hrwheel's wheel only).
     pub max_moves: Option<u64>,
     /// What cascade moves are divided by (expired timers in the timed
     /// phase; all timers for W3).
@@ -63,6 +63,16 @@ impl Sample {
     pub fn moves_per_timer(&self) -> Option<f64> {
         self.cascade_moves
             .map(|m| m as f64 / self.cascade_per.max(1) as f64)
+    }
+
+    /// Cascade moves per arming, for a workload that resets timers (W1):
+    /// every reset and every re-arm after an expiry is an arming, so this
+    /// is moves / operations, the figure that
+    /// [`max_moves`](Sample::max_moves) (per arming) bounds. `None` if the
+    /// run reset nothing.
+    pub fn moves_per_arming(&self) -> Option<f64> {
+        let m = self.cascade_moves?;
+        (self.resets > 0).then(|| m as f64 / self.digest.ops.max(1) as f64)
     }
 }
 

@@ -36,6 +36,17 @@ impl Row {
         self.samples.iter().filter_map(|s| s.max_moves).max()
     }
 
+    /// Median cascade moves per arming, if a wheel on a workload that
+    /// resets timers (see [`Sample::moves_per_arming`]).
+    pub fn moves_per_arming(&self) -> Option<f64> {
+        let v: Vec<f64> = self
+            .samples
+            .iter()
+            .filter_map(Sample::moves_per_arming)
+            .collect();
+        (!v.is_empty()).then(|| median(&v))
+    }
+
     /// Median cascade moves per timer, if a wheel.
     pub fn moves_per_timer(&self) -> Option<f64> {
         let v: Vec<f64> = self
@@ -187,7 +198,10 @@ impl Section {
                 _ => "—".into(),
             };
             let moves = match (r.moves_per_timer(), r.max_moves()) {
-                (Some(m), Some(x)) => format!("{m:.3} / {x}"),
+                (Some(m), Some(x)) => match r.moves_per_arming() {
+                    Some(a) => format!("{m:.3} ({a:.3} per arming) / {x}"),
+                    None => format!("{m:.3} / {x}"),
+                },
                 (Some(m), None) => format!("{m:.3}"),
                 _ => "—".into(),
             };
@@ -305,6 +319,28 @@ mod tests {
         let md = s.markdown();
         assert!(md.contains("n/a: fires early"), "{md}");
         assert!(md.contains("n/a: its expiries differ"), "{md}");
+    }
+
+    #[test]
+    fn a_resetting_workload_shows_moves_per_arming_beside_per_expiry() {
+        // 1,000 operations of which 100 expiries and 900 resets, 1,900
+        // moves, at most 2 for one arming: 19 per expired timer, 1.9 per
+        // arming (below the max, as it must be).
+        let run = |resets| Sample {
+            cascade_moves: Some(1_900),
+            max_moves: Some(2),
+            cascade_per: 100,
+            resets,
+            ..sample(1e-6, 7)
+        };
+        let mut s = Section::new("W", "op");
+        s.push("wheel", false, run(900));
+        let md = s.markdown();
+        assert!(md.contains("19.000 (1.900 per arming) / 2"), "{md}");
+        let mut s = Section::new("W", "op");
+        s.push("wheel", false, run(0));
+        let md = s.markdown();
+        assert!(md.contains("| 19.000 / 2 |"), "{md}");
     }
 
     #[test]
