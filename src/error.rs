@@ -142,11 +142,31 @@ pub struct SetError {
 
 impl SetError {
     /// A refusal for `error`, handing back `event`.
+    ///
+    /// ```
+    /// let events = hrwheel::TimeoutPool::new(1)?;
+    /// let e = hrwheel::SetError::new(hrwheel::Error::TooEarly, Some(events.alloc()?));
+    /// assert_eq!(e.error, hrwheel::Error::TooEarly);
+    /// assert!(e.event.is_some());
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     pub fn new(error: Error, event: Option<Timeout>) -> Self {
         SetError { error, event }
     }
 
     /// The event given to the failed call, if any.
+    ///
+    /// ```
+    /// use hrwheel::{Error, LocalTimerPool, PoolParams, TimeoutPool, TimeoutQueue};
+    /// let pool = LocalTimerPool::new_local("r", PoolParams::default())?;
+    /// let (q, events) = (TimeoutQueue::new(1)?, TimeoutPool::new(1)?);
+    /// let t = pool.alloc(&q, 0)?;
+    /// let e = pool.set_abs(t, u64::MAX, Some(events.alloc()?)).unwrap_err();
+    /// assert_eq!(e.error, Error::TooLate);
+    /// let ev = e.into_event().expect("a refused set hands its event back");
+    /// pool.set_rel(t, 1, Some(ev))?; // and it can be used again
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn into_event(self) -> Option<Timeout> {
         self.event
     }

@@ -34,6 +34,15 @@ pub struct TimerKey {
 impl TimerKey {
     /// The shard the timer belongs to (`0..`[`TimerPool::shards`](crate::TimerPool::shards)):
     /// its expiry runs on that shard's expiry pass.
+    ///
+    /// ```
+    /// use hrwheel::{PoolParams, TimeoutQueue, TimerPool};
+    /// let pool = TimerPool::new("s", PoolParams::default().shards(2))?;
+    /// let q = TimeoutQueue::new(1)?;
+    /// let t = pool.alloc_on(1, &q, 0)?;
+    /// assert_eq!(t.shard(), 1);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     #[inline]
     pub fn shard(self) -> usize {
         self.shard as usize
@@ -42,6 +51,19 @@ impl TimerKey {
     /// The timer's index within its shard: dense while the timer is
     /// allocated, reused after `free`; e.g. to index a per-timer table of the
     /// application together with [`shard`](Self::shard).
+    ///
+    /// ```
+    /// use hrwheel::{LocalTimerPool, PoolParams, TimeoutQueue};
+    /// let pool = LocalTimerPool::new_local("i", PoolParams::default())?;
+    /// let q = TimeoutQueue::new(1)?;
+    /// let (a, b) = (pool.alloc(&q, 0)?, pool.alloc(&q, 0)?);
+    /// assert_ne!(a.index(), b.index());
+    /// pool.free(a)?;
+    /// let c = pool.alloc(&q, 0)?;
+    /// assert_eq!(c.index(), a.index()); // the index is reused...
+    /// assert_ne!(c, a); // ...the key is not
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     #[inline]
     pub fn index(self) -> u32 {
         self.key.index()

@@ -39,6 +39,13 @@ impl TimeoutQueue {
     /// A queue holding at most `capacity` events; [`Error::ZeroCapacity`]
     /// for 0, [`Error::CapacityTooLarge`] above
     /// [`MAX_CAPACITY`](crate::MAX_CAPACITY).
+    ///
+    /// ```
+    /// use hrwheel::{Error, TimeoutQueue};
+    /// assert_eq!(TimeoutQueue::new(8)?.capacity(), 8);
+    /// assert_eq!(TimeoutQueue::new(0).unwrap_err(), Error::ZeroCapacity);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     pub fn new(capacity: usize) -> Result<Self, Error> {
         if capacity == 0 {
             return Err(Error::ZeroCapacity);
@@ -52,38 +59,96 @@ impl TimeoutQueue {
     }
 
     /// Enqueues an event, or hands it back if the queue is full.
+    ///
+    /// ```
+    /// let (q, events) = (hrwheel::TimeoutQueue::new(1)?, hrwheel::TimeoutPool::new(2)?);
+    /// q.push(events.alloc()?).unwrap();
+    /// let back = q.push(events.alloc()?).unwrap_err(); // full: nothing lost
+    /// assert_eq!(back.id(), 1);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     #[inline]
     pub fn push(&self, event: Timeout) -> Result<(), Timeout> {
         self.inner.push(event)
     }
 
     /// Dequeues the oldest event.
+    ///
+    /// ```
+    /// let (q, events) = (hrwheel::TimeoutQueue::new(2)?, hrwheel::TimeoutPool::new(2)?);
+    /// let (a, b) = (events.alloc()?, events.alloc()?);
+    /// let (ia, ib) = (a.id(), b.id());
+    /// q.push(a).unwrap();
+    /// q.push(b).unwrap();
+    /// assert_eq!(q.pop().map(|e| e.id()), Some(ia)); // first in, first out
+    /// assert_eq!(q.pop().map(|e| e.id()), Some(ib));
+    /// assert!(q.pop().is_none());
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     #[inline]
     pub fn pop(&self) -> Option<Timeout> {
         self.inner.pop()
     }
 
     /// Events in the queue.
+    ///
+    /// ```
+    /// let (q, events) = (hrwheel::TimeoutQueue::new(4)?, hrwheel::TimeoutPool::new(1)?);
+    /// assert_eq!(q.len(), 0);
+    /// q.push(events.alloc()?).unwrap();
+    /// assert_eq!(q.len(), 1);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.inner.len()
     }
 
     /// Whether the queue is empty.
+    ///
+    /// ```
+    /// let (q, events) = (hrwheel::TimeoutQueue::new(4)?, hrwheel::TimeoutPool::new(1)?);
+    /// assert!(q.is_empty());
+    /// q.push(events.alloc()?).unwrap();
+    /// assert!(!q.is_empty());
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.inner.is_empty()
     }
 
-    /// Whether the queue is full.
+    /// Whether the queue is full: a pass then keeps the events due to it in
+    /// their timers and retries them on later passes.
+    ///
+    /// ```
+    /// let (q, events) = (hrwheel::TimeoutQueue::new(1)?, hrwheel::TimeoutPool::new(1)?);
+    /// assert!(!q.is_full());
+    /// q.push(events.alloc()?).unwrap();
+    /// assert!(q.is_full());
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     pub fn is_full(&self) -> bool {
         self.inner.is_full()
     }
 
     /// The most events the queue holds.
+    ///
+    /// ```
+    /// assert_eq!(hrwheel::TimeoutQueue::new(3)?.capacity(), 3);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     pub fn capacity(&self) -> usize {
         self.inner.capacity()
     }
 
-    /// Whether `self` and `other` are handles to the same queue.
+    /// Whether `self` and `other` are handles to the same queue (clones
+    /// share one queue).
+    ///
+    /// ```
+    /// let q = hrwheel::TimeoutQueue::new(1)?;
+    /// assert!(q.same_queue(&q.clone()));
+    /// assert!(!q.same_queue(&hrwheel::TimeoutQueue::new(1)?));
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     pub fn same_queue(&self, other: &TimeoutQueue) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
     }

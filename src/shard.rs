@@ -408,7 +408,7 @@ impl<S: Sharing> ShardCore<S> {
 
     /// `held` entering `slot` with the slot's stamp: its buffer is
     /// written now (see [`DESCRIBED`]).
-    #[inline]
+    #[inline(always)]
     fn take_in(slot: &mut Slot, mut held: Held, t: TimerKey) {
         held.describe(t, slot.stamp, 0);
         slot.put(DESCRIBED, true);

@@ -275,18 +275,60 @@ impl Timeout {
 
     /// The timer this event was last set on (`None` for an event fresh from
     /// its pool).
+    ///
+    /// ```
+    /// use hrwheel::{ClockSource, LocalTimerPool, PoolParams, TimeoutPool, TimeoutQueue};
+    /// let (clock, mock) = ClockSource::mock();
+    /// let pool = LocalTimerPool::new_local("e", PoolParams::default().clock(clock))?;
+    /// let (q, events) = (TimeoutQueue::new(1)?, TimeoutPool::new(1)?);
+    /// let t = pool.alloc(&q, 0)?;
+    /// let ev = events.alloc()?;
+    /// assert_eq!(ev.timer(), None);
+    /// pool.set_abs(t, 3, Some(ev))?;
+    /// mock.increment(3_000_000u64);
+    /// pool.expire();
+    /// assert_eq!(q.pop().unwrap().timer(), Some(t));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn timer(&self) -> Option<TimerKey> {
         self.held.meta().timer
     }
 
     /// The expiration tick the event was set for.
+    ///
+    /// ```
+    /// use hrwheel::{ClockSource, LocalTimerPool, PoolParams, TimeoutPool, TimeoutQueue};
+    /// let (clock, mock) = ClockSource::mock();
+    /// let pool = LocalTimerPool::new_local("e", PoolParams::default().clock(clock))?;
+    /// let (q, events) = (TimeoutQueue::new(1)?, TimeoutPool::new(1)?);
+    /// let t = pool.alloc(&q, 0)?;
+    /// pool.set_abs(t, 3, Some(events.alloc()?))?;
+    /// mock.increment(5_000_000u64); // the pass comes late, at tick 5
+    /// pool.expire();
+    /// assert_eq!(q.pop().unwrap().tick(), 3); // the tick it was set for
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn tick(&self) -> u64 {
         self.tick
     }
 
-    /// The user context of the timer the event was set on.
+    /// The user context of the timer the event was set on (given to
+    /// [`alloc`](crate::TimerPool::alloc)).
+    ///
+    /// ```
+    /// use hrwheel::{ClockSource, LocalTimerPool, PoolParams, TimeoutPool, TimeoutQueue};
+    /// let (clock, mock) = ClockSource::mock();
+    /// let pool = LocalTimerPool::new_local("e", PoolParams::default().clock(clock))?;
+    /// let (q, events) = (TimeoutQueue::new(1)?, TimeoutPool::new(1)?);
+    /// let t = pool.alloc(&q, 42)?;
+    /// pool.set_abs(t, 1, Some(events.alloc()?))?;
+    /// let ev = pool.cancel(t)?;
+    /// assert_eq!(ev.user_ctx(), 42);
+    /// # let _ = mock;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn user_ctx(&self) -> u64 {
         self.ctx
@@ -297,6 +339,20 @@ impl Timeout {
     /// event had not been [acknowledged](crate::TimerPool::ack) yet); 0 for
     /// a one-shot timer. Expiration `k` of a periodic timer is at `first + k
     /// * period` exactly, so `tick()` and this count place every period.
+    ///
+    /// ```
+    /// use hrwheel::{ClockSource, LocalTimerPool, PoolParams, TimeoutPool, TimeoutQueue};
+    /// let (clock, mock) = ClockSource::mock();
+    /// let pool = LocalTimerPool::new_local("e", PoolParams::default().clock(clock))?;
+    /// let (q, events) = (TimeoutQueue::new(1)?, TimeoutPool::new(1)?);
+    /// let t = pool.alloc(&q, 0)?;
+    /// pool.start_periodic(t, Some(2), 2, Some(events.alloc()?))?; // ticks 2, 4, 6...
+    /// mock.increment(6_000_000u64); // one late pass at tick 6
+    /// pool.expire();
+    /// let ev = q.pop().unwrap();
+    /// assert_eq!((ev.tick(), ev.overruns()), (2, 2)); // late: 2, with 4 and 6 folded in
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn overruns(&self) -> u64 {
         self.held.meta().overruns
@@ -304,6 +360,14 @@ impl Timeout {
 
     /// The event's index in its [`TimeoutPool`] (`0..capacity`): a stable
     /// identity, e.g. to check that no event is duplicated or lost.
+    ///
+    /// ```
+    /// let events = hrwheel::TimeoutPool::new(2)?;
+    /// let (a, b) = (events.alloc()?, events.alloc()?);
+    /// assert_ne!(a.id(), b.id());
+    /// assert!(a.id() < 2 && b.id() < 2);
+    /// # Ok::<(), hrwheel::Error>(())
+    /// ```
     #[inline]
     pub fn id(&self) -> u32 {
         self.held.id
