@@ -108,7 +108,7 @@
 //! Cascading a slot moves each timer one level down, and every move writes
 //! the timer's scattered entry; a timer armed far ahead and then expired
 //! moves once per level it descends. When `expire` reaches a slot of level
-//! `>= 1` that holds at most `RUN_MAX` = 4096 timers, and no run is
+//! `>= 1` that holds at most `RUN_MAX` = 65,536 timers, and no run is
 //! pending, it does not cascade it: it copies the slot's `(firing tick,
 //! index)` pairs into one contiguous buffer, the *run*, sorts them there
 //! (a stable radix sort of their offsets in the slot, 6 bits a pass, or 12
@@ -116,7 +116,7 @@
 //! insertion sort for a few) and
 //! then fires from the run's end as time reaches each tick. Time jumps as
 //! far as `to` allows, as for a small slot. A timer thus moves at most
-//! until it lands in a slot of at most 4096 timers, then never again. The
+//! until it lands in a slot of at most 65,536 timers, then never again. The
 //! run holds only keys inside its slot's span, so any slot the wheel files
 //! meanwhile either lies inside that span (finer, filed after the run was
 //! made) or starts after it; `expire` takes the run's next tick or the
@@ -129,16 +129,23 @@
 //! A timer cancelled or re-armed while in the run leaves a tombstone (its
 //! entry holds its place there), popped when reached, so the run never
 //! grows after it is sorted; `reset` of a timer in the run relinks it.
-//! Why a bound: sorting reads every timer's entry when the slot is
-//! reached, and the run fires them over the slot's whole span; the entries
-//! of a few thousand timers (a few hundred KB) are still in the cache when
-//! they fire, those of a far larger slot are not, and each would then cost
-//! a second miss where a cascade costs one and moves the timer into a
-//! smaller slot, sorted in turn. A few thousand timers also amortize the
-//! sort's per-pass costs (64 counters per pass), and the run's buffers (16
-//! bytes a timer, twice: the run and the radix scratch, reserved by
-//! [`Wheel::with_capacity`] up to 4096 timers) stay small next to the
-//! arena. A larger slot is cascaded, which splits it into 64 smaller ones.
+//! Why this bound: sorting a slot touches each timer's scattered entry
+//! twice (when the slot is read, and when the timer fires from the run),
+//! where cascading it touches each entry once per level it still descends
+//! and then the same twice at the level where it is sorted; so sorting
+//! saves a touch per level skipped. But the run fires over the slot's
+//! whole span, and the larger it is, the farther its entries have gone
+//! from the core by then: at 65,536 timers their entries and the run's
+//! buffers (48 + 32 bytes a timer) make about 5 MB, which a last-level
+//! cache still holds; a slot of a few hundred thousand timers would miss
+//! the memory once more per timer at firing, more than a cascade costs,
+//! which splits the slot into 64 smaller ones, each sorted in turn. A
+//! smaller bound (it was 4,096) made clustered timers (100,000 deadlines
+//! in one window of 2^16 or 2^20 ticks, armed far ahead) cascade a second
+//! time. The run's buffers
+//! (16 bytes a timer, twice: the run and the radix scratch) are reserved
+//! by [`Wheel::with_capacity`] up to `RUN_MAX` timers, 2 MB at most, next
+//! to at least 3 MB of arena.
 //!
 //! # Ordering
 //!

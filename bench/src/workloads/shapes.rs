@@ -10,6 +10,7 @@
 //! | [`Shape::Burst`] | all `n` at one tick, `2^20 + 12,345` | one huge burst: every cascade moves the whole burst |
 //! | [`Shape::Boundary`] | `m · 64^k` and `m · 64^k ± 1`, `k` in 1..=3, `m` in 1..=63 | deadlines on level boundaries and just beside them |
 //! | [`Shape::NearFar`] | half uniform in `[1, 64]`, half in `[2^20, 2^24]` | near timers firing while far ones wait at coarse levels |
+//! | [`Shape::Cluster`] | uniform in `[2^30, 2^30 + 2^16)` | a far cluster (armed 12 days ahead at 1 ms ticks, firing within 66 s): one coarse slot holds them all, and the slots they cascade into hold thousands each |
 
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
@@ -28,11 +29,19 @@ pub enum Shape {
     Boundary,
     /// Half near, half far.
     NearFar,
+    /// Every timer in one narrow window far ahead.
+    Cluster,
 }
 
 impl Shape {
     /// Every shape, in report order.
-    pub const ALL: [Shape; 4] = [Shape::Sparse, Shape::Burst, Shape::Boundary, Shape::NearFar];
+    pub const ALL: [Shape; 5] = [
+        Shape::Sparse,
+        Shape::Burst,
+        Shape::Boundary,
+        Shape::NearFar,
+        Shape::Cluster,
+    ];
 
     /// Table title.
     pub fn title(self) -> &'static str {
@@ -41,6 +50,7 @@ impl Shape {
             Shape::Burst => "S2 burst: every timer on one deadline",
             Shape::Boundary => "S3 level boundaries: deadlines on and beside 64^k multiples",
             Shape::NearFar => "S4 near/far mix",
+            Shape::Cluster => "S5 far cluster: every timer in one window 2^30 ticks ahead",
         }
     }
 }
@@ -98,6 +108,7 @@ impl Params {
                     rng.random_range(1 << 20..=1u64 << 24)
                 }
             }
+            Shape::Cluster => (1 << 30) + rng.random_range(0..1u64 << 16),
         })
     }
 }
@@ -134,5 +145,9 @@ mod tests {
         let d: Vec<u64> = Params::new(Shape::NearFar, 100).deadlines().collect();
         assert!(d.iter().step_by(2).all(|&x| x <= 64));
         assert!(d.iter().skip(1).step_by(2).all(|&x| x >= 1 << 20));
+        let d: Vec<u64> = Params::new(Shape::Cluster, 100).deadlines().collect();
+        assert!(d
+            .iter()
+            .all(|&x| (1 << 30..(1 << 30) + (1 << 16)).contains(&x)));
     }
 }
