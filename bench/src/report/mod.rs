@@ -158,35 +158,11 @@ impl Work {
             }
             Work::W3(p) => {
                 w3::setup(&mut q, p);
-                let c0 = q.cascade_moves();
-                let t = Stopwatch::start();
-                let digest = w3::run(&mut q)?;
-                let (secs, wall_secs) = t.stop();
-                Ok(Sample {
-                    secs,
-                    wall_secs,
-                    digest,
-                    cascade_moves: delta(q.cascade_moves(), c0),
-                    max_moves: q.max_moves(),
-                    cascade_per: p.timers as u64,
-                    resets: 0,
-                })
+                expire_all(q, p.timers)
             }
             Work::Shape(p) => {
                 shapes::setup(&mut q, p);
-                let c0 = q.cascade_moves();
-                let t = Stopwatch::start();
-                let digest = w3::run(&mut q)?;
-                let (secs, wall_secs) = t.stop();
-                Ok(Sample {
-                    secs,
-                    wall_secs,
-                    digest,
-                    cascade_moves: delta(q.cascade_moves(), c0),
-                    max_moves: q.max_moves(),
-                    cascade_per: p.timers() as u64,
-                    resets: 0,
-                })
+                expire_all(q, p.timers())
             }
             Work::W4(p) => {
                 let periods = w4::setup(&mut q, p);
@@ -227,6 +203,24 @@ impl Stopwatch {
         let cpu = self.cpu.elapsed().as_secs_f64();
         (cpu, self.wall.elapsed().as_secs_f64())
     }
+}
+
+/// Times expiring everything armed in `q` (W3 and the shapes), moves per
+/// armed timer.
+fn expire_all<Q: TimerQueue>(mut q: Q, timers: usize) -> Result<Sample, CheckError> {
+    let c0 = q.cascade_moves();
+    let t = Stopwatch::start();
+    let digest = w3::run(&mut q)?;
+    let (secs, wall_secs) = t.stop();
+    Ok(Sample {
+        secs,
+        wall_secs,
+        digest,
+        cascade_moves: delta(q.cascade_moves(), c0),
+        max_moves: q.max_moves(),
+        cascade_per: timers as u64,
+        resets: 0,
+    })
 }
 
 fn delta(after: Option<u64>, before: Option<u64>) -> Option<u64> {
