@@ -108,7 +108,7 @@
 //! Cascading a slot moves each timer one level down, and every move writes
 //! the timer's scattered entry; a timer armed far ahead and then expired
 //! moves once per level it descends. When `expire` reaches a slot of level
-//! `>= 1` that holds at most `RUN_MAX` = 65,536 timers, and no run is
+//! `>= 1` that holds at most `RUN_MAX` = 32,768 timers, and no run is
 //! pending, it does not cascade it: it copies the slot's `(firing tick,
 //! index)` pairs into one contiguous buffer, the *run*, sorts them there
 //! (a stable radix sort of their offsets in the slot, 6 bits a pass, or 12
@@ -116,7 +116,7 @@
 //! insertion sort for a few) and
 //! then fires from the run's end as time reaches each tick. Time jumps as
 //! far as `to` allows, as for a small slot. A timer thus moves at most
-//! until it lands in a slot of at most 65,536 timers, then never again. The
+//! until it lands in a slot of at most 32,768 timers, then never again. The
 //! run holds only keys inside its slot's span, so any slot the wheel files
 //! meanwhile either lies inside that span (finer, filed after the run was
 //! made) or starts after it; `expire` takes the run's next tick or the
@@ -130,22 +130,22 @@
 //! entry holds its place there), popped when reached, so the run never
 //! grows after it is sorted; `reset` of a timer in the run relinks it.
 //! Why this bound: sorting a slot touches each timer's scattered entry
-//! twice (when the slot is read, and when the timer fires from the run),
-//! where cascading it touches each entry once per level it still descends
-//! and then the same twice at the level where it is sorted; so sorting
-//! saves a touch per level skipped. But the run fires over the slot's
-//! whole span, and the larger it is, the farther its entries have gone
-//! from the core by then: at 65,536 timers their entries and the run's
-//! buffers (48 + 32 bytes a timer) make about 5 MB, which a last-level
-//! cache still holds; a slot of a few hundred thousand timers would miss
-//! the memory once more per timer at firing, more than a cascade costs,
-//! which splits the slot into 64 smaller ones, each sorted in turn. A
-//! smaller bound (it was 4,096) made clustered timers (100,000 deadlines
-//! in one window of 2^16 or 2^20 ticks, armed far ahead) cascade a second
-//! time. The run's buffers
-//! (16 bytes a timer, twice: the run and the radix scratch) are reserved
-//! by [`Wheel::with_capacity`] up to `RUN_MAX` timers, 2 MB at most, next
-//! to at least 3 MB of arena.
+//! three times (its key read when the slot is read, its place in the run
+//! written after the sort, and again when it fires), where cascading it
+//! touches each entry once per level it still descends, then the same
+//! three times at the level where it is sorted, in a smaller slot whose
+//! entries are still in a near cache for the last two. So sorting a slot
+//! at once saves a level's touch per timer but makes the other touches
+//! farther ones, and the larger the slot, the farther: at 32,768 timers
+//! the entries and the run's buffers (48 + 32 bytes a timer) make about
+//! 2.5 MB, which the last-level cache holds; slots of 60,000 timers (W3's
+//! coarsest ones at 250,000 timers) were as fast or slower sorted at once
+//! than cascaded into 64 smaller ones, each sorted in turn. A smaller bound
+//! (it was 4,096) made clustered timers (100,000 deadlines in one window
+//! of 2^16 or 2^20 ticks, armed far ahead) cascade a second time. The
+//! run's buffers (16 bytes a timer, twice: the run and the radix scratch)
+//! are reserved by [`Wheel::with_capacity`] up to `RUN_MAX` timers, 1 MB
+//! at most, next to at least 1.5 MB of arena.
 //!
 //! # Ordering
 //!

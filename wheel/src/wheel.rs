@@ -29,7 +29,7 @@ const PREFETCH_RUN_MIN: usize = 512;
 /// runs" in the crate docs for why it is bounded) instead of cascading it.
 /// The run and the sort's scratch buffer (16 bytes a timer each) are
 /// reserved up to this size.
-pub(crate) const RUN_MAX: usize = 65536;
+pub(crate) const RUN_MAX: usize = 32768;
 
 /// A run of at least this many timers is radix-sorted [`WIDE_BITS`] bits
 /// a pass instead of 6 (one pass instead of two for a slot of level 2):
@@ -1146,7 +1146,7 @@ mod tests {
     /// A slot of up to `RUN_MAX` timers is sorted into the run (no timer
     /// moves), a larger one is cascaded (see "Sorted runs" in the crate
     /// docs); either way they fire in deadline order. Not built under
-    /// miri: 131,073 timers take minutes there, and the bound only picks
+    /// miri: 65,537 timers take minutes there, and the bound only picks
     /// the cheaper of two paths that the model tests run under miri too.
     #[cfg(not(miri))]
     #[test]
