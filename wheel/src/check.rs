@@ -79,7 +79,8 @@ impl<T> Wheel<T> {
                 .arena
                 .get(r.idx)
                 .ok_or_else(|| format!("run holds vacant entry {}", r.idx))?;
-            if e.level != RUN || e.next as usize != i {
+            let pos = self.run_pos.get(e.next as usize).map(|&p| p as usize);
+            if e.level != RUN || e.next != r.pre || pos != Some(i) {
                 return Err(format!("run item {i}: entry {} disagrees", r.idx));
             }
             if fire_key(e.deadline, e.slack) != r.key || r.key <= now {

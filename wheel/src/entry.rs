@@ -10,7 +10,8 @@ pub(crate) const NIL: u32 = u32::MAX;
 pub(crate) const DUE: u8 = u8::MAX;
 
 /// `Entry::level` value of a timer waiting in the wheel's *run* (a slot's
-/// timers sorted by firing tick, see `Wheel::run`); `next` is its index there.
+/// timers sorted by firing tick, see `Wheel::run`); `next` is where it was
+/// pushed there before the sort (`Wheel::run_pos` maps that to its place).
 pub(crate) const RUN: u8 = u8::MAX - 2;
 
 /// `Entry::level` value of an *idle* timer: allocated (its key is valid) but
@@ -33,7 +34,8 @@ pub(crate) struct Entry<T> {
     /// Due-list link (unused while filed in a slot).
     pub(crate) prev: u32,
     /// Due-list link; while filed in a slot, the chunk of the slot's bag
-    /// holding its index (see `bag.rs`).
+    /// holding its index (see `bag.rs`); while in the run, where it was
+    /// pushed there (see [`RUN`]).
     pub(crate) next: u32,
     /// Arena-slot generation this timer was inserted with (its key's).
     /// Non-zero, which gives the arena's slot enum a niche for its tag.
