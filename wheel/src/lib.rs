@@ -126,26 +126,27 @@
 //! usual case; otherwise they go through the due list, which sorts), and
 //! each one taken asks for the entry of the timer a few places behind it,
 //! which has usually left the cache since the sort.
-//! A timer cancelled or re-armed while in the run leaves a tombstone (its
-//! entry holds its place there), popped when reached, so the run never
+//! A timer cancelled or re-armed while in the run leaves a tombstone
+//! (found through the place its entry noted), popped when reached, so the run never
 //! grows after it is sorted; `reset` of a timer in the run relinks it.
 //! Why this bound: sorting a slot touches each timer's scattered entry
-//! three times (its key read when the slot is read, its place in the run
-//! written after the sort, and again when it fires), where cascading it
-//! touches each entry once per level it still descends, then the same
-//! three times at the level where it is sorted, in a smaller slot whose
-//! entries are still in a near cache for the last two. So sorting a slot
-//! at once saves a level's touch per timer but makes the other touches
-//! farther ones, and the larger the slot, the farther: at 32,768 timers
-//! the entries and the run's buffers (48 + 32 bytes a timer) make about
-//! 2.5 MB, which the last-level cache holds; slots of 60,000 timers (W3's
-//! coarsest ones at 250,000 timers) were as fast or slower sorted at once
+//! twice (its key read when the slot is read, which also notes its place
+//! in the run, and again when it fires), where cascading it touches each
+//! entry once per level it still descends, then the same twice at the
+//! level where it is sorted, in a smaller slot whose entries are still in
+//! a near cache when they fire. So sorting a slot at once saves a level's
+//! touch per timer but makes the firing touch a farther one, and the larger
+//! the slot, the farther: at 32,768 timers the entries and the run's
+//! buffers (48 + 36 bytes a timer) make about 2.7 MB, which the last-level
+//! cache holds; slots of 60,000 timers (W3's coarsest ones at 250,000
+//! timers) were no faster sorted at once
 //! than cascaded into 64 smaller ones, each sorted in turn. A smaller bound
 //! (it was 4,096) made clustered timers (100,000 deadlines in one window
 //! of 2^16 or 2^20 ticks, armed far ahead) cascade a second time. The
-//! run's buffers (16 bytes a timer, twice: the run and the radix scratch)
-//! are reserved by [`Wheel::with_capacity`] up to `RUN_MAX` timers, 1 MB
-//! at most, next to at least 1.5 MB of arena.
+//! run's buffers (16 bytes a timer, twice: the run and the radix scratch,
+//! and 4 for the sorted places) are reserved by [`Wheel::with_capacity`]
+//! up to `RUN_MAX` timers, 1.2 MB at most, next to at least 1.5 MB of
+//! arena.
 //!
 //! # Ordering
 //!

@@ -27,8 +27,8 @@ const PREFETCH_RUN_MIN: usize = 512;
 
 /// Largest slot that [`Wheel::expire`] sorts into the run (see "Sorted
 /// runs" in the crate docs for why it is bounded) instead of cascading it.
-/// The run and the sort's scratch buffer (16 bytes a timer each) are
-/// reserved up to this size.
+/// The run and the sort's scratch buffer (16 bytes a timer each) and the
+/// sorted places (4) are reserved up to this size.
 pub(crate) const RUN_MAX: usize = 32768;
 
 /// A run of at least this many timers is radix-sorted [`WIDE_BITS`] bits
