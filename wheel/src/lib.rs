@@ -113,7 +113,7 @@
 //! index)` pairs into one contiguous buffer, the *run*, sorts them there
 //! (a stable radix sort of their offsets in the slot, 6 bits a pass, or 12
 //! for a run of 1024 timers or more, digits shared by all skipped;
-//! insertion sort for a few) and
+//! insertion sort for up to 32) and
 //! then fires from the run's end as time reaches each tick. Time jumps as
 //! far as `to` allows, as for a small slot. A timer thus moves at most
 //! until it lands in a slot of at most 32,768 timers, then never again. The

@@ -31,6 +31,12 @@ const PREFETCH_RUN_MIN: usize = 512;
 /// sorted places (4) are reserved up to this size.
 pub(crate) const RUN_MAX: usize = 32768;
 
+/// A run of at most this many timers is insertion-sorted: a few dozen
+/// timers take fewer moves (about `n²/4`) than the radix sort's passes,
+/// each of which clears and sums 64 counters (three passes for a slot of
+/// level 3, whose timers share no digit when they are few and scattered).
+const INSERTION_MAX: usize = 32;
+
 /// A run of at least this many timers is radix-sorted [`WIDE_BITS`] bits
 /// a pass instead of 6 (one pass instead of two for a slot of level 2):
 /// the 4096 counters a pass then clears and sums cost little per timer.
@@ -897,8 +903,8 @@ impl<T> Wheel<T> {
     /// Sorts the run just filled from a slot of `level` that starts at `t`
     /// by key, descending, keeping timers of equal key in the order they
     /// were read (filing order, unless some were cancelled meanwhile: the
-    /// due list then puts them in `seq` order), and tells each entry its
-    /// place. A stable LSD radix sort of the keys' offsets in the slot, 6
+    /// due list then puts them in `seq` order), and records where each
+    /// item went (`run_pos`). A stable LSD radix sort of the keys' offsets in the slot, 6
     /// bits a pass (12 for [`WIDE_MIN`] timers or more), skipping digits
     /// all timers share, the last pass writing descending order:
     /// `O(level × n)` on contiguous memory; an insertion sort for a few
@@ -911,7 +917,7 @@ impl<T> Wheel<T> {
         // Whether the run is sorted descending (the last pass wrote it
         // so) rather than ascending.
         let mut descending = false;
-        if n <= 16 {
+        if n <= INSERTION_MAX {
             for i in 1..n {
                 let r = self.run[i];
                 let mut j = i;
