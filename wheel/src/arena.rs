@@ -68,6 +68,23 @@ impl<T> Arena<T> {
         self.len
     }
 
+    /// The index the next [`insert`](Self::insert) will use.
+    ///
+    /// # Panics
+    /// If `u32::MAX - 1` slots are in use (indices are `u32`, `NIL` excluded).
+    #[inline]
+    pub(crate) fn next_index(&self) -> u32 {
+        if self.free != NIL {
+            return self.free;
+        }
+        let idx = self.slots.len();
+        assert!(
+            idx < NIL as usize,
+            "hrwheel: more than u32::MAX - 1 pending timers"
+        );
+        idx as u32
+    }
+
     /// Stores `e` in a free slot with the slot's next generation, written
     /// into `e.gen`; returns the index and the generation.
     ///

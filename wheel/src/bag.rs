@@ -91,14 +91,16 @@ impl Chunks {
     }
 }
 
-/// One slot's timers (see the module docs): head and tail chunk, count,
-/// and how many indices the tail chunk holds (kept apart from the count so
-/// that filing and removing need no division by [`CHUNK`]).
+/// One slot's timers (see the module docs): head and tail chunk, how many
+/// indices the tail chunk holds, and how many the chunks before it hold
+/// (kept apart so that filing and removing need no division by [`CHUNK`],
+/// and touch the count only when a chunk is taken or freed).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Bag {
     pub(crate) head: u32,
     pub(crate) tail: u32,
-    pub(crate) len: u32,
+    /// Indices in the chunks before the tail (a multiple of [`CHUNK`]).
+    pub(crate) rest: u32,
     /// Indices in the tail chunk: `1..=CHUNK`, or `CHUNK` when empty (so
     /// the next push starts a chunk).
     pub(crate) fill: u32,
@@ -108,65 +110,91 @@ impl Bag {
     pub(crate) const EMPTY: Bag = Bag {
         head: NIL,
         tail: NIL,
-        len: 0,
+        rest: 0,
         fill: CHUNK as u32,
     };
 
+    /// Number of timers in the bag.
+    #[inline]
+    pub(crate) fn len(&self) -> u32 {
+        if self.tail == NIL {
+            0
+        } else {
+            self.rest + self.fill
+        }
+    }
+
     /// Appends `idx`; returns the chunk and offset it went to (the caller
-    /// stores them in the entry).
+    /// stores them in the entry). The tail chunk must have room: call
+    /// [`grow`](Self::grow) first when `fill == CHUNK`.
     #[inline(always)]
     pub(crate) fn push(&mut self, chunks: &mut Chunks, idx: u32) -> (u32, u8) {
-        if self.fill == CHUNK as u32 {
-            let c = chunks.alloc();
-            let ch = &mut chunks.chunks[c as usize];
-            ch.prev = self.tail;
-            ch.next = NIL;
-            if self.tail == NIL {
-                self.head = c;
-            } else {
-                chunks.chunks[self.tail as usize].next = c;
-            }
-            self.tail = c;
-            self.fill = 0;
-        }
         let off = self.fill;
+        debug_assert!(off < CHUNK as u32);
         chunks.chunks[self.tail as usize].items[off as usize] = idx;
         self.fill = off + 1;
-        self.len += 1;
         (self.tail, off as u8)
+    }
+
+    /// Starts a new tail chunk (the tail is full or the bag empty);
+    /// returns whether the bag was empty.
+    #[inline]
+    pub(crate) fn grow(&mut self, chunks: &mut Chunks) -> bool {
+        let c = chunks.alloc();
+        let ch = &mut chunks.chunks[c as usize];
+        ch.prev = self.tail;
+        ch.next = NIL;
+        let was_empty = self.tail == NIL;
+        if was_empty {
+            self.head = c;
+        } else {
+            chunks.chunks[self.tail as usize].next = c;
+            self.rest += CHUNK as u32;
+        }
+        self.tail = c;
+        self.fill = 0;
+        was_empty
     }
 
     /// Removes the index at `chunk`/`off`, filling the hole with the bag's
     /// last index and recording that timer's new place in its entry.
-    #[inline]
+    /// Returns whether the bag is now empty.
+    #[inline(always)]
     pub(crate) fn remove<T>(
         &mut self,
         chunks: &mut Chunks,
         arena: &mut Arena<T>,
         chunk: u32,
         off: u8,
-    ) {
-        self.len -= 1;
-        let last_off = self.fill as usize - 1;
+    ) -> bool {
+        let last_off = self.fill - 1;
         let tail = self.tail;
-        if (chunk, off as usize) != (tail, last_off) {
-            let last = chunks.chunks[tail as usize].items[last_off];
+        if chunk != tail || u32::from(off) != last_off {
+            let last = chunks.chunks[tail as usize].items[last_off as usize];
             chunks.chunks[chunk as usize].items[off as usize] = last;
             let e = &mut arena[last as usize];
             e.next = chunk;
             e.pos = off;
         }
-        self.fill = last_off as u32;
-        if last_off == 0 {
-            let prev = chunks.chunks[tail as usize].prev;
-            self.tail = prev;
-            self.fill = CHUNK as u32;
-            if prev == NIL {
-                self.head = NIL;
-            } else {
-                chunks.chunks[prev as usize].next = NIL;
-            }
-            chunks.free(tail);
+        self.fill = last_off;
+        last_off == 0 && self.shrink(chunks)
+    }
+
+    /// Frees the emptied tail chunk; returns whether the bag is now empty.
+    #[inline(never)]
+    fn shrink(&mut self, chunks: &mut Chunks) -> bool {
+        let tail = self.tail;
+        let prev = chunks.chunks[tail as usize].prev;
+        self.tail = prev;
+        self.fill = CHUNK as u32;
+        chunks.free(tail);
+        if prev == NIL {
+            self.head = NIL;
+            true
+        } else {
+            chunks.chunks[prev as usize].next = NIL;
+            self.rest -= CHUNK as u32;
+            false
         }
     }
 }
@@ -178,7 +206,7 @@ mod tests {
 
     /// Collects a bag's indices in chain order, checking its links.
     fn items(bag: &Bag, chunks: &Chunks) -> Vec<u32> {
-        let (mut c, mut prev, mut left, mut out) = (bag.head, NIL, bag.len as usize, vec![]);
+        let (mut c, mut prev, mut left, mut out) = (bag.head, NIL, bag.len() as usize, vec![]);
         while c != NIL {
             let ch = &chunks.chunks[c as usize];
             assert_eq!(ch.prev, prev);
@@ -201,7 +229,10 @@ mod tests {
         let idx: Vec<u32> = (0..n)
             .map(|i| arena.insert(entry(u64::from(i))).0)
             .collect();
-        for &i in &idx {
+        for (k, &i) in idx.iter().enumerate() {
+            if bag.fill == CHUNK as u32 {
+                assert_eq!(bag.grow(&mut chunks), k == 0);
+            }
             let (c, off) = bag.push(&mut chunks, i);
             let e = &mut arena[i as usize];
             e.next = c;
@@ -226,14 +257,17 @@ mod tests {
             }
         }
         // Emptying frees every chunk; refilling reuses them.
-        while bag.len > 0 {
+        while bag.len() > 0 {
             let last = *items(&bag, &chunks).last().unwrap();
             let (c, off) = (arena[last as usize].next, arena[last as usize].pos);
-            bag.remove(&mut chunks, &mut arena, c, off);
+            assert_eq!(bag.remove(&mut chunks, &mut arena, c, off), bag.len() == 0);
         }
         assert_eq!((bag.head, bag.tail, chunks.used), (NIL, NIL, 0));
         let pool = chunks.chunks.len();
         for &i in &idx {
+            if bag.fill == CHUNK as u32 {
+                bag.grow(&mut chunks);
+            }
             bag.push(&mut chunks, i);
         }
         assert_eq!(chunks.chunks.len(), pool);

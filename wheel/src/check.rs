@@ -95,7 +95,7 @@ impl<T> Wheel<T> {
         for (l, level) in self.levels.iter().enumerate() {
             for s in 0..SLOTS {
                 let bag = level.slots[s];
-                let n = bag.len as usize;
+                let n = bag.len() as usize;
                 let (mut c, mut prev_c, mut left) = (bag.head, NIL, n);
                 while c != NIL {
                     let chunk = self
@@ -151,7 +151,11 @@ impl<T> Wheel<T> {
                     c = chunk.next;
                 }
                 let fill = if n == 0 { CHUNK } else { (n - 1) % CHUNK + 1 };
-                if left != 0 || prev_c != bag.tail || bag.fill as usize != fill {
+                if left != 0
+                    || prev_c != bag.tail
+                    || bag.fill as usize != fill
+                    || (n == 0 && bag.rest != 0)
+                {
                     return Err(format!("bag {l}/{s}: chain does not hold its {n} timers"));
                 }
                 if (n > 0) != (level.occupied >> s & 1 == 1)

@@ -260,10 +260,46 @@ impl<T> Wheel<T> {
     /// # Panics
     /// If `u32::MAX - 1` timers are already pending (keys index by `u32`).
     pub fn insert_with_slack(&mut self, deadline: u64, slack: u64, value: T) -> TimerKey {
-        let key = self.alloc(deadline, slack, value);
-        self.link(key.index);
+        self.seq += 1;
         self.stats.inserts += 1;
-        key
+        // File the index the arena will give the entry first, so that the
+        // entry is written once, with its place.
+        let idx = self.arena.next_index();
+        let (level, slot, next, pos) = if deadline > self.now {
+            let key = fire_key(deadline, slack);
+            place(
+                &mut self.levels,
+                &mut self.chunks,
+                &mut self.nonempty,
+                self.now,
+                idx,
+                key,
+            )
+        } else {
+            (DUE, 0, NIL, 0)
+        };
+        let (at, gen) = self.arena.insert(Entry {
+            value,
+            deadline,
+            slack,
+            seq: self.seq,
+            prev: NIL,
+            next,
+            gen: NonZeroU32::MIN,
+            level,
+            slot,
+            moves: 0,
+            pos,
+        });
+        debug_assert_eq!(at, idx);
+        if level == DUE {
+            self.push_due(idx);
+        }
+        TimerKey {
+            index: idx,
+            gen: gen.get(),
+            wheel: self.id,
+        }
     }
 
     /// Adds an *idle* timer: it holds `value` and its key is valid, but it is
@@ -392,10 +428,15 @@ impl<T> Wheel<T> {
     /// cancelled before its slot is reached was never moved.
     pub fn cancel(&mut self, key: TimerKey) -> Option<T> {
         let idx = self.check(key).ok()?;
-        if self.arena[idx as usize].level == IDLE {
+        let e = &self.arena[idx as usize];
+        let level = e.level as usize;
+        if level < LEVELS {
+            let (slot, chunk, off) = (e.slot as usize & (SLOTS - 1), e.next, e.pos);
+            self.unlink_slot(level, slot, chunk, off);
+        } else if e.level == IDLE {
             self.idle -= 1;
         } else {
-            self.unlink(idx);
+            self.unlink_list(idx);
         }
         let e = self.arena.remove(idx);
         self.stats.cancels += 1;
@@ -429,13 +470,18 @@ impl<T> Wheel<T> {
         e.seq = self.seq;
         e.moves = 0;
         e.deadline = deadline;
-        if deadline > now && e.level != DUE && e.level != RUN {
-            let (level, slot) = (e.level as usize, e.slot as usize);
+        let level = e.level as usize;
+        if deadline > now && level < LEVELS {
+            let slot = e.slot as usize & (SLOTS - 1);
             let key = fire_key(deadline, e.slack);
             if key >= slot_start(now, level, slot) {
                 self.levels[level].note_key(slot, key);
                 return;
             }
+            let (chunk, off) = (e.next, e.pos);
+            self.unlink_slot(level, slot, chunk, off);
+            self.file(idx, key);
+            return;
         }
         self.unlink(idx);
         self.link(idx);
@@ -702,7 +748,7 @@ impl<T> Wheel<T> {
         if level_empty {
             self.nonempty &= !(1 << level);
         }
-        if bag.len == 1 && self.due.is_empty() && self.run.last().is_none_or(|r| r.key > at) {
+        if bag.len() == 1 && self.due.is_empty() && self.run.last().is_none_or(|r| r.key > at) {
             // One timer (the usual slot of a sparse wheel, or of level
             // 0): deliver it or move it without the due list.
             let idx = self.chunks.chunks[bag.head as usize].items[0];
@@ -721,7 +767,7 @@ impl<T> Wheel<T> {
         // after it (see `prefetch.rs`), then handle the timers of the
         // current chunk, whose entries were asked for a chunk earlier.
         let (mut moved, mut max_moves) = (0, 0);
-        let mut left = bag.len as usize;
+        let mut left = bag.len() as usize;
         let (mut items, mut n, mut c) = self.read_chunk(bag.head, &mut left);
         loop {
             let cur = (items, n);
@@ -750,9 +796,7 @@ impl<T> Wheel<T> {
                     max_moves = max_moves.max(e.moves);
                     moved += 1;
                     let (levels, chunks) = (&mut self.levels, &mut self.chunks);
-                    if file_entry(levels, chunks, self.now, e, idx, key) {
-                        self.nonempty |= 1 << e.level;
-                    }
+                    file_entry(levels, chunks, &mut self.nonempty, self.now, e, idx, key);
                 }
             }
             if n == 0 {
@@ -1089,14 +1133,40 @@ impl<T> Wheel<T> {
     #[inline(always)]
     fn file(&mut self, idx: u32, key: u64) {
         let e = &mut self.arena[idx as usize];
-        if file_entry(&mut self.levels, &mut self.chunks, self.now, e, idx, key) {
-            self.nonempty |= 1 << e.level;
+        file_entry(
+            &mut self.levels,
+            &mut self.chunks,
+            &mut self.nonempty,
+            self.now,
+            e,
+            idx,
+            key,
+        );
+    }
+
+    /// Unlinks an armed entry from its slot, the due list or the run.
+    #[inline]
+    fn unlink(&mut self, idx: u32) {
+        let e = &self.arena[idx as usize];
+        let level = e.level as usize;
+        if level < LEVELS {
+            let (slot, chunk, off) = (e.slot as usize & (SLOTS - 1), e.next, e.pos);
+            self.unlink_slot(level, slot, chunk, off);
+        } else {
+            self.unlink_list(idx);
         }
     }
 
-    /// Unlinks an armed entry from its slot or the due list.
-    #[inline]
-    fn unlink(&mut self, idx: u32) {
+    /// Removes the timer at `chunk`/`off` of `slot` of `level` from it.
+    #[inline(always)]
+    fn unlink_slot(&mut self, level: usize, slot: usize, chunk: u32, off: u8) {
+        let (chunks, arena, nonempty) = (&mut self.chunks, &mut self.arena, &mut self.nonempty);
+        self.levels[level].unlink(chunks, arena, nonempty, level, slot, chunk, off);
+    }
+
+    /// Unlinks a timer from the due list or the run.
+    #[inline(never)]
+    fn unlink_list(&mut self, idx: u32) {
         let e = &self.arena[idx as usize];
         if e.level == DUE {
             self.due.unlink(&mut self.arena, idx);
@@ -1104,39 +1174,47 @@ impl<T> Wheel<T> {
                 self.due_min = u64::MAX;
                 self.due_unsorted = false;
             }
-        } else if e.level == RUN {
+        } else {
+            debug_assert_eq!(e.level, RUN);
             let pos = e.next as usize;
             self.run[pos].idx = NIL;
             self.trim_run();
-        } else {
-            let (level, slot, chunk, off) = (e.level as usize, e.slot as usize, e.next, e.pos);
-            if self.levels[level].unlink(&mut self.chunks, &mut self.arena, slot, chunk, off) {
-                self.nonempty &= !(1 << level);
-            }
         }
     }
 }
 
+/// Files `idx` in the slot for `key > now` (see `level.rs`), marking its
+/// level non-empty if it was empty; returns the level, slot, chunk and
+/// offset (the entry's `level`, `slot`, `next` and `pos`).
+#[inline(always)]
+fn place(
+    levels: &mut [Level; LEVELS],
+    chunks: &mut Chunks,
+    nonempty: &mut u32,
+    now: u64,
+    idx: u32,
+    key: u64,
+) -> (u8, u8, u32, u8) {
+    let level = level_for(now, key);
+    let slot = slot_for(key, level);
+    let (chunk, off) = levels[level].insert(chunks, nonempty, level, slot, idx, key);
+    (level as u8, slot as u8, chunk, off)
+}
+
 /// [`Wheel::file`] given the entry `e` of `idx` (which the caller has
-/// already looked up): files it in the slot for `key > now` and records
-/// the place in it. Returns true if its level was empty before.
+/// already looked up): files it in the slot for `key > now` (see
+/// [`place`]) and records the place in it.
 #[inline(always)]
 fn file_entry<T>(
     levels: &mut [Level; LEVELS],
     chunks: &mut Chunks,
+    nonempty: &mut u32,
     now: u64,
     e: &mut Entry<T>,
     idx: u32,
     key: u64,
-) -> bool {
-    let level = level_for(now, key);
-    let slot = slot_for(key, level);
-    let (chunk, off, was_empty) = levels[level].insert(chunks, slot, idx, key);
-    e.level = level as u8;
-    e.slot = slot as u8;
-    e.next = chunk;
-    e.pos = off;
-    was_empty
+) {
+    (e.level, e.slot, e.next, e.pos) = place(levels, chunks, nonempty, now, idx, key);
 }
 
 #[cfg(test)]
