@@ -5,7 +5,11 @@
 //! indices; every chunk of a bag is full except its tail. A timer filed in
 //! a bag records where its index sits (chunk and offset, in its entry), so
 //! removing it is O(1): the bag's last index is moved into the hole (the
-//! moved timer's entry is updated) and the tail chunk is freed once empty.
+//! moved timer's entry is updated). A tail chunk emptied by a removal is
+//! kept, empty, while the bag holds other timers (a *spare*: the next
+//! push needs no chunk, so timers armed and cancelled at a chunk boundary
+//! do not take and free a chunk each time); it is freed when the removal
+//! after it needs the chunk before, or when the bag empties.
 //! Emptying a slot reads its indices in sequence, a cache line at a time,
 //! instead of chasing a link through each timer's entry; every entry it
 //! will touch is known in advance and can be prefetched (see `prefetch.rs`).
@@ -13,8 +17,9 @@
 //! # Memory
 //!
 //! Chunks come from one `Vec` with a free list, so a bag never allocates
-//! once the pool has grown. A bag of `k` timers holds `ceil(k / CHUNK)`
-//! chunks, so at most `pending / CHUNK + non-empty slots` chunks are in use
+//! once the pool has grown. A bag of `k > 0` timers holds `ceil(k / CHUNK)`
+//! chunks, or `k / CHUNK + 1` with a spare, so at most
+//! `pending / CHUNK + non-empty slots` chunks are in use
 //! at any time (non-empty slots: at most `min(pending, 704)`), plus one
 //! while a slot is emptied; [`Wheel::with_capacity`] reserves that much for
 //! its `n` timers. That is 64 bytes per 14 timers (about 4.6 bytes a timer)
@@ -101,8 +106,9 @@ pub(crate) struct Bag {
     pub(crate) tail: u32,
     /// Indices in the chunks before the tail (a multiple of [`CHUNK`]).
     pub(crate) rest: u32,
-    /// Indices in the tail chunk: `1..=CHUNK`, or `CHUNK` when empty (so
-    /// the next push starts a chunk).
+    /// Indices in the tail chunk: `1..=CHUNK`, 0 for a spare (see the
+    /// module docs), or `CHUNK` when the bag is empty (so the next push
+    /// starts a chunk).
     pub(crate) fill: u32,
 }
 
@@ -156,8 +162,16 @@ impl Bag {
         was_empty
     }
 
+    /// Whether [`remove`](Self::remove) would neither free a chunk nor
+    /// empty the bag: it holds more than one timer and no spare.
+    #[inline(always)]
+    pub(crate) fn removes_in_place(&self) -> bool {
+        self.fill > 1 || (self.fill == 1 && self.rest > 0)
+    }
+
     /// Removes the index at `chunk`/`off`, filling the hole with the bag's
-    /// last index and recording that timer's new place in its entry.
+    /// last index and recording that timer's new place in its entry; an
+    /// emptied tail chunk stays as a spare unless the bag is now empty.
     /// Returns whether the bag is now empty.
     #[inline(always)]
     pub(crate) fn remove<T>(
@@ -167,6 +181,10 @@ impl Bag {
         chunk: u32,
         off: u8,
     ) -> bool {
+        if self.fill == 0 {
+            // The last index is in the chunk before the spare.
+            self.shrink(chunks);
+        }
         let last_off = self.fill - 1;
         let tail = self.tail;
         if chunk != tail || u32::from(off) != last_off {
@@ -177,10 +195,11 @@ impl Bag {
             e.pos = off;
         }
         self.fill = last_off;
-        last_off == 0 && self.shrink(chunks)
+        last_off == 0 && self.rest == 0 && self.shrink(chunks)
     }
 
-    /// Frees the emptied tail chunk; returns whether the bag is now empty.
+    /// Frees the tail chunk, emptied (or a spare); returns whether the bag
+    /// is now empty.
     #[inline(never)]
     fn shrink(&mut self, chunks: &mut Chunks) -> bool {
         let tail = self.tail;
@@ -256,6 +275,34 @@ mod tests {
                 assert_eq!(ch.items[e.pos as usize], i, "entry {i} at {k}");
             }
         }
+        // A chunk emptied at the tail stays as a spare: the next push
+        // reuses it, and the removal after it frees it.
+        let used = chunks.used;
+        while bag.fill != 1 {
+            let last = *items(&bag, &chunks).last().unwrap();
+            let (c, off) = (arena[last as usize].next, arena[last as usize].pos);
+            assert!(bag.removes_in_place());
+            assert!(!bag.remove(&mut chunks, &mut arena, c, off));
+            want.pop();
+        }
+        let last = *items(&bag, &chunks).last().unwrap();
+        let (c, off) = (arena[last as usize].next, arena[last as usize].pos);
+        assert!(bag.rest > 0 && bag.removes_in_place());
+        bag.remove(&mut chunks, &mut arena, c, off);
+        want.pop();
+        assert_eq!((bag.fill, chunks.used), (0, used));
+        assert_eq!(items(&bag, &chunks), want);
+        let (c, off) = bag.push(&mut chunks, last);
+        (arena[last as usize].next, arena[last as usize].pos) = (c, off);
+        assert_eq!((bag.fill, chunks.used), (1, used));
+        bag.remove(&mut chunks, &mut arena, c, off);
+        let victim = want[0];
+        let (c, off) = (arena[victim as usize].next, arena[victim as usize].pos);
+        assert!(!bag.removes_in_place());
+        bag.remove(&mut chunks, &mut arena, c, off);
+        want.swap_remove(0);
+        assert_eq!((bag.fill, chunks.used), (CHUNK as u32 - 1, used - 1));
+        assert_eq!(items(&bag, &chunks), want);
         // Emptying frees every chunk; refilling reuses them.
         while bag.len() > 0 {
             let last = *items(&bag, &chunks).last().unwrap();

@@ -249,7 +249,7 @@ impl<T> Wheel<T> {
     /// # Panics
     /// If `u32::MAX - 1` timers are already pending (keys index by `u32`).
     pub fn insert(&mut self, deadline: u64, value: T) -> TimerKey {
-        self.insert_with_slack(deadline, 0, value)
+        self.insert_at(deadline, 0, value)
     }
 
     /// Arms a timer that may fire anywhere in `[deadline, deadline + slack]`
@@ -260,6 +260,52 @@ impl<T> Wheel<T> {
     /// # Panics
     /// If `u32::MAX - 1` timers are already pending (keys index by `u32`).
     pub fn insert_with_slack(&mut self, deadline: u64, slack: u64, value: T) -> TimerKey {
+        self.insert_at(deadline, slack, value)
+    }
+
+    /// [`insert_with_slack`](Self::insert_with_slack), inlined into
+    /// [`insert`](Self::insert), whose constant slack drops `fire_key`.
+    #[inline(always)]
+    fn insert_at(&mut self, deadline: u64, slack: u64, value: T) -> TimerKey {
+        // The usual case, straight-line: a vacant entry on the free list,
+        // a deadline to come, a slot whose tail chunk has room.
+        let (idx, now) = (self.arena.free_head(), self.now);
+        if idx != NIL && deadline > now {
+            let key = fire_key(deadline, slack);
+            let level = level_for(now, key);
+            let slot = slot_for(key, level);
+            let lv = &mut self.levels[level];
+            if lv.slots[slot].fill < CHUNK as u32 {
+                let (chunk, pos) = lv.slots[slot].push(&mut self.chunks, idx);
+                lv.note_key(slot, key);
+                let seq = self.seq + 1;
+                self.seq = seq;
+                self.stats.inserts += 1;
+                let gen = self.arena.insert_free(
+                    idx,
+                    Entry {
+                        value,
+                        deadline,
+                        slack,
+                        seq,
+                        prev: NIL,
+                        next: chunk,
+                        gen: NonZeroU32::MIN,
+                        level: level as u8,
+                        slot: slot as u8,
+                        moves: 0,
+                        pos,
+                    },
+                );
+                return TimerKey::new(idx, gen.get(), self.id);
+            }
+        }
+        self.insert_slow(deadline, slack, value)
+    }
+
+    /// [`insert_at`](Self::insert_at) in full.
+    #[inline(never)]
+    fn insert_slow(&mut self, deadline: u64, slack: u64, value: T) -> TimerKey {
         self.seq += 1;
         self.stats.inserts += 1;
         // File the index the arena will give the entry first, so that the
@@ -295,11 +341,7 @@ impl<T> Wheel<T> {
         if level == DUE {
             self.push_due(idx);
         }
-        TimerKey {
-            index: idx,
-            gen: gen.get(),
-            wheel: self.id,
-        }
+        TimerKey::new(idx, gen.get(), self.id)
     }
 
     /// Adds an *idle* timer: it holds `value` and its key is valid, but it is
@@ -322,7 +364,7 @@ impl<T> Wheel<T> {
     /// If `u32::MAX - 1` timers are already in the wheel (keys index by `u32`).
     pub fn insert_idle(&mut self, value: T) -> TimerKey {
         let key = self.alloc(0, 0, value);
-        self.arena[key.index as usize].level = IDLE;
+        self.arena[key.index() as usize].level = IDLE;
         self.idle += 1;
         key
     }
@@ -350,9 +392,19 @@ impl<T> Wheel<T> {
         Ok(())
     }
 
-    /// [`arm`](Self::arm) of the checked entry `idx`.
-    #[inline]
+    /// [`arm`](Self::arm) (or [`reset`](Self::reset), the same) of the
+    /// checked entry `idx`: the lazy re-arm inline, anything else out of
+    /// line.
+    #[inline(always)]
     fn arm_at(&mut self, idx: u32, deadline: u64) {
+        if !self.lazy_reset(idx, deadline) {
+            self.arm_slow(idx, deadline);
+        }
+    }
+
+    /// [`arm_at`](Self::arm_at) in full.
+    #[inline]
+    fn arm_full(&mut self, idx: u32, deadline: u64) {
         if self.arena[idx as usize].level != IDLE {
             self.reset_at(idx, deadline);
             return;
@@ -416,18 +468,34 @@ impl<T> Wheel<T> {
             moves: 0,
             pos: 0,
         });
-        TimerKey {
-            index: idx,
-            gen: gen.get(),
-            wheel: self.id,
-        }
+        TimerKey::new(idx, gen.get(), self.id)
     }
 
     /// Removes a pending timer and returns its value; `None` if the key is
     /// stale (fired or cancelled) or from another wheel. O(1); a timer
     /// cancelled before its slot is reached was never moved.
+    #[inline]
     pub fn cancel(&mut self, key: TimerKey) -> Option<T> {
         let idx = self.check(key).ok()?;
+        // The usual case, straight-line: filed in a slot whose tail chunk
+        // keeps at least one timer (no chunk is freed, no bitmap changes).
+        let e = &self.arena[idx as usize];
+        let level = e.level as usize;
+        if level < LEVELS {
+            let (slot, chunk, off) = (e.slot as usize & (SLOTS - 1), e.next, e.pos);
+            let bag = &mut self.levels[level].slots[slot];
+            if bag.removes_in_place() {
+                bag.remove(&mut self.chunks, &mut self.arena, chunk, off);
+                self.stats.cancels += 1;
+                return Some(self.arena.remove(idx).value);
+            }
+        }
+        self.cancel_slow(idx)
+    }
+
+    /// [`cancel`](Self::cancel) of the checked entry `idx`, in full.
+    #[inline(never)]
+    fn cancel_slow(&mut self, idx: u32) -> Option<T> {
         let e = &self.arena[idx as usize];
         let level = e.level as usize;
         if level < LEVELS {
@@ -450,14 +518,47 @@ impl<T> Wheel<T> {
     /// stored deadline changes, touching no other timer, and the timer is
     /// re-filed when the slot is reached ("lazy re-arm"); otherwise it is
     /// relinked at once.
+    #[inline]
     pub fn reset(&mut self, key: TimerKey, deadline: u64) -> Result<(), Error> {
         let idx = self.check(key)?;
-        if self.arena[idx as usize].level == IDLE {
-            self.arm_at(idx, deadline);
-        } else {
-            self.reset_at(idx, deadline);
-        }
+        self.arm_at(idx, deadline);
         Ok(())
+    }
+
+    /// The lazy re-arm of [`reset`](Self::reset) (see the crate docs) of
+    /// the checked entry `idx`, if it applies: the timer is filed in a
+    /// slot that starts no later than its new firing tick, which is after
+    /// `now`. Returns false, having changed nothing, if it does not.
+    /// Small enough to inline: every other case is
+    /// [`arm_slow`](Self::arm_slow)'s.
+    #[inline(always)]
+    fn lazy_reset(&mut self, idx: u32, deadline: u64) -> bool {
+        let now = self.now;
+        let e = &mut self.arena[idx as usize];
+        let level = e.level as usize;
+        // `level < LEVELS`: filed in a slot (not idle, due or in the run).
+        if deadline <= now || level >= LEVELS {
+            return false;
+        }
+        let slot = e.slot as usize & (SLOTS - 1);
+        let key = fire_key(deadline, e.slack);
+        if key < slot_start(now, level, slot) {
+            return false;
+        }
+        self.stats.resets += 1;
+        self.seq += 1;
+        e.seq = self.seq;
+        e.moves = 0;
+        e.deadline = deadline;
+        self.levels[level].note_key(slot, key);
+        true
+    }
+
+    /// [`arm_at`](Self::arm_at) out of line, for the cases
+    /// [`lazy_reset`](Self::lazy_reset) leaves.
+    #[inline(never)]
+    fn arm_slow(&mut self, idx: u32, deadline: u64) {
+        self.arm_full(idx, deadline);
     }
 
     /// [`reset`](Self::reset) of the checked, armed entry `idx`.
@@ -577,11 +678,7 @@ impl<T> Wheel<T> {
         self.run(to, |w, idx| {
             let e = w.arena.remove(idx);
             f(Expired {
-                key: TimerKey {
-                    index: idx,
-                    gen: e.gen.get(),
-                    wheel: w.id,
-                },
+                key: TimerKey::new(idx, e.gen.get(), w.id),
                 deadline: e.deadline,
                 value: e.value,
             });
@@ -606,11 +703,7 @@ impl<T> Wheel<T> {
             w.idle += 1;
             let e = &mut w.arena[idx as usize];
             e.level = IDLE;
-            let key = TimerKey {
-                index: idx,
-                gen: e.gen.get(),
-                wheel: id,
-            };
+            let key = TimerKey::new(idx, e.gen.get(), id);
             f(key, e.deadline, &mut e.value);
         })
     }
@@ -846,8 +939,8 @@ impl<T> Wheel<T> {
         if key.wheel != self.id {
             return Err(Error::ForeignKey);
         }
-        match self.arena.get(key.index) {
-            Some(e) if e.gen.get() == key.gen => Ok(key.index),
+        match self.arena.get(key.index()) {
+            Some(e) if e.gen.get() == key.gen() => Ok(key.index()),
             _ => Err(Error::StaleKey),
         }
     }
@@ -1274,6 +1367,38 @@ mod tests {
         w.check_invariants().unwrap();
     }
 
+    /// A slot's emptied tail chunk stays as a spare while the slot holds
+    /// other timers: arming and cancelling at a chunk boundary takes no
+    /// chunk; the spare is freed when the chunk before it is needed, or
+    /// when the slot is emptied, and the slot still fires in order.
+    #[test]
+    fn a_spare_tail_chunk_is_reused_then_freed() {
+        let mut w = Wheel::new();
+        let n = 2 * CHUNK as u64;
+        let keys: Vec<TimerKey> = (0..n).map(|i| w.insert(100 + i, i)).collect();
+        let used = w.chunks.used;
+        for _ in 0..3 {
+            let k = w.insert(120, 99);
+            assert_eq!(w.chunks.used, used + 1);
+            assert_eq!(w.cancel(k), Some(99));
+            assert_eq!(w.chunks.used, used + 1, "spare kept");
+            w.check_invariants().unwrap();
+        }
+        assert_eq!(w.cancel(keys[3]), Some(3));
+        assert_eq!(w.chunks.used, used, "spare freed");
+        w.check_invariants().unwrap();
+        let k = w.insert(120, 99);
+        assert_eq!(w.cancel(k), Some(99));
+        assert_eq!(w.cancel(keys[n as usize - 1]), Some(n - 1));
+        w.check_invariants().unwrap();
+        let mut fired = Vec::new();
+        w.expire(1000, |e| fired.push(e.value));
+        let want: Vec<u64> = (0..n - 1).filter(|&i| i != 3).collect();
+        assert_eq!(fired, want);
+        assert_eq!(w.chunks.used, 0);
+        w.check_invariants().unwrap();
+    }
+
     /// Issue 9: a key kept while its slot was reused 2^32 times matched the
     /// new timer again. Start the slot's generation near `u32::MAX` (the
     /// loop would otherwise take a minute) and reuse it past the wrap.
@@ -1282,7 +1407,7 @@ mod tests {
         let mut w = Wheel::new();
         let first = w.insert(10, 0u32);
         assert_eq!(w.cancel(first), Some(0));
-        w.arena.set_vacant_gen(first.index, u32::MAX - 3);
+        w.arena.set_vacant_gen(first.index(), u32::MAX - 3);
         let mut keys = Vec::new();
         for i in 1..=6u32 {
             let k = w.insert(10 + u64::from(i), i);
@@ -1301,7 +1426,7 @@ mod tests {
         }
         // Generations went MAX - 2, MAX - 1, MAX on slot 0, which then
         // retired; later timers live in slot 1.
-        let gens: Vec<(u32, u32)> = keys.iter().map(|k| (k.index, k.gen)).collect();
+        let gens: Vec<(u32, u32)> = keys.iter().map(|k| (k.index(), k.gen())).collect();
         assert_eq!(
             &gens[..3],
             &[(0, u32::MAX - 2), (0, u32::MAX - 1), (0, u32::MAX)]
