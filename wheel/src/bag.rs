@@ -169,6 +169,43 @@ impl Bag {
         self.fill > 1 || (self.fill == 1 && self.rest > 0)
     }
 
+    /// [`remove`](Self::remove) when [`removes_in_place`](Self::removes_in_place).
+    #[inline(always)]
+    pub(crate) fn remove_in_place<T>(
+        &mut self,
+        chunks: &mut Chunks,
+        arena: &mut Arena<T>,
+        chunk: u32,
+        off: u8,
+    ) {
+        debug_assert!(self.removes_in_place());
+        let last_off = self.fill - 1;
+        self.fill_hole(chunks, arena, chunk, off, last_off);
+        self.fill = last_off;
+    }
+
+    /// Moves the bag's last index, at `last_off` in the tail, into the
+    /// hole at `chunk`/`off` (unless that is the last index) and records
+    /// the moved timer's new place in its entry.
+    #[inline(always)]
+    fn fill_hole<T>(
+        &self,
+        chunks: &mut Chunks,
+        arena: &mut Arena<T>,
+        chunk: u32,
+        off: u8,
+        last_off: u32,
+    ) {
+        let tail = self.tail;
+        if chunk != tail || u32::from(off) != last_off {
+            let last = chunks.chunks[tail as usize].items[last_off as usize];
+            chunks.chunks[chunk as usize].items[off as usize] = last;
+            let e = &mut arena[last as usize];
+            e.next = chunk;
+            e.pos = off;
+        }
+    }
+
     /// Removes the index at `chunk`/`off`, filling the hole with the bag's
     /// last index and recording that timer's new place in its entry; an
     /// emptied tail chunk stays as a spare unless the bag is now empty.
@@ -186,14 +223,7 @@ impl Bag {
             self.shrink(chunks);
         }
         let last_off = self.fill - 1;
-        let tail = self.tail;
-        if chunk != tail || u32::from(off) != last_off {
-            let last = chunks.chunks[tail as usize].items[last_off as usize];
-            chunks.chunks[chunk as usize].items[off as usize] = last;
-            let e = &mut arena[last as usize];
-            e.next = chunk;
-            e.pos = off;
-        }
+        self.fill_hole(chunks, arena, chunk, off, last_off);
         self.fill = last_off;
         last_off == 0 && self.rest == 0 && self.shrink(chunks)
     }

@@ -157,10 +157,14 @@ impl Level {
     /// Widens `slot`'s key bounds to include `key` (insert, lazy re-arm).
     #[inline]
     pub(crate) fn note_key(&mut self, slot: usize, key: u64) {
-        let min = &mut self.min_key[slot];
-        *min = (*min).min(key);
-        let max = &mut self.max_key[slot];
-        *max = (*max).max(key);
+        // Branches, not `min`/`max`: once a slot holds a few timers its
+        // bounds seldom move, and an untaken branch costs no store.
+        if key < self.min_key[slot] {
+            self.min_key[slot] = key;
+        }
+        if key > self.max_key[slot] {
+            self.max_key[slot] = key;
+        }
     }
 
     /// Removes the timer at `chunk`/`off` of `slot`. If the slot is now

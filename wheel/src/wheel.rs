@@ -485,9 +485,13 @@ impl<T> Wheel<T> {
             let (slot, chunk, off) = (e.slot as usize & (SLOTS - 1), e.next, e.pos);
             let bag = &mut self.levels[level].slots[slot];
             if bag.removes_in_place() {
-                bag.remove(&mut self.chunks, &mut self.arena, chunk, off);
+                // The entry first, while the compiler still knows `check`
+                // found it in bounds and occupied: the bag's hole is
+                // filled from another entry's index (never this one's).
+                let value = self.arena.remove(idx).value;
+                bag.remove_in_place(&mut self.chunks, &mut self.arena, chunk, off);
                 self.stats.cancels += 1;
-                return Some(self.arena.remove(idx).value);
+                return Some(value);
             }
         }
         self.cancel_slow(idx)
