@@ -45,7 +45,10 @@ fn go<Q: TimerQueue>(q: &mut Q, what: &str, n: usize) {
             timed(|| w1::run(q, &mut st)).unwrap().ops
         }
         "w2" => {
-            let p = w2::Params::new(n, 20_000);
+            // `W2_PAIRS=k` times k pairs instead of the report's 20,000
+            // (steadier A/B figures on a noisy machine).
+            let pairs = std::env::var("W2_PAIRS").map_or(20_000, |v| v.parse().unwrap());
+            let p = w2::Params::new(n, pairs);
             let mut st = w2::setup(q, p);
             timed(|| w2::run(q, &mut st)).unwrap();
             p.pairs

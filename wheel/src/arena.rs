@@ -68,6 +68,49 @@ impl<T> Arena<T> {
         self.len
     }
 
+    /// The index the next [`insert`](Self::insert) will use.
+    ///
+    /// # Panics
+    /// If `u32::MAX - 1` slots are in use (indices are `u32`, `NIL` excluded).
+    #[inline]
+    pub(crate) fn next_index(&self) -> u32 {
+        if self.free != NIL {
+            return self.free;
+        }
+        let idx = self.slots.len();
+        assert!(
+            idx < NIL as usize,
+            "hrwheel: more than u32::MAX - 1 pending timers"
+        );
+        idx as u32
+    }
+
+    /// The head of the free list: the index the next
+    /// [`insert`](Self::insert) will reuse, or [`NIL`] if it will push.
+    #[inline]
+    pub(crate) fn free_head(&self) -> u32 {
+        self.free
+    }
+
+    /// [`insert`](Self::insert) into slot `idx`, the head of the free list
+    /// (not [`NIL`]); returns the generation.
+    #[inline(always)]
+    pub(crate) fn insert_free(&mut self, idx: u32, mut e: Entry<T>) -> NonZeroU32 {
+        debug_assert!(idx == self.free && idx != NIL);
+        let slot = &mut self.slots[idx as usize];
+        let Slot::Vacant(v) = *slot else {
+            unreachable!("free list holds an occupied slot")
+        };
+        let (gen, next) = ((v >> 32) as u32, v as u32);
+        // Retired slots are never on the free list, so `gen < u32::MAX`.
+        let gen = NonZeroU32::new(gen + 1).unwrap_or(NonZeroU32::MIN);
+        e.gen = gen;
+        *slot = Slot::Occupied(e);
+        self.free = next;
+        self.len += 1;
+        gen
+    }
+
     /// Stores `e` in a free slot with the slot's next generation, written
     /// into `e.gen`; returns the index and the generation.
     ///

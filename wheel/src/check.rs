@@ -96,8 +96,15 @@ impl<T> Wheel<T> {
         for (l, level) in self.levels.iter().enumerate() {
             for s in 0..SLOTS {
                 let bag = level.slots[s];
-                let n = bag.len as usize;
+                let n = bag.len() as usize;
+                // A spare (an empty tail chunk, see `bag.rs`) follows `n`
+                // timers, a non-zero multiple of CHUNK.
+                let spare = bag.fill == 0;
+                if spare && (n == 0 || n % CHUNK != 0 || bag.rest as usize != n) {
+                    return Err(format!("bag {l}/{s}: spare after {n} timers"));
+                }
                 let (mut c, mut prev_c, mut left) = (bag.head, NIL, n);
+                let mut spare_seen = false;
                 while c != NIL {
                     let chunk = self
                         .chunks
@@ -107,7 +114,9 @@ impl<T> Wheel<T> {
                     if chunk.prev != prev_c {
                         return Err(format!("bag {l}/{s}: chunk {c} prev {}", chunk.prev));
                     }
-                    if left == 0 || (chunk.next != NIL && left <= CHUNK) {
+                    if left == 0 && spare && !spare_seen && chunk.next == NIL {
+                        spare_seen = true;
+                    } else if left == 0 || (chunk.next != NIL && left <= CHUNK && !spare) {
                         return Err(format!("bag {l}/{s}: {n} timers, wrong chunk count"));
                     }
                     let k = left.min(CHUNK);
@@ -151,8 +160,19 @@ impl<T> Wheel<T> {
                     prev_c = c;
                     c = chunk.next;
                 }
-                let fill = if n == 0 { CHUNK } else { (n - 1) % CHUNK + 1 };
-                if left != 0 || prev_c != bag.tail || bag.fill as usize != fill {
+                let fill = if spare {
+                    0
+                } else if n == 0 {
+                    CHUNK
+                } else {
+                    (n - 1) % CHUNK + 1
+                };
+                if left != 0
+                    || prev_c != bag.tail
+                    || spare != spare_seen
+                    || bag.fill as usize != fill
+                    || (n == 0 && bag.rest != 0)
+                {
                     return Err(format!("bag {l}/{s}: chain does not hold its {n} timers"));
                 }
                 if (n > 0) != (level.occupied >> s & 1 == 1)

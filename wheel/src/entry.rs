@@ -21,8 +21,14 @@ pub(crate) const IDLE: u8 = u8::MAX - 1;
 /// A timer. Lives in the wheel's arena; an armed timer is filed in exactly
 /// one slot of some level or linked into the due list, an idle one in
 /// neither.
+///
+/// `repr(C)`, the fields a key check and a `reset` touch first: those 32
+/// bytes (`deadline` .. `pos`) lie in one cache line for three entries in
+/// four (entries are 48 bytes for a `u64` value, so one in two straddles
+/// two lines), where the compiler's own order put them across a line
+/// boundary in one entry in two.
+#[repr(C)]
 pub(crate) struct Entry<T> {
-    pub(crate) value: T,
     /// The deadline the caller asked for: never fired before it.
     pub(crate) deadline: u64,
     /// Allowed lateness: may fire anywhere in `[deadline, deadline + slack]`.
@@ -31,12 +37,6 @@ pub(crate) struct Entry<T> {
     /// the timers firing at one tick are delivered sorted by
     /// `(deadline, seq)`.
     pub(crate) seq: u64,
-    /// Due-list link (unused while filed in a slot).
-    pub(crate) prev: u32,
-    /// Due-list link; while filed in a slot, the chunk of the slot's bag
-    /// holding its index (see `bag.rs`); while in the run, where it was
-    /// pushed there (see [`RUN`]).
-    pub(crate) next: u32,
     /// Arena-slot generation this timer was inserted with (its key's).
     /// Non-zero, which gives the arena's slot enum a niche for its tag.
     pub(crate) gen: NonZeroU32,
@@ -48,6 +48,13 @@ pub(crate) struct Entry<T> {
     pub(crate) moves: u8,
     /// While filed in a slot, the offset of its index in chunk `next`.
     pub(crate) pos: u8,
+    /// Due-list link (unused while filed in a slot).
+    pub(crate) prev: u32,
+    /// Due-list link; while filed in a slot, the chunk of the slot's bag
+    /// holding its index (see `bag.rs`); while in the run, where it was
+    /// pushed there (see [`RUN`]).
+    pub(crate) next: u32,
+    pub(crate) value: T,
 }
 
 #[cfg(test)]

@@ -16,18 +16,46 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Handle to a timer in a [`Wheel`](crate::Wheel). Stays valid across
 /// `reset`; becomes stale when the timer is cancelled or fires.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+// Two fields, index and generation packed in one: a pair of scalars is
+// passed and returned in two registers, where a struct of three `u32`s
+// goes through memory (a store and a load on every `insert` + `cancel`).
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct TimerKey {
-    pub(crate) index: u32,
-    pub(crate) gen: u32,
+    /// Arena index (low 32 bits) and generation (high 32 bits).
+    slot: u64,
     pub(crate) wheel: u32,
 }
 
 impl TimerKey {
+    #[inline(always)]
+    pub(crate) fn new(index: u32, gen: u32, wheel: u32) -> Self {
+        TimerKey {
+            slot: u64::from(gen) << 32 | u64::from(index),
+            wheel,
+        }
+    }
+
     /// The arena index of the timer's entry (useful as a dense id while the
     /// timer is pending; reused after it fires or is cancelled).
+    #[inline]
     pub fn index(&self) -> u32 {
-        self.index
+        self.slot as u32
+    }
+
+    /// The generation of the arena slot the timer was inserted with.
+    #[inline(always)]
+    pub(crate) fn gen(&self) -> u32 {
+        (self.slot >> 32) as u32
+    }
+}
+
+impl fmt::Debug for TimerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimerKey")
+            .field("index", &self.index())
+            .field("gen", &self.gen())
+            .field("wheel", &self.wheel)
+            .finish()
     }
 }
 

@@ -21,7 +21,7 @@
 //! from a further per-level summary bitmap: two `tzcnt`s, no list walking.
 
 use crate::arena::Arena;
-use crate::bag::{Bag, Chunks};
+use crate::bag::{Bag, Chunks, CHUNK};
 
 /// log2 of the number of slots per level.
 pub const SLOT_BITS: u32 = 6;
@@ -35,7 +35,10 @@ pub const LEVELS: usize = 11;
 #[inline]
 pub(crate) fn level_for(now: u64, key: u64) -> usize {
     debug_assert!(key > now);
-    let high_bit = 63 - (key ^ now).leading_zeros();
+    // `| 1` changes nothing (`key != now`) but tells the compiler the
+    // result is below `LEVELS`, which drops the bounds check of
+    // `levels[level]`.
+    let high_bit = 63 - ((key ^ now) | 1).leading_zeros();
     (high_bit / SLOT_BITS) as usize
 }
 
@@ -113,55 +116,80 @@ impl Level {
     /// Timers in `slot`.
     #[inline]
     pub(crate) fn count(&self, slot: usize) -> u32 {
-        self.slots[slot].len
+        self.slots[slot].len()
     }
 
-    /// Files `idx`, whose firing key is `key`, in `slot`. Returns the chunk
-    /// and offset it went to (the caller stores them in the entry) and
-    /// true if the level was empty before.
+    /// Files `idx`, whose firing key is `key`, in `slot`, and returns the
+    /// chunk and offset it went to (the caller stores them in the entry).
+    /// If the slot was empty, marks it occupied, and this level (`level`
+    /// of the wheel) in `nonempty` if it was empty too.
     #[inline(always)]
     pub(crate) fn insert(
         &mut self,
         chunks: &mut Chunks,
+        nonempty: &mut u32,
+        level: usize,
         slot: usize,
         idx: u32,
         key: u64,
-    ) -> (u32, u8, bool) {
-        let was_empty = self.occupied == 0;
+    ) -> (u32, u8) {
+        if self.slots[slot].fill == CHUNK as u32 {
+            self.grow(chunks, nonempty, level, slot);
+        }
         let (chunk, off) = self.slots[slot].push(chunks, idx);
-        self.occupied |= 1 << slot;
         self.note_key(slot, key);
-        (chunk, off, was_empty)
+        (chunk, off)
+    }
+
+    /// Starts a chunk in `slot` (its tail is full or it is empty); if it
+    /// was empty, marks it occupied, and this level (`level` of the
+    /// wheel) in `nonempty` if it was empty too.
+    #[inline]
+    fn grow(&mut self, chunks: &mut Chunks, nonempty: &mut u32, level: usize, slot: usize) {
+        if self.slots[slot].grow(chunks) {
+            if self.occupied == 0 {
+                *nonempty |= 1 << level;
+            }
+            self.occupied |= 1 << slot;
+        }
     }
 
     /// Widens `slot`'s key bounds to include `key` (insert, lazy re-arm).
     #[inline]
     pub(crate) fn note_key(&mut self, slot: usize, key: u64) {
-        let min = &mut self.min_key[slot];
-        *min = (*min).min(key);
-        let max = &mut self.max_key[slot];
-        *max = (*max).max(key);
+        // Branches, not `min`/`max`: once a slot holds a few timers its
+        // bounds seldom move, and an untaken branch costs no store.
+        if key < self.min_key[slot] {
+            self.min_key[slot] = key;
+        }
+        if key > self.max_key[slot] {
+            self.max_key[slot] = key;
+        }
     }
 
-    /// Removes the timer at `chunk`/`off` of `slot`. Returns true if the
-    /// level is now empty.
-    #[inline]
+    /// Removes the timer at `chunk`/`off` of `slot`. If the slot is now
+    /// empty, marks it so, and this level (`level` of the wheel) in
+    /// `nonempty` if it is empty too.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     pub(crate) fn unlink<T>(
         &mut self,
         chunks: &mut Chunks,
         arena: &mut Arena<T>,
+        nonempty: &mut u32,
+        level: usize,
         slot: usize,
         chunk: u32,
         off: u8,
-    ) -> bool {
-        let bag = &mut self.slots[slot];
-        bag.remove(chunks, arena, chunk, off);
-        if bag.len == 0 {
+    ) {
+        if self.slots[slot].remove(chunks, arena, chunk, off) {
             self.occupied &= !(1 << slot);
             self.min_key[slot] = u64::MAX;
             self.max_key[slot] = 0;
+            if self.occupied == 0 {
+                *nonempty &= !(1 << level);
+            }
         }
-        self.occupied == 0
     }
 
     /// Detaches `slot`'s bag and marks the slot empty. The caller reads the

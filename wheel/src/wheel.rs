@@ -121,7 +121,7 @@ impl<T> TimerMut<'_, T> {
     /// Arms it at `deadline`, or re-arms it if armed ([`Wheel::arm`]).
     #[inline]
     pub fn arm(&mut self, deadline: u64) {
-        self.wheel.arm_at(self.idx, deadline);
+        self.wheel.arm_call(self.idx, deadline);
     }
 
     /// Stops it, keeping key and value; whether it was armed
@@ -265,7 +265,7 @@ impl<T> Wheel<T> {
     /// # Panics
     /// If `u32::MAX - 1` timers are already pending (keys index by `u32`).
     pub fn insert(&mut self, deadline: u64, value: T) -> TimerKey {
-        self.insert_with_slack(deadline, 0, value)
+        self.insert_at(deadline, 0, value)
     }
 
     /// Arms a timer that may fire anywhere in `[deadline, deadline + slack]`
@@ -276,10 +276,88 @@ impl<T> Wheel<T> {
     /// # Panics
     /// If `u32::MAX - 1` timers are already pending (keys index by `u32`).
     pub fn insert_with_slack(&mut self, deadline: u64, slack: u64, value: T) -> TimerKey {
-        let key = self.alloc(deadline, slack, value);
-        self.link(key.index);
+        self.insert_at(deadline, slack, value)
+    }
+
+    /// [`insert_with_slack`](Self::insert_with_slack), inlined into
+    /// [`insert`](Self::insert), whose constant slack drops `fire_key`.
+    #[inline(always)]
+    fn insert_at(&mut self, deadline: u64, slack: u64, value: T) -> TimerKey {
+        // The usual case, straight-line: a vacant entry on the free list,
+        // a deadline to come, a slot whose tail chunk has room.
+        let (idx, now) = (self.arena.free_head(), self.now);
+        if idx != NIL && deadline > now {
+            let key = fire_key(deadline, slack);
+            let level = level_for(now, key);
+            let slot = slot_for(key, level);
+            let lv = &mut self.levels[level];
+            if lv.slots[slot].fill < CHUNK as u32 {
+                let (chunk, pos) = lv.slots[slot].push(&mut self.chunks, idx);
+                lv.note_key(slot, key);
+                let seq = self.seq + 1;
+                self.seq = seq;
+                self.stats.inserts += 1;
+                let gen = self.arena.insert_free(
+                    idx,
+                    Entry {
+                        value,
+                        deadline,
+                        slack,
+                        seq,
+                        prev: NIL,
+                        next: chunk,
+                        gen: NonZeroU32::MIN,
+                        level: level as u8,
+                        slot: slot as u8,
+                        moves: 0,
+                        pos,
+                    },
+                );
+                return TimerKey::new(idx, gen.get(), self.id);
+            }
+        }
+        self.insert_slow(deadline, slack, value)
+    }
+
+    /// [`insert_at`](Self::insert_at) in full.
+    #[inline(never)]
+    fn insert_slow(&mut self, deadline: u64, slack: u64, value: T) -> TimerKey {
+        self.seq += 1;
         self.stats.inserts += 1;
-        key
+        // File the index the arena will give the entry first, so that the
+        // entry is written once, with its place.
+        let idx = self.arena.next_index();
+        let (level, slot, next, pos) = if deadline > self.now {
+            let key = fire_key(deadline, slack);
+            place(
+                &mut self.levels,
+                &mut self.chunks,
+                &mut self.nonempty,
+                self.now,
+                idx,
+                key,
+            )
+        } else {
+            (DUE, 0, NIL, 0)
+        };
+        let (at, gen) = self.arena.insert(Entry {
+            value,
+            deadline,
+            slack,
+            seq: self.seq,
+            prev: NIL,
+            next,
+            gen: NonZeroU32::MIN,
+            level,
+            slot,
+            moves: 0,
+            pos,
+        });
+        debug_assert_eq!(at, idx);
+        if level == DUE {
+            self.push_due(idx);
+        }
+        TimerKey::new(idx, gen.get(), self.id)
     }
 
     /// Adds an *idle* timer: it holds `value` and its key is valid, but it is
@@ -302,7 +380,7 @@ impl<T> Wheel<T> {
     /// If `u32::MAX - 1` timers are already in the wheel (keys index by `u32`).
     pub fn insert_idle(&mut self, value: T) -> TimerKey {
         let key = self.alloc(0, 0, value);
-        self.arena[key.index as usize].level = IDLE;
+        self.arena[key.index() as usize].level = IDLE;
         self.idle += 1;
         key
     }
@@ -330,9 +408,19 @@ impl<T> Wheel<T> {
         Ok(())
     }
 
-    /// [`arm`](Self::arm) of the checked entry `idx`.
-    #[inline]
+    /// [`arm`](Self::arm) (or [`reset`](Self::reset), the same) of the
+    /// checked entry `idx`: the usual cases inline
+    /// ([`arm_fast`](Self::arm_fast)), anything else out of line.
+    #[inline(always)]
     fn arm_at(&mut self, idx: u32, deadline: u64) {
+        if !self.arm_fast(idx, deadline) {
+            self.arm_slow(idx, deadline);
+        }
+    }
+
+    /// [`arm_at`](Self::arm_at) in full.
+    #[inline]
+    fn arm_full(&mut self, idx: u32, deadline: u64) {
         if self.arena[idx as usize].level != IDLE {
             self.reset_at(idx, deadline);
             return;
@@ -369,6 +457,28 @@ impl<T> Wheel<T> {
     /// [`disarm`](Self::disarm) of the checked entry `idx`.
     #[inline]
     fn disarm_at(&mut self, idx: u32) -> bool {
+        // The usual case, straight-line, as in `cancel`.
+        let e = &mut self.arena[idx as usize];
+        let level = e.level as usize;
+        if level < LEVELS {
+            let (slot, chunk, off) = (e.slot as usize & (SLOTS - 1), e.next, e.pos);
+            let bag = &mut self.levels[level].slots[slot];
+            if bag.removes_in_place() {
+                // Idle first: the bag's hole is filled from another
+                // entry's index (never this one's).
+                e.level = IDLE;
+                bag.remove_in_place(&mut self.chunks, &mut self.arena, chunk, off);
+                self.idle += 1;
+                self.stats.cancels += 1;
+                return true;
+            }
+        }
+        self.disarm_slow(idx)
+    }
+
+    /// [`disarm_at`](Self::disarm_at) in full.
+    #[inline(never)]
+    fn disarm_slow(&mut self, idx: u32) -> bool {
         if self.arena[idx as usize].level == IDLE {
             return false;
         }
@@ -396,22 +506,47 @@ impl<T> Wheel<T> {
             moves: 0,
             pos: 0,
         });
-        TimerKey {
-            index: idx,
-            gen: gen.get(),
-            wheel: self.id,
-        }
+        TimerKey::new(idx, gen.get(), self.id)
     }
 
     /// Removes a pending timer and returns its value; `None` if the key is
     /// stale (fired or cancelled) or from another wheel. O(1); a timer
     /// cancelled before its slot is reached was never moved.
+    #[inline]
     pub fn cancel(&mut self, key: TimerKey) -> Option<T> {
         let idx = self.check(key).ok()?;
-        if self.arena[idx as usize].level == IDLE {
+        // The usual case, straight-line: filed in a slot whose tail chunk
+        // keeps at least one timer (no chunk is freed, no bitmap changes).
+        let e = &self.arena[idx as usize];
+        let level = e.level as usize;
+        if level < LEVELS {
+            let (slot, chunk, off) = (e.slot as usize & (SLOTS - 1), e.next, e.pos);
+            let bag = &mut self.levels[level].slots[slot];
+            if bag.removes_in_place() {
+                // The entry first, while the compiler still knows `check`
+                // found it in bounds and occupied: the bag's hole is
+                // filled from another entry's index (never this one's).
+                let value = self.arena.remove(idx).value;
+                bag.remove_in_place(&mut self.chunks, &mut self.arena, chunk, off);
+                self.stats.cancels += 1;
+                return Some(value);
+            }
+        }
+        self.cancel_slow(idx)
+    }
+
+    /// [`cancel`](Self::cancel) of the checked entry `idx`, in full.
+    #[inline(never)]
+    fn cancel_slow(&mut self, idx: u32) -> Option<T> {
+        let e = &self.arena[idx as usize];
+        let level = e.level as usize;
+        if level < LEVELS {
+            let (slot, chunk, off) = (e.slot as usize & (SLOTS - 1), e.next, e.pos);
+            self.unlink_slot(level, slot, chunk, off);
+        } else if e.level == IDLE {
             self.idle -= 1;
         } else {
-            self.unlink(idx);
+            self.unlink_list(idx);
         }
         let e = self.arena.remove(idx);
         self.stats.cancels += 1;
@@ -425,14 +560,94 @@ impl<T> Wheel<T> {
     /// stored deadline changes, touching no other timer, and the timer is
     /// re-filed when the slot is reached ("lazy re-arm"); otherwise it is
     /// relinked at once.
+    #[inline]
     pub fn reset(&mut self, key: TimerKey, deadline: u64) -> Result<(), Error> {
         let idx = self.check(key)?;
-        if self.arena[idx as usize].level == IDLE {
-            self.arm_at(idx, deadline);
-        } else {
-            self.reset_at(idx, deadline);
+        // Only the lazy re-arm inline: resetting an idle timer is rare.
+        if !self.lazy_reset(idx, deadline) {
+            self.arm_slow(idx, deadline);
         }
         Ok(())
+    }
+
+    /// [`arm_at`](Self::arm_at) of the checked entry `idx` for a deadline
+    /// after `now`, in the two usual cases: the lazy re-arm of a timer
+    /// filed in a slot that starts no later than its new firing tick (see
+    /// the crate docs), and arming an idle timer into a slot whose tail
+    /// chunk has room. Returns false, having changed nothing, otherwise.
+    /// Small enough to inline: every other case is
+    /// [`arm_slow`](Self::arm_slow)'s.
+    #[inline(always)]
+    fn arm_fast(&mut self, idx: u32, deadline: u64) -> bool {
+        if self.lazy_reset(idx, deadline) {
+            return true;
+        }
+        let now = self.now;
+        let e = &mut self.arena[idx as usize];
+        if deadline <= now || e.level != IDLE {
+            return false;
+        }
+        // Idle: file it, as `insert` does.
+        let key = fire_key(deadline, e.slack);
+        let level = level_for(now, key);
+        let slot = slot_for(key, level);
+        let lv = &mut self.levels[level];
+        if lv.slots[slot].fill == CHUNK as u32 {
+            return false;
+        }
+        let (chunk, pos) = lv.slots[slot].push(&mut self.chunks, idx);
+        lv.note_key(slot, key);
+        self.seq += 1;
+        e.seq = self.seq;
+        e.moves = 0;
+        e.deadline = deadline;
+        (e.level, e.slot, e.next, e.pos) = (level as u8, slot as u8, chunk, pos);
+        self.idle -= 1;
+        self.stats.inserts += 1;
+        true
+    }
+
+    /// The lazy re-arm of [`reset`](Self::reset) (see the crate docs) of
+    /// the checked entry `idx`, if it applies: the timer is filed in a
+    /// slot that starts no later than its new firing tick, which is after
+    /// `now`. Returns false, having changed nothing, if it does not.
+    #[inline(always)]
+    fn lazy_reset(&mut self, idx: u32, deadline: u64) -> bool {
+        let now = self.now;
+        let e = &mut self.arena[idx as usize];
+        let level = e.level as usize;
+        // `level < LEVELS`: filed in a slot (not idle, due or in the run).
+        if deadline <= now || level >= LEVELS {
+            return false;
+        }
+        let slot = e.slot as usize & (SLOTS - 1);
+        let key = fire_key(deadline, e.slack);
+        if key < slot_start(now, level, slot) {
+            return false;
+        }
+        self.stats.resets += 1;
+        self.seq += 1;
+        e.seq = self.seq;
+        e.moves = 0;
+        e.deadline = deadline;
+        self.levels[level].note_key(slot, key);
+        true
+    }
+
+    /// [`arm_at`](Self::arm_at) as a call, for [`TimerMut::arm`]: inlined
+    /// there, the fast paths made the callers of a pool's re-arm too big
+    /// to inline in turn (W1 through the pool, 386 -> 402 instructions per
+    /// operation).
+    #[inline(never)]
+    fn arm_call(&mut self, idx: u32, deadline: u64) {
+        self.arm_at(idx, deadline);
+    }
+
+    /// [`arm_at`](Self::arm_at) out of line, for the cases
+    /// [`arm_fast`](Self::arm_fast) leaves.
+    #[inline(never)]
+    fn arm_slow(&mut self, idx: u32, deadline: u64) {
+        self.arm_full(idx, deadline);
     }
 
     /// [`reset`](Self::reset) of the checked, armed entry `idx`.
@@ -445,13 +660,18 @@ impl<T> Wheel<T> {
         e.seq = self.seq;
         e.moves = 0;
         e.deadline = deadline;
-        if deadline > now && e.level != DUE && e.level != RUN {
-            let (level, slot) = (e.level as usize, e.slot as usize);
+        let level = e.level as usize;
+        if deadline > now && level < LEVELS {
+            let slot = e.slot as usize & (SLOTS - 1);
             let key = fire_key(deadline, e.slack);
             if key >= slot_start(now, level, slot) {
                 self.levels[level].note_key(slot, key);
                 return;
             }
+            let (chunk, off) = (e.next, e.pos);
+            self.unlink_slot(level, slot, chunk, off);
+            self.file(idx, key);
+            return;
         }
         self.unlink(idx);
         self.link(idx);
@@ -547,11 +767,7 @@ impl<T> Wheel<T> {
         self.run(to, |w, idx| {
             let e = w.arena.remove(idx);
             f(Expired {
-                key: TimerKey {
-                    index: idx,
-                    gen: e.gen.get(),
-                    wheel: w.id,
-                },
+                key: TimerKey::new(idx, e.gen.get(), w.id),
                 deadline: e.deadline,
                 value: e.value,
             });
@@ -576,11 +792,7 @@ impl<T> Wheel<T> {
             w.idle += 1;
             let e = &mut w.arena[idx as usize];
             e.level = IDLE;
-            let key = TimerKey {
-                index: idx,
-                gen: e.gen.get(),
-                wheel: id,
-            };
+            let key = TimerKey::new(idx, e.gen.get(), id);
             f(key, e.deadline, &mut e.value);
         })
     }
@@ -718,7 +930,7 @@ impl<T> Wheel<T> {
         if level_empty {
             self.nonempty &= !(1 << level);
         }
-        if bag.len == 1 && self.due.is_empty() && self.run.last().is_none_or(|r| r.key > at) {
+        if bag.len() == 1 && self.due.is_empty() && self.run.last().is_none_or(|r| r.key > at) {
             // One timer (the usual slot of a sparse wheel, or of level
             // 0): deliver it or move it without the due list.
             let idx = self.chunks.chunks[bag.head as usize].items[0];
@@ -737,7 +949,7 @@ impl<T> Wheel<T> {
         // after it (see `prefetch.rs`), then handle the timers of the
         // current chunk, whose entries were asked for a chunk earlier.
         let (mut moved, mut max_moves) = (0, 0);
-        let mut left = bag.len as usize;
+        let mut left = bag.len() as usize;
         let (mut items, mut n, mut c) = self.read_chunk(bag.head, &mut left);
         loop {
             let cur = (items, n);
@@ -768,9 +980,7 @@ impl<T> Wheel<T> {
                     max_moves = max_moves.max(e.moves);
                     moved += 1;
                     let (levels, chunks) = (&mut self.levels, &mut self.chunks);
-                    if file_entry(levels, chunks, self.now, e, idx, key) {
-                        self.nonempty |= 1 << e.level;
-                    }
+                    file_entry(levels, chunks, &mut self.nonempty, self.now, e, idx, key);
                 }
             }
             if n == 0 {
@@ -820,8 +1030,8 @@ impl<T> Wheel<T> {
         if key.wheel != self.id {
             return Err(Error::ForeignKey);
         }
-        match self.arena.get(key.index) {
-            Some(e) if e.gen.get() == key.gen => Ok(key.index),
+        match self.arena.get(key.index()) {
+            Some(e) if e.gen.get() == key.gen() => Ok(key.index()),
             _ => Err(Error::StaleKey),
         }
     }
@@ -1116,14 +1326,40 @@ impl<T> Wheel<T> {
     #[inline(always)]
     fn file(&mut self, idx: u32, key: u64) {
         let e = &mut self.arena[idx as usize];
-        if file_entry(&mut self.levels, &mut self.chunks, self.now, e, idx, key) {
-            self.nonempty |= 1 << e.level;
+        file_entry(
+            &mut self.levels,
+            &mut self.chunks,
+            &mut self.nonempty,
+            self.now,
+            e,
+            idx,
+            key,
+        );
+    }
+
+    /// Unlinks an armed entry from its slot, the due list or the run.
+    #[inline]
+    fn unlink(&mut self, idx: u32) {
+        let e = &self.arena[idx as usize];
+        let level = e.level as usize;
+        if level < LEVELS {
+            let (slot, chunk, off) = (e.slot as usize & (SLOTS - 1), e.next, e.pos);
+            self.unlink_slot(level, slot, chunk, off);
+        } else {
+            self.unlink_list(idx);
         }
     }
 
-    /// Unlinks an armed entry from its slot or the due list.
-    #[inline]
-    fn unlink(&mut self, idx: u32) {
+    /// Removes the timer at `chunk`/`off` of `slot` of `level` from it.
+    #[inline(always)]
+    fn unlink_slot(&mut self, level: usize, slot: usize, chunk: u32, off: u8) {
+        let (chunks, arena, nonempty) = (&mut self.chunks, &mut self.arena, &mut self.nonempty);
+        self.levels[level].unlink(chunks, arena, nonempty, level, slot, chunk, off);
+    }
+
+    /// Unlinks a timer from the due list or the run.
+    #[inline(never)]
+    fn unlink_list(&mut self, idx: u32) {
         let e = &self.arena[idx as usize];
         if e.level == DUE {
             self.due.unlink(&mut self.arena, idx);
@@ -1131,39 +1367,47 @@ impl<T> Wheel<T> {
                 self.due_min = u64::MAX;
                 self.due_unsorted = false;
             }
-        } else if e.level == RUN {
+        } else {
+            debug_assert_eq!(e.level, RUN);
             let pos = self.run_pos[e.next as usize] as usize;
             self.run[pos].idx = NIL;
             self.trim_run();
-        } else {
-            let (level, slot, chunk, off) = (e.level as usize, e.slot as usize, e.next, e.pos);
-            if self.levels[level].unlink(&mut self.chunks, &mut self.arena, slot, chunk, off) {
-                self.nonempty &= !(1 << level);
-            }
         }
     }
 }
 
+/// Files `idx` in the slot for `key > now` (see `level.rs`), marking its
+/// level non-empty if it was empty; returns the level, slot, chunk and
+/// offset (the entry's `level`, `slot`, `next` and `pos`).
+#[inline(always)]
+fn place(
+    levels: &mut [Level; LEVELS],
+    chunks: &mut Chunks,
+    nonempty: &mut u32,
+    now: u64,
+    idx: u32,
+    key: u64,
+) -> (u8, u8, u32, u8) {
+    let level = level_for(now, key);
+    let slot = slot_for(key, level);
+    let (chunk, off) = levels[level].insert(chunks, nonempty, level, slot, idx, key);
+    (level as u8, slot as u8, chunk, off)
+}
+
 /// [`Wheel::file`] given the entry `e` of `idx` (which the caller has
-/// already looked up): files it in the slot for `key > now` and records
-/// the place in it. Returns true if its level was empty before.
+/// already looked up): files it in the slot for `key > now` (see
+/// [`place`]) and records the place in it.
 #[inline(always)]
 fn file_entry<T>(
     levels: &mut [Level; LEVELS],
     chunks: &mut Chunks,
+    nonempty: &mut u32,
     now: u64,
     e: &mut Entry<T>,
     idx: u32,
     key: u64,
-) -> bool {
-    let level = level_for(now, key);
-    let slot = slot_for(key, level);
-    let (chunk, off, was_empty) = levels[level].insert(chunks, slot, idx, key);
-    e.level = level as u8;
-    e.slot = slot as u8;
-    e.next = chunk;
-    e.pos = off;
-    was_empty
+) {
+    (e.level, e.slot, e.next, e.pos) = place(levels, chunks, nonempty, now, idx, key);
 }
 
 #[cfg(test)]
@@ -1249,6 +1493,38 @@ mod tests {
         w.check_invariants().unwrap();
     }
 
+    /// A slot's emptied tail chunk stays as a spare while the slot holds
+    /// other timers: arming and cancelling at a chunk boundary takes no
+    /// chunk; the spare is freed when the chunk before it is needed, or
+    /// when the slot is emptied, and the slot still fires in order.
+    #[test]
+    fn a_spare_tail_chunk_is_reused_then_freed() {
+        let mut w = Wheel::new();
+        let n = 2 * CHUNK as u64;
+        let keys: Vec<TimerKey> = (0..n).map(|i| w.insert(100 + i, i)).collect();
+        let used = w.chunks.used;
+        for _ in 0..3 {
+            let k = w.insert(120, 99);
+            assert_eq!(w.chunks.used, used + 1);
+            assert_eq!(w.cancel(k), Some(99));
+            assert_eq!(w.chunks.used, used + 1, "spare kept");
+            w.check_invariants().unwrap();
+        }
+        assert_eq!(w.cancel(keys[3]), Some(3));
+        assert_eq!(w.chunks.used, used, "spare freed");
+        w.check_invariants().unwrap();
+        let k = w.insert(120, 99);
+        assert_eq!(w.cancel(k), Some(99));
+        assert_eq!(w.cancel(keys[n as usize - 1]), Some(n - 1));
+        w.check_invariants().unwrap();
+        let mut fired = Vec::new();
+        w.expire(1000, |e| fired.push(e.value));
+        let want: Vec<u64> = (0..n - 1).filter(|&i| i != 3).collect();
+        assert_eq!(fired, want);
+        assert_eq!(w.chunks.used, 0);
+        w.check_invariants().unwrap();
+    }
+
     /// Issue 9: a key kept while its slot was reused 2^32 times matched the
     /// new timer again. Start the slot's generation near `u32::MAX` (the
     /// loop would otherwise take a minute) and reuse it past the wrap.
@@ -1257,7 +1533,7 @@ mod tests {
         let mut w = Wheel::new();
         let first = w.insert(10, 0u32);
         assert_eq!(w.cancel(first), Some(0));
-        w.arena.set_vacant_gen(first.index, u32::MAX - 3);
+        w.arena.set_vacant_gen(first.index(), u32::MAX - 3);
         let mut keys = Vec::new();
         for i in 1..=6u32 {
             let k = w.insert(10 + u64::from(i), i);
@@ -1276,7 +1552,7 @@ mod tests {
         }
         // Generations went MAX - 2, MAX - 1, MAX on slot 0, which then
         // retired; later timers live in slot 1.
-        let gens: Vec<(u32, u32)> = keys.iter().map(|k| (k.index, k.gen)).collect();
+        let gens: Vec<(u32, u32)> = keys.iter().map(|k| (k.index(), k.gen())).collect();
         assert_eq!(
             &gens[..3],
             &[(0, u32::MAX - 2), (0, u32::MAX - 1), (0, u32::MAX)]
