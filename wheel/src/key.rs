@@ -37,6 +37,16 @@ impl TimerKey {
 
     /// The arena index of the timer's entry (useful as a dense id while the
     /// timer is pending; reused after it fires or is cancelled).
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// let (a, b) = (wheel.insert(5, ()), wheel.insert(6, ()));
+    /// assert_ne!(a.index(), b.index());
+    /// wheel.cancel(a);
+    /// let c = wheel.insert(7, ());
+    /// assert_eq!(c.index(), a.index()); // the entry is reused...
+    /// assert_ne!(c, a); // ...the key is not
+    /// ```
     #[inline]
     pub fn index(&self) -> u32 {
         self.slot as u32

@@ -106,6 +106,15 @@ pub struct TimerMut<'a, T> {
 impl<T> TimerMut<'_, T> {
     /// The deadline it is armed for, `None` while idle
     /// ([`Wheel::deadline`]).
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// let k = wheel.insert_idle(());
+    /// assert_eq!(wheel.timer_mut(k)?.deadline(), None);
+    /// wheel.arm(k, 9)?;
+    /// assert_eq!(wheel.timer_mut(k)?.deadline(), Some(9));
+    /// # Ok::<(), hrwheel_wheel::Error>(())
+    /// ```
     #[inline]
     pub fn deadline(&self) -> Option<u64> {
         let e = &self.wheel.arena[self.idx as usize];
@@ -113,12 +122,31 @@ impl<T> TimerMut<'_, T> {
     }
 
     /// Its value ([`Wheel::get_mut`]).
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// let k = wheel.insert(5, 1u32);
+    /// *wheel.timer_mut(k)?.value() += 1;
+    /// assert_eq!(wheel.get(k), Some(&2));
+    /// # Ok::<(), hrwheel_wheel::Error>(())
+    /// ```
     #[inline]
     pub fn value(&mut self) -> &mut T {
         &mut self.wheel.arena[self.idx as usize].value
     }
 
     /// Arms it at `deadline`, or re-arms it if armed ([`Wheel::arm`]).
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// let k = wheel.insert_idle("rto");
+    /// let mut t = wheel.timer_mut(k)?; // one key check for several calls
+    /// t.arm(4);
+    /// assert_eq!(t.deadline(), Some(4));
+    /// t.arm(8); // armed: re-armed
+    /// assert_eq!(wheel.deadline(k), Some(8));
+    /// # Ok::<(), hrwheel_wheel::Error>(())
+    /// ```
     #[inline]
     pub fn arm(&mut self, deadline: u64) {
         self.wheel.arm_call(self.idx, deadline);
@@ -126,6 +154,16 @@ impl<T> TimerMut<'_, T> {
 
     /// Stops it, keeping key and value; whether it was armed
     /// ([`Wheel::disarm`]).
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// let k = wheel.insert(4, ());
+    /// let mut t = wheel.timer_mut(k)?;
+    /// assert!(t.disarm());
+    /// assert!(!t.disarm()); // already idle
+    /// assert!(wheel.is_empty() && wheel.get(k).is_some()); // the key stays valid
+    /// # Ok::<(), hrwheel_wheel::Error>(())
+    /// ```
     #[inline]
     pub fn disarm(&mut self) -> bool {
         self.wheel.disarm_at(self.idx)
@@ -206,12 +244,26 @@ impl<T> std::fmt::Debug for Wheel<T> {
 
 impl<T> Wheel<T> {
     /// An empty wheel with `now() == 0`.
+    ///
+    /// ```
+    /// let wheel: hrwheel_wheel::Wheel<u32> = hrwheel_wheel::Wheel::new();
+    /// assert!(wheel.is_empty());
+    /// assert_eq!(wheel.now(), 0);
+    /// ```
     pub fn new() -> Self {
         Self::with_capacity(0)
     }
 
     /// An empty wheel with room for `n` timers: no allocation until more than
     /// `n` timers are pending at once.
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::with_capacity(1_000);
+    /// for i in 0..1_000u64 {
+    ///     wheel.insert(1 + i % 300, i); // no allocation on the way
+    /// }
+    /// assert_eq!(wheel.len(), 1_000);
+    /// ```
     pub fn with_capacity(n: usize) -> Self {
         Wheel {
             arena: Arena::with_capacity(n),
@@ -240,27 +292,74 @@ impl<T> Wheel<T> {
     }
 
     /// The current tick.
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::<()>::new();
+    /// wheel.expire(42, |_| {});
+    /// assert_eq!(wheel.now(), 42);
+    /// wheel.expire(7, |_| {}); // time never goes back
+    /// assert_eq!(wheel.now(), 42);
+    /// ```
     pub fn now(&self) -> u64 {
         self.now
     }
 
     /// Number of armed timers (idle ones are not counted).
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// let k = wheel.insert(10, 'a');
+    /// wheel.insert_idle('b'); // idle: not counted
+    /// assert_eq!(wheel.len(), 1);
+    /// wheel.cancel(k);
+    /// assert_eq!(wheel.len(), 0);
+    /// ```
     pub fn len(&self) -> usize {
         self.arena.len() - self.idle
     }
 
     /// True if no timer is armed.
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// assert!(wheel.is_empty());
+    /// wheel.insert(3, ());
+    /// assert!(!wheel.is_empty());
+    /// wheel.expire(3, |_| {});
+    /// assert!(wheel.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Counters since creation.
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// let a = wheel.insert(100, ());
+    /// wheel.insert(200, ());
+    /// wheel.cancel(a);
+    /// wheel.expire(1_000, |_| {});
+    /// let s = wheel.stats();
+    /// assert_eq!((s.inserts, s.cancels, s.expiries), (2, 1, 1));
+    /// assert!(s.max_moves_per_timer <= hrwheel_wheel::LEVELS as u64);
+    /// ```
     pub fn stats(&self) -> Stats {
         self.stats
     }
 
     /// Arms an exact timer: it fires on the first `expire` whose target is
     /// `>= deadline`. A `deadline <= now()` fires on the next `expire`.
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// wheel.insert(20, "b");
+    /// wheel.insert(10, "a");
+    /// let mut fired = vec![];
+    /// wheel.expire(15, |e| fired.push(e.value));
+    /// assert_eq!(fired, ["a"]); // 20 is not due yet
+    /// assert_eq!(wheel.next_deadline(), Some(20));
+    /// ```
     ///
     /// # Panics
     /// If `u32::MAX - 1` timers are already pending (keys index by `u32`).
@@ -272,6 +371,18 @@ impl<T> Wheel<T> {
     /// (saturating at `u64::MAX`), never before `deadline`. The wheel picks
     /// the coarsest-aligned tick in the window, which saves cascade moves.
     /// `slack == 0` is [`insert`](Self::insert).
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// let k = wheel.insert_with_slack(1_000, 200, ());
+    /// let mut at = 0;
+    /// while wheel.len() > 0 {
+    ///     let next = wheel.next_deadline().unwrap();
+    ///     wheel.expire(next, |_| at = next);
+    /// }
+    /// assert!((1_000..=1_200).contains(&at)); // never early, at most 200 late
+    /// # let _ = k;
+    /// ```
     ///
     /// # Panics
     /// If `u32::MAX - 1` timers are already pending (keys index by `u32`).
@@ -512,6 +623,14 @@ impl<T> Wheel<T> {
     /// Removes a pending timer and returns its value; `None` if the key is
     /// stale (fired or cancelled) or from another wheel. O(1); a timer
     /// cancelled before its slot is reached was never moved.
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// let k = wheel.insert(50, "retransmit");
+    /// assert_eq!(wheel.cancel(k), Some("retransmit"));
+    /// assert_eq!(wheel.cancel(k), None); // stale now
+    /// assert_eq!(wheel.expire(100, |_| panic!("cancelled")), 0);
+    /// ```
     #[inline]
     pub fn cancel(&mut self, key: TimerKey) -> Option<T> {
         let idx = self.check(key).ok()?;
@@ -560,6 +679,19 @@ impl<T> Wheel<T> {
     /// stored deadline changes, touching no other timer, and the timer is
     /// re-filed when the slot is reached ("lazy re-arm"); otherwise it is
     /// relinked at once.
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// let k = wheel.insert(100, "keepalive");
+    /// wheel.reset(k, 250)?; // a packet came: push the timeout out
+    /// assert_eq!(wheel.expire(200, |_| panic!("not due yet")), 0);
+    /// assert_eq!(wheel.expire(250, |e| assert_eq!(e.deadline, 250)), 1);
+    /// assert!(wheel.reset(k, 300).is_err()); // fired: the key is stale
+    /// # Ok::<(), hrwheel_wheel::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::StaleKey`] or [`Error::ForeignKey`].
     #[inline]
     pub fn reset(&mut self, key: TimerKey, deadline: u64) -> Result<(), Error> {
         let idx = self.check(key)?;
@@ -703,18 +835,46 @@ impl<T> Wheel<T> {
     }
 
     /// The value of a pending timer.
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// let k = wheel.insert(5, "idle-timeout");
+    /// assert_eq!(wheel.get(k), Some(&"idle-timeout"));
+    /// wheel.expire(5, |_| {});
+    /// assert_eq!(wheel.get(k), None); // fired: the key is stale
+    /// ```
     pub fn get(&self, key: TimerKey) -> Option<&T> {
         let idx = self.check(key).ok()?;
         Some(&self.arena[idx as usize].value)
     }
 
     /// The value of a pending timer, mutably.
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// let k = wheel.insert(5, 0u32);
+    /// *wheel.get_mut(k).unwrap() = 7;
+    /// let mut got = 0;
+    /// wheel.expire(5, |e| got = e.value);
+    /// assert_eq!(got, 7);
+    /// ```
     pub fn get_mut(&mut self, key: TimerKey) -> Option<&mut T> {
         let idx = self.check(key).ok()?;
         Some(&mut self.arena[idx as usize].value)
     }
 
     /// The deadline of a pending timer.
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// let k = wheel.insert(30, ());
+    /// assert_eq!(wheel.deadline(k), Some(30));
+    /// wheel.reset(k, 45)?;
+    /// assert_eq!(wheel.deadline(k), Some(45));
+    /// wheel.cancel(k);
+    /// assert_eq!(wheel.deadline(k), None);
+    /// # Ok::<(), hrwheel_wheel::Error>(())
+    /// ```
     pub fn deadline(&self, key: TimerKey) -> Option<u64> {
         let idx = self.check(key).ok()?;
         let e = &self.arena[idx as usize];
@@ -736,6 +896,19 @@ impl<T> Wheel<T> {
     /// deadline already past, it is the smallest such deadline (`<= now()`).
     /// Advancing to it is always correct: nothing fires early; if nothing is
     /// due, the slot is redistributed and the next call answers a later tick.
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// assert_eq!(wheel.next_deadline(), None);
+    /// wheel.insert(70_000, 'b');
+    /// wheel.insert(300, 'a');
+    /// // A tickless loop: sleep until the next deadline, expire, repeat.
+    /// let mut order = vec![];
+    /// while let Some(next) = wheel.next_deadline() {
+    ///     wheel.expire(next, |e| order.push(e.value));
+    /// }
+    /// assert_eq!(order, ['a', 'b']);
+    /// ```
     pub fn next_deadline(&self) -> Option<u64> {
         if !self.due.is_empty() {
             return Some(self.due_min);
@@ -763,6 +936,18 @@ impl<T> Wheel<T> {
     /// If `f` panics, the timer being delivered is gone, the others are
     /// still pending (those already due are delivered by the next `expire`)
     /// and the wheel is consistent, with `now()` at the tick being processed.
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// for (d, v) in [(9, 'c'), (3, 'a'), (3, 'b'), (12, 'd')] {
+    ///     wheel.insert(d, v);
+    /// }
+    /// let mut fired = vec![];
+    /// let n = wheel.expire(10, |e| fired.push((e.deadline, e.value)));
+    /// assert_eq!(n, 3);
+    /// assert_eq!(fired, [(3, 'a'), (3, 'b'), (9, 'c')]); // ties in arming order
+    /// assert_eq!(wheel.now(), 10);
+    /// ```
     pub fn expire(&mut self, to: u64, mut f: impl FnMut(Expired<T>)) -> usize {
         self.run(to, |w, idx| {
             let e = w.arena.remove(idx);
