@@ -61,6 +61,13 @@ fn at_mut(n: &mut [Node], id: u32) -> &mut Node {
     unsafe { &mut *n.as_mut_ptr().byte_add(id as usize * ID_UNIT) }
 }
 
+/// The key of node `id`, which must be a node of `n` (the module's id
+/// invariant).
+#[inline(always)]
+pub(crate) fn key(n: &[Node], id: u32) -> u64 {
+    at(n, id).hard
+}
+
 /// `true` if `id` is a node (not `NIL`) and that node is red.
 #[inline(always)]
 fn is_red(n: &[Node], id: u32) -> bool {
