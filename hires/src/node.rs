@@ -30,6 +30,16 @@
 //! a branch or a second load addressed by the comparison (see
 //! `rbtree::insert`).
 //!
+//! Everything else reads one child as a 4-byte load of its half of the
+//! word ([`Node::child`]). The compiler stores a child whose side is known
+//! as a 4-byte store, and the rebalancing often reads a node's children
+//! right after relinking one of them (`erase_first` relinks the parent's
+//! left child, and its repair reads the parent's right child next): an
+//! 8-byte load that overlaps a 4-byte store still in the store buffer
+//! cannot take its value from it and waits until the store has completed,
+//! while a 4-byte load of one half is either covered by such a store (or
+//! by an 8-byte store of the whole word) or does not overlap it.
+//!
 //! The tree is ordered by `hard` alone: the descent sends equal keys to the
 //! right, so a new node lands after every node with the same deadline, and
 //! ties fire in insertion order without a sequence number in the key. `seq`
@@ -93,7 +103,8 @@ pub(crate) struct Node {
     /// Latest allowed expiry in the base's time: the tree key.
     pub(crate) hard: u64,
     /// Left child (low half) and right child (high half) ids, `NIL` if
-    /// none: one word, so the descent loads both with the key.
+    /// none: one word, so the descent loads both with the key (the other
+    /// readers load one half, [`child`](Self::child)).
     pub(crate) kids: u64,
     /// The parent's id, `NIL` for the root (and for unlinked nodes).
     pub(crate) parent: u32,
@@ -116,10 +127,20 @@ impl Node {
         exact: true,
     };
 
-    /// Child `d` (0 = left, 1 = right), `NIL` if none.
+    /// Child `d` (0 = left, 1 = right), `NIL` if none: a 4-byte load of
+    /// that half of `kids` alone (see the module docs for why not the
+    /// whole word).
     #[inline(always)]
     pub(crate) fn child(&self, d: usize) -> u32 {
-        (self.kids >> (d * 32)) as u32
+        let half = if cfg!(target_endian = "little") {
+            d & 1
+        } else {
+            1 - (d & 1)
+        };
+        let halves = core::ptr::addr_of!(self.kids).cast::<u32>();
+        // SAFETY: `kids` is a `u64`, 8 bytes aligned to 8, borrowed; `half`
+        // is 0 or 1, so the read is one of its two aligned 4-byte halves.
+        unsafe { halves.add(half).read() }
     }
 
     /// Sets child `d` (0 = left, 1 = right).
