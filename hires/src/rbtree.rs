@@ -163,20 +163,24 @@ pub(crate) fn insert(n: &mut [Node], root: &mut u32, x: u32) {
     // Below a black parent the new red leaf breaks nothing (the first
     // test of `insert_fixup`, made here to save the call).
     if p.color != BLACK {
-        insert_fixup(n, root, x);
+        insert_fixup(n, root, x, parent);
     }
 }
 
-/// RB-INSERT-FIXUP for the red leaf `z` whose parent is red (so the parent
-/// is not the root, and the grandparent exists and is black).
+/// RB-INSERT-FIXUP for the red leaf `z` whose parent `p` is red (so the
+/// parent is not the root, and the grandparent exists and is black).
+///
+/// The parent is passed in, and carried up from the grandparent's parent
+/// (which case 1 reads anyway), rather than read from `z`: `insert` has
+/// just stored it there, and a load of it would wait for that store.
 ///
 /// While the uncle is red, the grandparent's blackness moves down to its
 /// two children and the red-red conflict moves two levels up. Otherwise
 /// one rotation (two if `z` is an inner grandchild) puts a black node on
 /// top of the two reds and the tree is valid again.
-fn insert_fixup(n: &mut [Node], root: &mut u32, mut z: u32) {
+fn insert_fixup(n: &mut [Node], root: &mut u32, mut z: u32, mut p: u32) {
     loop {
-        let p = at(n, z).parent;
+        debug_assert_eq!(at(n, z).parent, p);
         let g = at(n, p).parent;
         let d = side_of(n, g, p);
         let uncle = at(n, g).child(1 - d);
@@ -195,6 +199,7 @@ fn insert_fixup(n: &mut [Node], root: &mut u32, mut z: u32) {
                 return;
             }
             z = g;
+            p = above;
             continue;
         }
         // Case 2: an inner grandchild is turned into an outer one, which
