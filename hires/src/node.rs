@@ -40,7 +40,11 @@
 //! while a 4-byte load of one half is either exactly the store's bytes or
 //! disjoint from them. Writing the whole word instead (read, merge, write)
 //! avoids the partial overlap too, but costs a load, and the compiler
-//! narrows it to a 4-byte store anyway when the side is a constant.
+//! narrows it to a 4-byte store anyway when the side is a constant. (The
+//! insert repair reads a grandparent's two children as one word as well:
+//! no child of that node has just been relinked, and the uncle is then
+//! picked by a conditional move rather than by a second load addressed by
+//! a comparison.)
 //!
 //! The tree is ordered by `hard` alone: the descent sends equal keys to the
 //! right, so a new node lands after every node with the same deadline, and

@@ -182,8 +182,12 @@ fn insert_fixup(n: &mut [Node], root: &mut u32, mut z: u32, mut p: u32) {
     loop {
         debug_assert_eq!(at(n, z).parent, p);
         let g = at(n, p).parent;
-        let d = side_of(n, g, p);
-        let uncle = at(n, g).child(1 - d);
+        // Both of the grandparent's children in one load (no child of `g`
+        // has just been relinked), the uncle picked by a conditional move.
+        let kids = at(n, g).kids;
+        let (l, r) = (kids as u32, (kids >> 32) as u32);
+        let d = usize::from(l != p);
+        let uncle = if l == p { r } else { l };
         if is_red(n, uncle) {
             // Case 1: recolour; the grandparent may now clash with its
             // own parent.
