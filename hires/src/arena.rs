@@ -94,10 +94,51 @@ impl<T> Arena<T> {
         self.nodes.get(index as usize)
     }
 
-    /// The node at `index` (which must be `< capacity()`).
-    #[inline]
-    pub(crate) fn node_mut(&mut self, index: u32) -> &mut Node {
-        &mut self.nodes[index as usize]
+    /// The node at `index`, without the bounds check.
+    ///
+    /// # Safety
+    /// `index < capacity()`. Every index linked into a base's tree is: the
+    /// arena handed it out, and its `Vec`s never shrink (the id invariant
+    /// of [`rbtree`](crate::rbtree)); the expiry path reads the nodes and
+    /// slots of the timers its trees give it through these.
+    #[inline(always)]
+    pub(crate) unsafe fn node_unchecked(&self, index: u32) -> &Node {
+        debug_assert!((index as usize) < self.nodes.len());
+        // SAFETY: the caller promises `index < capacity()`, the length of
+        // `nodes` as of `slots`.
+        unsafe { self.nodes.get_unchecked(index as usize) }
+    }
+
+    /// The cold slot at `index`, mutably, without the bounds check.
+    ///
+    /// # Safety
+    /// As for [`node_unchecked`](Self::node_unchecked): `index <
+    /// capacity()`.
+    #[inline(always)]
+    pub(crate) unsafe fn slot_unchecked_mut(&mut self, index: u32) -> &mut Slot<T> {
+        debug_assert!((index as usize) < self.slots.len());
+        // SAFETY: the caller promises `index < capacity()`, the length of
+        // `slots`.
+        unsafe { self.slots.get_unchecked_mut(index as usize) }
+    }
+
+    /// The node and the slot at `index`, mutably, without the bounds
+    /// checks.
+    ///
+    /// # Safety
+    /// As for [`node_unchecked`](Self::node_unchecked): `index <
+    /// capacity()`.
+    #[inline(always)]
+    pub(crate) unsafe fn both_unchecked_mut(&mut self, index: u32) -> (&mut Node, &mut Slot<T>) {
+        debug_assert!((index as usize) < self.slots.len() && self.nodes.len() == self.slots.len());
+        // SAFETY: the caller promises `index < capacity()`, the length of
+        // both `Vec`s; they are distinct fields, so the borrows are too.
+        unsafe {
+            (
+                self.nodes.get_unchecked_mut(index as usize),
+                self.slots.get_unchecked_mut(index as usize),
+            )
+        }
     }
 
     /// The cold slot at `index` (which must be `< capacity()`).
@@ -122,9 +163,15 @@ impl<T> Arena<T> {
     #[inline(always)]
     pub(crate) fn prefetch_slot(&self, index: u32) {
         #[cfg(all(target_arch = "x86_64", not(miri)))]
-        if let Some(s) = self.slots.get(index as usize) {
+        {
             use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            let first = (s as *const Slot<T>).cast::<i8>();
+            // No bounds check: the address is only a hint (see below), so
+            // an index out of range costs nothing but a useless prefetch.
+            let first = self
+                .slots
+                .as_ptr()
+                .wrapping_add(index as usize)
+                .cast::<i8>();
             let last = first.wrapping_add(core::mem::size_of::<Slot<T>>().saturating_sub(1));
             // SAFETY: a prefetch is a hint that reads nothing
             // architecturally and never faults, whatever the address; SSE
@@ -138,16 +185,26 @@ impl<T> Arena<T> {
         let _ = index;
     }
 
-    /// Takes a free index (growing if none). Its node is unlinked and its
-    /// slot is `Free` with `value == None`.
+    /// Takes a free index (growing if none), with its node and slot. Its
+    /// node is unlinked and its slot is `Free` with `value == None`.
     #[inline]
-    pub(crate) fn alloc(&mut self) -> u32 {
+    pub(crate) fn alloc(&mut self) -> (u32, &mut Node, &mut Slot<T>) {
         if self.free == NIL {
             self.grow();
         }
         let index = self.free;
-        self.free = self.slots[index as usize].next;
-        index
+        // SAFETY: the free list only holds indices below the capacity:
+        // `grow` links the ones it adds, `release` the ones it is given
+        // (which it has indexed, checked, before), and neither `Vec`
+        // shrinks.
+        let (node, slot) = unsafe {
+            (
+                self.nodes.get_unchecked_mut(index as usize),
+                self.slots.get_unchecked_mut(index as usize),
+            )
+        };
+        self.free = slot.next;
+        (index, node, slot)
     }
 
     /// Returns a timer to the free list: bumps its generation and drops

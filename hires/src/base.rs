@@ -104,7 +104,9 @@ impl Base {
         }
     }
 
-    /// The node that expires first, O(1).
+    /// The node that expires first, O(1). Like every node linked into the
+    /// tree, it is below the length of the node slice the tree links (and
+    /// so below the arena's capacity).
     #[inline]
     pub(crate) fn first(&self) -> Option<u32> {
         (self.first != NIL).then_some(self.first >> ID_SHIFT)
@@ -117,7 +119,7 @@ impl Base {
         let x = id_of(n, index);
         // The new node is the leftmost iff it sorts before the old one (it
         // goes after equal keys).
-        if self.first == NIL || n[index as usize].hard < n[(self.first >> ID_SHIFT) as usize].hard {
+        if self.first == NIL || rbtree::key(n, x) < rbtree::key(n, self.first) {
             self.first = x;
         }
         rbtree::insert(n, &mut self.root, x);

@@ -30,6 +30,22 @@
 //! a branch or a second load addressed by the comparison (see
 //! `rbtree::insert`).
 //!
+//! Everything else reads and writes one child at a time, as a 4-byte load
+//! or store of its half of the word ([`Node::child`],
+//! [`Node::set_child`]). The rebalancing often reads a node's children
+//! right after relinking one of them (`erase_first` relinks the parent's
+//! left child, and its repair reads the parent's right child next): an
+//! 8-byte load that overlaps a 4-byte store still in the store buffer
+//! cannot take its value from it and waits until the store has completed,
+//! while a 4-byte load of one half is either exactly the store's bytes or
+//! disjoint from them. Writing the whole word instead (read, merge, write)
+//! avoids the partial overlap too, but costs a load, and the compiler
+//! narrows it to a 4-byte store anyway when the side is a constant. (The
+//! insert repair reads a grandparent's two children as one word as well:
+//! no child of that node has just been relinked, and the uncle is then
+//! picked by a conditional move rather than by a second load addressed by
+//! a comparison.)
+//!
 //! The tree is ordered by `hard` alone: the descent sends equal keys to the
 //! right, so a new node lands after every node with the same deadline, and
 //! ties fire in insertion order without a sequence number in the key. `seq`
@@ -93,7 +109,8 @@ pub(crate) struct Node {
     /// Latest allowed expiry in the base's time: the tree key.
     pub(crate) hard: u64,
     /// Left child (low half) and right child (high half) ids, `NIL` if
-    /// none: one word, so the descent loads both with the key.
+    /// none: one word, so the descent loads both with the key (the other
+    /// readers load one half, [`child`](Self::child)).
     pub(crate) kids: u64,
     /// The parent's id, `NIL` for the root (and for unlinked nodes).
     pub(crate) parent: u32,
@@ -116,17 +133,35 @@ impl Node {
         exact: true,
     };
 
-    /// Child `d` (0 = left, 1 = right), `NIL` if none.
+    /// Child `d` (0 = left, 1 = right), `NIL` if none: a 4-byte load of
+    /// that half of `kids` alone (see the module docs).
     #[inline(always)]
     pub(crate) fn child(&self, d: usize) -> u32 {
-        (self.kids >> (d * 32)) as u32
+        let half = if cfg!(target_endian = "little") {
+            d & 1
+        } else {
+            1 - (d & 1)
+        };
+        let halves = core::ptr::addr_of!(self.kids).cast::<u32>();
+        // SAFETY: `kids` is a `u64`, 8 bytes aligned to 8, borrowed; `half`
+        // is 0 or 1, so the read is one of its two aligned 4-byte halves.
+        unsafe { halves.add(half).read() }
     }
 
-    /// Sets child `d` (0 = left, 1 = right).
+    /// Sets child `d` (0 = left, 1 = right): a 4-byte store into that half
+    /// of `kids` alone (see the module docs).
     #[inline(always)]
     pub(crate) fn set_child(&mut self, d: usize, c: u32) {
-        let shift = d * 32;
-        self.kids = (self.kids & !(0xFFFF_FFFF << shift)) | (u64::from(c) << shift);
+        let half = if cfg!(target_endian = "little") {
+            d & 1
+        } else {
+            1 - (d & 1)
+        };
+        let halves = core::ptr::addr_of_mut!(self.kids).cast::<u32>();
+        // SAFETY: `kids` is a `u64`, 8 bytes aligned to 8, borrowed
+        // mutably; `half` is 0 or 1, so the write is one of its two
+        // aligned 4-byte halves.
+        unsafe { halves.add(half).write(c) }
     }
 
     /// `true` while the node is in a tree.

@@ -701,8 +701,7 @@ impl<T> HiresQueue<T> {
         (seq, state): (u64, State),
         value: T,
     ) -> TimerKey {
-        let index = self.arena.alloc();
-        let slot = self.arena.slot_mut(index);
+        let (index, node, slot) = self.arena.alloc();
         slot.soft = soft;
         slot.period = period;
         slot.seq = seq;
@@ -710,7 +709,6 @@ impl<T> HiresQueue<T> {
         slot.state = state;
         slot.next = NIL;
         slot.value = Some(value);
-        let node = self.arena.node_mut(index);
         node.hard = hard;
         node.exact = soft == hard;
         TimerKey {

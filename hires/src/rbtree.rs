@@ -61,6 +61,13 @@ fn at_mut(n: &mut [Node], id: u32) -> &mut Node {
     unsafe { &mut *n.as_mut_ptr().byte_add(id as usize * ID_UNIT) }
 }
 
+/// The key of node `id`, which must be a node of `n` (the module's id
+/// invariant).
+#[inline(always)]
+pub(crate) fn key(n: &[Node], id: u32) -> u64 {
+    at(n, id).hard
+}
+
 /// `true` if `id` is a node (not `NIL`) and that node is red.
 #[inline(always)]
 fn is_red(n: &[Node], id: u32) -> bool {
@@ -156,23 +163,31 @@ pub(crate) fn insert(n: &mut [Node], root: &mut u32, x: u32) {
     // Below a black parent the new red leaf breaks nothing (the first
     // test of `insert_fixup`, made here to save the call).
     if p.color != BLACK {
-        insert_fixup(n, root, x);
+        insert_fixup(n, root, x, parent);
     }
 }
 
-/// RB-INSERT-FIXUP for the red leaf `z` whose parent is red (so the parent
-/// is not the root, and the grandparent exists and is black).
+/// RB-INSERT-FIXUP for the red leaf `z` whose parent `p` is red (so the
+/// parent is not the root, and the grandparent exists and is black).
+///
+/// The parent is passed in, and carried up from the grandparent's parent
+/// (which case 1 reads anyway), rather than read from `z`: `insert` has
+/// just stored it there, and a load of it would wait for that store.
 ///
 /// While the uncle is red, the grandparent's blackness moves down to its
 /// two children and the red-red conflict moves two levels up. Otherwise
 /// one rotation (two if `z` is an inner grandchild) puts a black node on
 /// top of the two reds and the tree is valid again.
-fn insert_fixup(n: &mut [Node], root: &mut u32, mut z: u32) {
+fn insert_fixup(n: &mut [Node], root: &mut u32, mut z: u32, mut p: u32) {
     loop {
-        let p = at(n, z).parent;
+        debug_assert_eq!(at(n, z).parent, p);
         let g = at(n, p).parent;
-        let d = side_of(n, g, p);
-        let uncle = at(n, g).child(1 - d);
+        // Both of the grandparent's children in one load (no child of `g`
+        // has just been relinked), the uncle picked by a conditional move.
+        let kids = at(n, g).kids;
+        let (l, r) = (kids as u32, (kids >> 32) as u32);
+        let d = usize::from(l != p);
+        let uncle = if l == p { r } else { l };
         if is_red(n, uncle) {
             // Case 1: recolour; the grandparent may now clash with its
             // own parent.
@@ -188,6 +203,7 @@ fn insert_fixup(n: &mut [Node], root: &mut u32, mut z: u32) {
                 return;
             }
             z = g;
+            p = above;
             continue;
         }
         // Case 2: an inner grandchild is turned into an outer one, which

@@ -12,6 +12,7 @@
 use super::HiresQueue;
 use crate::base::{clamp, ClockBase};
 use crate::expired::{Action, Expired};
+use crate::key::TimerKey;
 use crate::node::{State, NIL};
 use crate::periodic::{forward, overruns};
 
@@ -58,10 +59,19 @@ impl<T> HiresQueue<T> {
                 self.arena.prefetch_slot(next);
             }
             fired += 1;
-            let hard = self.arena.nodes[index as usize].hard;
-            let key = self.key(index);
+            // SAFETY: `index` was the first node of `base`'s tree, and
+            // every index a tree links is below the arena's capacity
+            // (`Base::first`); the same holds for the slot below.
+            let node = unsafe { self.arena.node_unchecked(index) };
+            let (hard, gen) = (node.hard, node.gen);
+            let key = TimerKey {
+                index,
+                gen,
+                queue: self.id,
+            };
             let mut action = Action::Default;
-            let slot = self.arena.slot_mut(index);
+            // SAFETY: as above.
+            let slot = unsafe { self.arena.slot_unchecked_mut(index) };
             slot.state = State::Firing;
             let overruns = overruns(slot.soft, slot.period, base_now);
             f(Expired {
@@ -72,7 +82,8 @@ impl<T> HiresQueue<T> {
                 now: base_now,
                 overruns,
             });
-            let slot = &mut self.arena.slots[index as usize];
+            // SAFETY: as above.
+            let (node, slot) = unsafe { self.arena.both_unchecked_mut(index) };
             if action == Action::Idle && slot.value.is_some() {
                 // Kept, in no tree (`remove_first` unlinked it).
                 slot.state = State::Idle;
@@ -88,7 +99,6 @@ impl<T> HiresQueue<T> {
                 Some(soft) if slot.value.is_some() => {
                     let slack = hard - slot.soft;
                     slot.soft = soft;
-                    let node = &mut self.arena.nodes[index as usize];
                     node.hard = soft.saturating_add(slack);
                     node.exact = node.hard == soft;
                     if soft <= base_now {
@@ -134,7 +144,8 @@ impl<T> HiresQueue<T> {
     #[inline]
     fn head(&self, base: ClockBase) -> Option<(u32, i128)> {
         let index = self.bases[base.index()].first()?;
-        let hard = self.arena.nodes[index as usize].hard;
+        // SAFETY: a tree's first index is below the capacity (`Base::first`).
+        let hard = unsafe { self.arena.node_unchecked(index) }.hard;
         Some((index, base.to_monotonic_exact(hard, self.offset)))
     }
 
@@ -154,7 +165,9 @@ impl<T> HiresQueue<T> {
         if self.bases[ClockBase::Realtime.index()].first().is_none() {
             // Only monotonic timers (the common case): no conversion.
             let index = self.bases[ClockBase::Monotonic.index()].first()?;
-            return Some((index, self.arena.nodes[index as usize].hard));
+            // SAFETY: a tree's first index is below the capacity
+            // (`Base::first`).
+            return Some((index, unsafe { self.arena.node_unchecked(index) }.hard));
         }
         let (index, at) = match (
             self.head(ClockBase::Monotonic),
@@ -176,9 +189,14 @@ impl<T> HiresQueue<T> {
     /// Whether the armed timer `index` may fire at its base's time `now`:
     /// its earliest expiry has come. Exact timers are decided from the hot
     /// node; only range timers read `soft` from their cold slot.
+    ///
+    /// # Safety
+    /// `index` is a first node of one of the bases (so below the arena's
+    /// capacity, see `Base::first`).
     #[inline(always)]
-    fn is_due(&self, index: u32, now: u64) -> bool {
-        let node = &self.arena.nodes[index as usize];
+    unsafe fn is_due(&self, index: u32, now: u64) -> bool {
+        // SAFETY: the caller promises a tree's index (below the capacity).
+        let node = unsafe { self.arena.node_unchecked(index) };
         if node.exact {
             node.hard <= now
         } else {
@@ -194,9 +212,9 @@ impl<T> HiresQueue<T> {
         if self.bases[ClockBase::Realtime.index()].first().is_none() {
             // Only monotonic timers (the common case): no merge.
             let index = self.bases[ClockBase::Monotonic.index()].first()?;
-            return self
-                .is_due(index, now)
-                .then_some((ClockBase::Monotonic, index));
+            // SAFETY: `index` is the monotonic tree's first.
+            let due = unsafe { self.is_due(index, now) };
+            return due.then_some((ClockBase::Monotonic, index));
         }
         self.next_due_merged(now, now_rt)
     }
@@ -206,7 +224,9 @@ impl<T> HiresQueue<T> {
         let due = |base: ClockBase, base_now: Option<u64>| {
             let base_now = base_now?;
             let head = self.head(base)?;
-            self.is_due(head.0, base_now).then_some(head)
+            // SAFETY: `head.0` is the first of `base`'s tree.
+            let due = unsafe { self.is_due(head.0, base_now) };
+            due.then_some(head)
         };
         match (
             due(ClockBase::Monotonic, Some(now)),
