@@ -611,12 +611,13 @@ pub fn markdown(p: &Params, all: &[Outcome]) -> String {
              uncontended mutex. CPU-time scaling (each thread's throughput while it runs, \
              summed) is what T idle cores would give for the pools, whose threads never \
              wait for each other; it flatters the heap, whose threads sleep on the mutex \
-             without using CPU. Per operation the pool is memory-bound (perf, T = 1, 200,000 timers): 43 % \
-             of the samples are the first load of the timer's 88-byte engine entry in \
-             `ShardCore::set` (17.6 MB of entries per thread; L2 is 1 MB per core), 25 % the \
-             driver's own load of the timer's 24-byte `TimerKey` from a 4.8 MB array (a \
-             user keeps it in the connection it is already touching; the heap driver has \
-             no such load, its id is the index), the wheel's unlink/link/arm about 7 %; \
+             without using CPU. Per operation the pool is memory-bound: a reset's first load \
+             is the timer's 80-byte engine entry (16 MB of entries per thread at 200,000 \
+             timers; L2 is 1 MB per core), and before it the driver's own load of the \
+             timer's 24-byte `TimerKey` from a 4.8 MB array (a user keeps it in the \
+             connection it is already touching; the heap driver has no such load, its id \
+             is the index); a perf profile of an earlier layout (88-byte entries) put 43 % \
+             and 25 % of the samples on those two loads and 7 % on the wheel's own work; \
              this run: {} timers per thread. \
              The `Mutex<BinaryHeap>` is cheaper per operation here: a reset is a `gen[id]` \
              bump (a 4-byte array) and a push at the end of a vector that sifts up O(1) on \
