@@ -130,18 +130,7 @@ impl<T> Arena<T> {
             self.len += 1;
             return (idx as u32, NonZeroU32::MIN);
         }
-        let slot = &mut self.slots[idx as usize];
-        let Slot::Vacant(v) = *slot else {
-            unreachable!("free list holds an occupied slot")
-        };
-        let (gen, next) = ((v >> 32) as u32, v as u32);
-        // Retired slots are never on the free list, so `gen < u32::MAX`.
-        let gen = NonZeroU32::new(gen + 1).unwrap_or(NonZeroU32::MIN);
-        e.gen = gen;
-        *slot = Slot::Occupied(e);
-        self.free = next;
-        self.len += 1;
-        (idx, gen)
+        (idx, self.insert_free(idx, e))
     }
 
     /// Removes the timer at `idx` (which must be pending) and frees or

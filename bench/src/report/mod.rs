@@ -126,18 +126,11 @@ impl Work {
         match self {
             Work::W1(p) => {
                 let mut st = w1::setup(&mut q, p)?;
-                let c0 = q.cascade_moves();
-                let t = Stopwatch::start();
-                let digest = w1::run(&mut q, &mut st)?;
-                let (secs, wall_secs) = t.stop();
+                let s = timed(&mut q, |q| w1::run(q, &mut st))?;
                 Ok(Sample {
-                    secs,
-                    wall_secs,
-                    digest,
-                    cascade_moves: delta(q.cascade_moves(), c0),
-                    max_moves: q.max_moves(),
-                    cascade_per: digest.ops - st.resets(),
+                    cascade_per: s.digest.ops - st.resets(),
                     resets: st.resets(),
+                    ..s
                 })
             }
             Work::W2(p) => {
@@ -166,18 +159,10 @@ impl Work {
             }
             Work::W4(p) => {
                 let periods = w4::setup(&mut q, p);
-                let c0 = q.cascade_moves();
-                let t = Stopwatch::start();
-                let digest = w4::run(&mut q, p, &periods)?;
-                let (secs, wall_secs) = t.stop();
+                let s = timed(&mut q, |q| w4::run(q, p, &periods))?;
                 Ok(Sample {
-                    secs,
-                    wall_secs,
-                    digest,
-                    cascade_moves: delta(q.cascade_moves(), c0),
-                    max_moves: q.max_moves(),
-                    cascade_per: digest.expiries,
-                    resets: 0,
+                    cascade_per: s.digest.expiries,
+                    ..s
                 })
             }
         }
@@ -208,9 +193,22 @@ impl Stopwatch {
 /// Times expiring everything armed in `q` (W3 and the shapes), moves per
 /// armed timer.
 fn expire_all<Q: TimerQueue>(mut q: Q, timers: usize) -> Result<Sample, CheckError> {
+    let s = timed(&mut q, w3::run)?;
+    Ok(Sample {
+        cascade_per: timers as u64,
+        ..s
+    })
+}
+
+/// Times `run` on `q` with the cascade moves it made; the caller sets
+/// what the moves are divided by (`cascade_per`, 0 here) and `resets`.
+fn timed<Q: TimerQueue>(
+    q: &mut Q,
+    run: impl FnOnce(&mut Q) -> Result<Digest, CheckError>,
+) -> Result<Sample, CheckError> {
     let c0 = q.cascade_moves();
     let t = Stopwatch::start();
-    let digest = w3::run(&mut q)?;
+    let digest = run(q)?;
     let (secs, wall_secs) = t.stop();
     Ok(Sample {
         secs,
@@ -218,7 +216,7 @@ fn expire_all<Q: TimerQueue>(mut q: Q, timers: usize) -> Result<Sample, CheckErr
         digest,
         cascade_moves: delta(q.cascade_moves(), c0),
         max_moves: q.max_moves(),
-        cascade_per: timers as u64,
+        cascade_per: 0,
         resets: 0,
     })
 }

@@ -39,21 +39,17 @@ impl Row {
     /// Median cascade moves per arming, if a wheel on a workload that
     /// resets timers (see [`Sample::moves_per_arming`]).
     pub fn moves_per_arming(&self) -> Option<f64> {
-        let v: Vec<f64> = self
-            .samples
-            .iter()
-            .filter_map(Sample::moves_per_arming)
-            .collect();
-        (!v.is_empty()).then(|| median(&v))
+        self.median_of(Sample::moves_per_arming)
     }
 
     /// Median cascade moves per timer, if a wheel.
     pub fn moves_per_timer(&self) -> Option<f64> {
-        let v: Vec<f64> = self
-            .samples
-            .iter()
-            .filter_map(Sample::moves_per_timer)
-            .collect();
+        self.median_of(Sample::moves_per_timer)
+    }
+
+    /// Median of `f` over the samples that have it.
+    fn median_of(&self, f: impl Fn(&Sample) -> Option<f64>) -> Option<f64> {
+        let v: Vec<f64> = self.samples.iter().filter_map(f).collect();
         (!v.is_empty()).then(|| median(&v))
     }
 }
