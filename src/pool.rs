@@ -609,14 +609,23 @@ impl<S: Sharing> TimerPool<S> {
                 })
                 .map_err(|e| SetError::new(e, None));
         }
+        // The event in parts (see `ShardCore::leave_held`): its buffer goes
+        // into the timer, its tick and context stay here to hand it back
+        // whole on an error.
+        let (mut held, ev_tick, ev_ctx) = match event {
+            Some(ev) => {
+                let (h, t, c) = ev.into_parts();
+                (Some(h), t, c)
+            }
+            None => (None, 0, 0),
+        };
         let reading = self.reading();
         let mut lowered = false;
-        let mut event = event;
         let mut replaced = None;
         let r = S::with(&s.core, |c| {
             let now = c.clamp(reading);
             let tick = tick(now);
-            c.set(timer, tick, &self.limits, &mut event, &mut replaced, period)?;
+            c.set(timer, tick, &self.limits, &mut held, &mut replaced, period)?;
             lowered = Self::lower_next_due(s, tick);
             Ok(tick)
         });
@@ -627,7 +636,10 @@ impl<S: Sharing> TimerPool<S> {
         }
         match r {
             Ok(tick) => Ok(Armed { tick, replaced }),
-            Err(e) => Err(SetError::new(e, event)),
+            Err(e) => Err(SetError::new(
+                e,
+                held.map(|h| Timeout::described(h, ev_tick, ev_ctx)),
+            )),
         }
     }
 
@@ -751,20 +763,21 @@ impl<S: Sharing> TimerPool<S> {
     #[inline]
     pub fn cancel(&self, timer: TimerKey) -> Result<Timeout, Error> {
         let s = self.shard_of(timer)?;
-        S::with(&s.core, |c| {
-            let r = c.cancel(timer);
+        let mut out = (0, 0);
+        let held = S::with(&s.core, |c| {
+            let r = c.cancel(timer, &mut out);
             // The bound only needs raising when the earliest timer goes
             // (it may be stale-low otherwise, see `next_deadline`) or the
             // last one (then it must say `None`). On an error, publish
             // anyway: a periodic timer whose event is out is stopped
             // although the call says `AlreadyExpired`.
-            if r.as_ref()
-                .map_or(true, |ev| ev.tick() <= s.next_due.load() || c.is_empty())
-            {
+            if r.is_err() || out.0 <= s.next_due.load() || c.is_empty() {
                 Self::publish(s, c);
             }
             r
-        })
+        })?;
+        // The event is made here, in the caller's return slot.
+        Ok(Timeout::described(held, out.0, out.1))
     }
 
     /// Whether `event` still matches its timer's latest setting: `false`

@@ -397,13 +397,24 @@ impl<S: Sharing> ShardCore<S> {
         stamp: u64,
         overruns: u64,
     ) -> Timeout {
+        let ctx = slot.ctx;
+        Timeout::described(Self::leave_held(slot, held, t, stamp, overruns), tick, ctx)
+    }
+
+    /// [`leave`](Self::leave) in parts: the buffer, described; the caller
+    /// makes the event of it with the tick and the slot's context. Cancel
+    /// builds its event only in its caller's return slot: a 32-byte event
+    /// handed up through each layer was copied through memory at each,
+    /// every copy a wide load of what narrower stores had just written
+    /// (a stalled store-to-load forward, the most of what cancel cost).
+    #[inline]
+    fn leave_held(slot: &mut Slot, mut held: Held, t: TimerKey, stamp: u64, overruns: u64) -> Held {
         let described = slot.has(DESCRIBED) && overruns == 0;
         slot.put(DESCRIBED, false);
-        if described {
-            Timeout::described(held, tick, slot.ctx)
-        } else {
-            Timeout::leave(held, t, tick, slot.ctx, stamp, overruns)
+        if !described {
+            held.describe(t, stamp, overruns);
         }
+        held
     }
 
     /// `held` entering `slot` with the slot's stamp: its buffer is
@@ -464,7 +475,7 @@ impl<S: Sharing> ShardCore<S> {
         t: TimerKey,
         tick: u64,
         limits: &Limits,
-        event: &mut Option<Timeout>,
+        event: &mut Option<Held>,
         replaced: &mut Option<Timeout>,
         period: Option<u64>,
     ) -> Result<(), Error> {
@@ -480,7 +491,7 @@ impl<S: Sharing> ShardCore<S> {
         &mut self,
         t: TimerKey,
         tick: u64,
-        event: &mut Option<Timeout>,
+        event: &mut Option<Held>,
         replaced: &mut Option<Timeout>,
         period: Option<u64>,
     ) -> Result<(), Error> {
@@ -509,7 +520,7 @@ impl<S: Sharing> ShardCore<S> {
                     // The bump also makes an event delivered by the
                     // previous expiry stale.
                     slot.stamp += 1;
-                    Self::take_in(slot, new.into_held(), t);
+                    Self::take_in(slot, new, t);
                 }
                 // Armed (periodic, its event out) or already holding one.
                 None if slot.state == State::ARMED || slot.event.is_some() => {
@@ -584,8 +595,11 @@ impl<S: Sharing> ShardCore<S> {
         self.set_in_range(t, tick, &mut None, &mut None, None)
     }
 
+    /// Cancels a set timer; returns its event's buffer, and writes the
+    /// event's tick and context to `out` (see [`leave_held`](Self::leave_held)
+    /// for why in parts).
     #[inline(always)]
-    pub(crate) fn cancel(&mut self, t: TimerKey) -> Result<Timeout, Error> {
+    pub(crate) fn cancel(&mut self, t: TimerKey, out: &mut (u64, u64)) -> Result<Held, Error> {
         let ShardCore { engine, cold, .. } = self;
         let mut timer = engine.timer(t.key)?;
         let tick = timer.deadline().unwrap_or(0);
@@ -601,7 +615,12 @@ impl<S: Sharing> ShardCore<S> {
         }
         slot.state = State::IDLE;
         let i = t.index() as usize;
-        let ev = Self::take_event(slot, t, tick);
+        let stamp = slot.stamp;
+        let held = slot
+            .event
+            .take()
+            .map(|h| Self::leave_held(slot, h, t, stamp, 0));
+        *out = (tick, slot.ctx);
         slot.stamp += 1;
         let periodic = slot.has(PERIODIC);
         slot.put(PERIODIC, false);
@@ -611,7 +630,7 @@ impl<S: Sharing> ShardCore<S> {
         }
         // A periodic timer whose event is out: stopped, and the event
         // stays with whoever has it (`ack` hands it back).
-        ev.ok_or(Error::AlreadyExpired)
+        held.ok_or(Error::AlreadyExpired)
     }
 
     /// DPDK's `rte_timer_stop`: stops the timer, whatever it runs.

@@ -384,24 +384,17 @@ impl Timeout {
         self.held
     }
 
+    /// The buffer, tick and context, apart (a set hands the buffer to the
+    /// timer and keeps the rest to give the event back on an error).
+    #[inline]
+    pub(crate) fn into_parts(self) -> (Held, u64, u64) {
+        (self.held, self.tick, self.ctx)
+    }
+
     /// The event leaving a timer whose buffer already says what it must
     /// (written by [`Held::describe`] when it entered the timer).
     #[inline]
     pub(crate) fn described(held: Held, tick: u64, ctx: u64) -> Self {
-        Timeout { held, tick, ctx }
-    }
-
-    /// The event leaving a timer, with the setting it describes.
-    #[inline]
-    pub(crate) fn leave(
-        mut held: Held,
-        timer: TimerKey,
-        tick: u64,
-        ctx: u64,
-        stamp: u64,
-        overruns: u64,
-    ) -> Self {
-        held.describe(timer, stamp, overruns);
         Timeout { held, tick, ctx }
     }
 }
@@ -460,14 +453,9 @@ mod tests {
         };
         let evs: Vec<Timeout> = (0..4u64)
             .map(|i| {
-                Timeout::leave(
-                    p.alloc().unwrap().into_held(),
-                    key,
-                    100 + i,
-                    i,
-                    10 * i,
-                    i % 2,
-                )
+                let mut held = p.alloc().unwrap().into_held();
+                held.describe(key, 10 * i, i % 2);
+                Timeout::described(held, 100 + i, i)
             })
             .collect();
         let back = std::thread::spawn(move || {
