@@ -851,12 +851,14 @@ impl<S: Sharing> ShardCore<S> {
                 overruns
             };
             let stamp = slot.stamp;
-            let ev = Self::leave(slot, held, t, deadline, stamp, overruns);
             if let Some(out) = direct.as_deref_mut() {
-                out.push(ev);
+                let ctx = slot.ctx;
+                let held = Self::leave_held(slot, held, t, stamp, overruns);
+                Timeout::push_described(out, held, deadline, ctx);
                 delivered += 1;
                 return next;
             }
+            let ev = Self::leave(slot, held, t, deadline, stamp, overruns);
             let Target::Queue(queue) = &cold[i].target else {
                 // Cannot happen: a timer without the CALLBACK flag is an
                 // event timer. Nothing is lost if it did: the event goes
