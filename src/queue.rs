@@ -152,6 +152,13 @@ impl TimeoutQueue {
     pub fn same_queue(&self, other: &TimeoutQueue) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
+
+    /// The queue's address: equal for two handles exactly when
+    /// [`same_queue`](Self::same_queue) (while either lives).
+    #[inline]
+    pub(crate) fn addr(&self) -> usize {
+        Arc::as_ptr(&self.inner).cast::<()>().addr()
+    }
 }
 
 impl fmt::Debug for TimeoutQueue {

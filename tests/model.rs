@@ -45,6 +45,8 @@ enum Op {
     /// `reset_abs` (true) or `reset_rel` (false): pending timers only.
     Reset(usize, u64, bool),
     Cancel(usize),
+    /// `set_queue`: the timer's later events go to that queue.
+    SetQueue(usize, usize),
     /// Moves the clock by that many ticks.
     Advance(u64),
     /// `expire_shard` (modulo the pool's shards).
@@ -79,6 +81,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..N, ticks(), give()).prop_map(|(i, t, e)| Op::SetAbs(i, t, e)),
         3 => (0..N, ticks(), proptest::bool::ANY).prop_map(|(i, t, a)| Op::Reset(i, t, a)),
         2 => (0..N).prop_map(Op::Cancel),
+        1 => (0..N, 0..QCAPS.len()).prop_map(|(i, q)| Op::SetQueue(i, q)),
         5 => (0..6u64).prop_map(Op::Advance),
         4 => (0..2usize).prop_map(Op::ExpireShard),
         2 => (0..2usize).prop_map(Op::ExpireInto),
@@ -477,6 +480,17 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
                 mt.state = MState::Idle;
                 mt.fresh = None;
             }
+            Op::SetQueue(i, qi) => match &mut m.timers[i] {
+                Some(mt) => {
+                    prop_assert_eq!(pool.set_queue(mt.handle, &qs[qi]), Ok(()));
+                    mt.queue = qi;
+                }
+                None => {
+                    if let Some(&d) = m.dead.last() {
+                        prop_assert_eq!(pool.set_queue(d, &qs[qi]), Err(Error::StaleKey));
+                    }
+                }
+            },
             Op::Advance(k) => {
                 mock.increment(k * RES);
                 m.now += k;
@@ -671,7 +685,7 @@ fn ops_from_seed(seed: u64, len: usize) -> Vec<Op> {
             next(MAX + 3)
         };
         let give = next(4) < 3;
-        ops.push(match next(30) {
+        ops.push(match next(31) {
             0..=2 => Op::Alloc(next(1_000), next(2) as usize, next(3) as usize),
             3 => Op::Free(i),
             4..=9 => Op::SetRel(i, ticks, give),
@@ -683,6 +697,7 @@ fn ops_from_seed(seed: u64, len: usize) -> Vec<Op> {
             24..=25 => Op::Pop(next(3) as usize),
             26 => Op::DropHeld,
             27..=28 => Op::Reset(i, ticks, next(2) == 0),
+            29 => Op::SetQueue(i, next(3) as usize),
             _ => Op::Destroy,
         });
     }
