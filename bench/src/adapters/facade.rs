@@ -236,11 +236,16 @@ impl<S: Sharing> TimerQueue for FacadeAdapter<S> {
                 self.drained.push(ev);
             }
         }
-        for ev in self.drained.drain(..) {
+        for ev in &self.drained {
             out.push((ev.tick(), ev.user_ctx()));
-            self.spare.push(ev);
-            self.armed -= 1;
         }
+        self.armed -= self.drained.len();
+        // One bulk move into the stack of spare events (not a push per
+        // event right after reading it: the next insert pops what was
+        // just stored, and a copy made event by event was read back wider
+        // than it was written, a stall the bare engines' driver does not
+        // have).
+        self.spare.append(&mut self.drained);
     }
 
     fn next_deadline(&mut self) -> Option<u64> {
