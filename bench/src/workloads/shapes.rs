@@ -11,6 +11,7 @@
 //! | [`Shape::Boundary`] | `m · 64^k` and `m · 64^k ± 1`, `k` in 1..=3, `m` in 1..=63 | deadlines on level boundaries and just beside them |
 //! | [`Shape::NearFar`] | half uniform in `[1, 64]`, half in `[2^20, 2^24]` | near timers firing while far ones wait at coarse levels |
 //! | [`Shape::Cluster`] | uniform in `[2^30, 2^30 + 2^16)` | a far cluster (armed 12 days ahead at 1 ms ticks, firing within 66 s): one coarse slot holds them all, and the slots they cascade into hold thousands each |
+//! | [`Shape::FarBurst`] | uniform in `[2^24, 2^24 + 64)` | a dense far burst (thousands of timers per tick, 4.7 hours ahead at 1 ms ticks): one coarse slot holds more than a run sorts at once, and every tick is a burst |
 
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
@@ -31,16 +32,19 @@ pub enum Shape {
     NearFar,
     /// Every timer in one narrow window far ahead.
     Cluster,
+    /// Every timer on a few consecutive ticks far ahead.
+    FarBurst,
 }
 
 impl Shape {
     /// Every shape, in report order.
-    pub const ALL: [Shape; 5] = [
+    pub const ALL: [Shape; 6] = [
         Shape::Sparse,
         Shape::Burst,
         Shape::Boundary,
         Shape::NearFar,
         Shape::Cluster,
+        Shape::FarBurst,
     ];
 
     /// Table title.
@@ -51,6 +55,7 @@ impl Shape {
             Shape::Boundary => "S3 level boundaries: deadlines on and beside 64^k multiples",
             Shape::NearFar => "S4 near/far mix",
             Shape::Cluster => "S5 far cluster: every timer in one window 2^30 ticks ahead",
+            Shape::FarBurst => "S6 far burst: every timer on 64 consecutive ticks 2^24 ahead",
         }
     }
 }
@@ -111,6 +116,7 @@ impl Params {
                 }
             }
             Shape::Cluster => (1 << 30) + rng.random_range(0..1u64 << 16),
+            Shape::FarBurst => (1 << 24) + rng.random_range(0..64),
         })
     }
 }
@@ -151,5 +157,8 @@ mod tests {
         assert!(d
             .iter()
             .all(|&x| (1 << 30..(1 << 30) + (1 << 16)).contains(&x)));
+        let d: Vec<u64> = Params::new(Shape::FarBurst, 1_000).deadlines().collect();
+        assert!(d.iter().all(|&x| (1 << 24..(1 << 24) + 64).contains(&x)));
+        assert!(d.contains(&(1 << 24)) && d.contains(&((1 << 24) + 63)));
     }
 }
