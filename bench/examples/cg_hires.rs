@@ -4,14 +4,14 @@
 //! Instruction counts: `valgrind --tool=callgrind --toggle-collect='*cg_timed*'
 //! target/release/examples/cg_hires MODE` with MODE one of `w4` (W4, 10 ms,
 //! one-shot re-arm), `w4p` (W4 with `insert_periodic`), `heap` (W4 on the
-//! lazy `BinaryHeap`), `w2` (P = 1,000, 200,000 pairs), `w3` and `s1`–`s6`
+//! lazy `BinaryHeap`), `w2` (P = 1,000, 200,000 pairs), `w3` and `s1`–`s7`
 //! (25,000 timers); only the `cg_timed` closure is counted (setup is
 //! excluded); divide by the operation count it prints.
 //!
 //! Timing (thread CPU time, so descheduling is left out): `t4` runs the
 //! three W4 variants interleaved 25 times and prints the minimum and 20th
 //! percentile, for A/B between two builds on a shared machine; `time` adds
-//! W2 and W3 medians; `ts` times S1–S6 (expire-all).
+//! W2 and W3 medians; `ts` times S1–S7 (expire-all).
 
 use hrwheel_bench::adapters::{HiresAdapter, HiresPeriodic};
 use hrwheel_bench::baselines::LazyHeap;
@@ -57,13 +57,13 @@ fn main() {
             let d = cg_timed(|| w3::run(&mut q)).unwrap();
             println!("w3 expiries {}", d.expiries);
         }
-        "s1" | "s2" | "s3" | "s4" | "s5" | "s6" => {
+        "s1" | "s2" | "s3" | "s4" | "s5" | "s6" | "s7" => {
             use hrwheel_bench::workloads::shapes::{self, Shape};
             let shape = Shape::ALL[(what.as_bytes()[1] - b'1') as usize];
             let p = shapes::Params::new(shape, 25_000);
             let mut q = HiresAdapter::with_capacity(p.timers());
             shapes::setup(&mut q, p);
-            let d = cg_timed(|| w3::run(&mut q)).unwrap();
+            let d = cg_timed(|| shapes::run(&mut q, p)).unwrap();
             println!("{what} expiries {}", d.expiries);
         }
         "t4" => {
@@ -75,7 +75,7 @@ fn main() {
             }
         }
         "ts" => {
-            // S1-S6 expire-all, thread CPU ns per timer: min of 15 interleaved runs.
+            // S1-S7 expire-all, thread CPU ns per timer: min of 15 interleaved runs.
             use hrwheel_bench::workloads::shapes::{self, Shape};
             let mut r: [Vec<f64>; Shape::ALL.len()] = Default::default();
             for _ in 0..15 {
@@ -84,11 +84,14 @@ fn main() {
                     let mut q = HiresAdapter::with_capacity(p.timers());
                     shapes::setup(&mut q, p);
                     let t = cpu_time::ThreadTime::now();
-                    let d = w3::run(&mut q).unwrap();
+                    let d = shapes::run(&mut q, p).unwrap();
                     r[i].push(t.elapsed().as_nanos() as f64 / d.expiries as f64);
                 }
             }
-            for (name, mut v) in ["S1", "S2", "S3", "S4", "S5", "S6"].into_iter().zip(r) {
+            for (name, mut v) in ["S1", "S2", "S3", "S4", "S5", "S6", "S7"]
+                .into_iter()
+                .zip(r)
+            {
                 v.sort_by(f64::total_cmp);
                 println!("{name} hires p20 {:.1} ns  min {:.1}", v[v.len() / 5], v[0]);
             }

@@ -2,7 +2,7 @@
 //! `valgrind --tool=callgrind --toggle-collect='*one::timed*'
 //! target/release/examples/one w3 wheel 25000` counts only `timed` (the
 //! workload's timed phase); run natively it prints thread CPU ns per op.
-//! Workloads: `w1`, `w2`, `w3`, `s1`..`s6` (as in the report, size `n`),
+//! Workloads: `w1`, `w2`, `w3`, `s1`..`s7` (as in the report, size `n`),
 //! `x0`/`x50`/`x80` (the crossover sweep's W1 at that cancelled fraction),
 //! `run` (`n <= 4096` timers in one level-2 slot: one sorted run).
 //! Implementations: `wheel`, `btree`, `heap`.
@@ -75,10 +75,12 @@ fn go<Q: TimerQueue>(q: &mut Q, what: &str, n: usize) {
                 "s4" => shapes::Shape::NearFar,
                 "s5" => shapes::Shape::Cluster,
                 "s6" => shapes::Shape::FarBurst,
+                "s7" => shapes::Shape::Small,
                 _ => panic!("workload {s}?"),
             };
-            shapes::setup(q, shapes::Params::new(shape, n));
-            timed(|| w3::run(q)).unwrap().ops
+            let p = shapes::Params::new(shape, n);
+            shapes::setup(q, p);
+            timed(|| shapes::run(q, p)).unwrap().ops
         }
     };
     let ns = NS.load(std::sync::atomic::Ordering::Relaxed) as f64 / ops as f64;

@@ -12,7 +12,7 @@
 //! | [`check`] | digests and the early/late check; tie order is explained there |
 //! | [`baselines`] | `BinaryHeap` (lazy cancel), `BTreeMap`, tokio `DelayQueue`, `bitwheel`, `nexus-timer` |
 //! | [`adapters`] | hrwheel's `Wheel`, `HiresQueue` and the facade's wheel pool behind the trait |
-//! | [`workloads`] | W1–W5, the expiry-heavy shapes S1–S6, the ktimers crossover sweep, F (W1–W4 through the pool API), M1 and M2 (threads on the real clock) |
+//! | [`workloads`] | W1–W5, the expiry-heavy shapes S1–S7, the ktimers crossover sweep, F (W1–W4 through the pool API), M1 and M2 (threads on the real clock) |
 //! | [`imps`] | the list of implementations and a visitor over them |
 //! | [`scale`] | workload sizes per mode and `HRWHEEL_BENCH_SCALE` |
 //! | [`report`] | timing, tables and SVG charts for `hrwheel-report` |

@@ -257,7 +257,7 @@ fn run(mode: Mode) -> Result<(), Box<dyn Error>> {
          tokio DelayQueue, bitwheel and nexus-timer in the same table (below 1 = faster); \
          a structure that cannot run a workload honestly is n/a there, with the reason. Cascade moves per \
          timer: how often the wheel moved a timer between levels (cascades, and re-filings \
-         of lazily reset timers), per expired timer (W1, W4) or per armed timer (W3, S1–S6), \
+         of lazily reset timers), per expired timer (W1, W4) or per armed timer (W3, S1–S7), \
          with the most any one arming of a timer took; W1 also gives the mean per arming \
          (each reset, each re-arm after an expiry), which that most bounds: its mean per \
          expired timer counts the re-filings of the timers reset before they fired too. \

@@ -155,7 +155,11 @@ impl Work {
             }
             Work::Shape(p) => {
                 shapes::setup(&mut q, p);
-                expire_all(q, p.timers())
+                let s = timed(&mut q, |q| shapes::run(q, p))?;
+                Ok(Sample {
+                    cascade_per: p.timers() as u64,
+                    ..s
+                })
             }
             Work::W4(p) => {
                 let periods = w4::setup(&mut q, p);

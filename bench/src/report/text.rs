@@ -44,6 +44,13 @@ pub fn annotate(section: &mut Section, w: &Work) {
             p.max_period / 1_000,
             p.duration / 1_000_000
         ),
+        Work::Shape(p) if p.shape == crate::workloads::shapes::Shape::Small => format!(
+            "{} timers in batches of {}; timed: each batch armed at the current tick, then \
+             advancing to next_deadline() until it has all fired, before the next batch. See \
+             bench/src/workloads/shapes.rs for how the deadlines are drawn.",
+            p.timers(),
+            crate::workloads::shapes::SMALL_BATCH
+        ),
         Work::Shape(p) => format!(
             "{} timers; timed: advancing to next_deadline() until empty, as in W3 (arming is \
              untimed). See bench/src/workloads/shapes.rs for how the deadlines are drawn.",

@@ -48,37 +48,48 @@ pub fn setup<Q: TimerQueue>(q: &mut Q, p: Params) {
 pub fn run<Q: TimerQueue>(q: &mut Q) -> Result<Digest, CheckError> {
     q.scope(|q| {
         let mut c = Checker::new(q.name(), q.resolution());
-        let mut batch = Vec::new();
-        let mut now = 0u64;
-        let mut idle = 0u32;
-        while let Some(next) = q.next_deadline() {
-            let to = next.max(now);
-            batch.clear();
-            q.advance(to, &mut batch);
-            c.batch(to, &mut batch)?;
-            if batch.is_empty() && to == now {
-                idle += 1;
-                if idle > 64 {
-                    return Err(CheckError::Stuck {
-                        imp: q.name(),
-                        at: now,
-                    });
-                }
-            } else {
-                idle = 0;
-            }
-            now = to;
-        }
-        if !q.is_empty() {
-            return Err(CheckError::Bookkeeping {
-                imp: q.name(),
-                what: format!("next_deadline() is None with {} armed", q.len()),
-            });
-        }
+        drain(q, &mut c, 0)?;
         let n = c.digest().expiries;
         c.ops(n);
         Ok(c.digest())
     })
+}
+
+/// Advances `q` from tick `now` to each `next_deadline()` until nothing
+/// is armed, each batch checked by `c`; returns the last tick reached.
+#[inline]
+pub(crate) fn drain<Q: TimerQueue>(
+    q: &mut Q,
+    c: &mut Checker,
+    mut now: u64,
+) -> Result<u64, CheckError> {
+    let mut batch = Vec::new();
+    let mut idle = 0u32;
+    while let Some(next) = q.next_deadline() {
+        let to = next.max(now);
+        batch.clear();
+        q.advance(to, &mut batch);
+        c.batch(to, &mut batch)?;
+        if batch.is_empty() && to == now {
+            idle += 1;
+            if idle > 64 {
+                return Err(CheckError::Stuck {
+                    imp: q.name(),
+                    at: now,
+                });
+            }
+        } else {
+            idle = 0;
+        }
+        now = to;
+    }
+    if !q.is_empty() {
+        return Err(CheckError::Bookkeeping {
+            imp: q.name(),
+            what: format!("next_deadline() is None with {} armed", q.len()),
+        });
+    }
+    Ok(now)
 }
 
 /// Setup + run (tests, cross-checks).
