@@ -114,8 +114,11 @@
 //! (a stable radix sort of their offsets in the slot, 6 bits a pass, or 12
 //! for a run of 1024 timers or more, digits shared by all skipped;
 //! insertion sort for up to 32) and
-//! then fires from the run's end as time reaches each tick. Time jumps as
-//! far as `to` allows, as for a small slot. A timer thus moves at most
+//! then fires from the run's end as time reaches each tick: time stays at
+//! the slot's start when it is sorted, and `expire`'s loop, which delivers
+//! the run's due timers straight from it, moves time as they fire (pushing
+//! the first ones through the due list cost a small slot more than its
+//! sort). A timer thus moves at most
 //! until it lands in a slot of at most 32,768 timers, then never again. The
 //! run holds only keys inside its slot's span, so any slot the wheel files
 //! meanwhile either lies inside that span (finer, filed after the run was

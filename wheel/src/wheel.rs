@@ -1102,8 +1102,11 @@ impl<T> Wheel<T> {
         let count = self.levels[level].count(slot) as usize;
         let last = t + ((1u64 << (SLOT_BITS as usize * level)) - 1);
         let sort = level > 0 && count > 1 && count <= RUN_MAX && self.run.is_empty();
+        // A sorted slot's timers are delivered from the run by `run`'s
+        // loop, which moves time as they fire: time stays at the slot's
+        // start, before every key of the run.
         let at = if sort {
-            to.min(last)
+            t
         } else {
             self.jump_to(level, slot, t, to)
         };
@@ -1147,9 +1150,10 @@ impl<T> Wheel<T> {
                 let e = &mut self.arena[idx as usize];
                 // Fires if its deadline came by the slot's start (a
                 // slack timer whose window began) or its firing tick by
-                // `at`; for an exact timer both say `deadline <= at`.
+                // `at` (`t` for a sorted slot); for an exact timer both
+                // say `deadline <= at`.
                 let key = fire_key(e.deadline, e.slack);
-                if e.deadline <= t || (key <= at && !sort) {
+                if e.deadline <= t || key <= at {
                     self.push_due(idx);
                 } else if sort && key <= last {
                     // Into the run, sorted below.
@@ -1177,8 +1181,9 @@ impl<T> Wheel<T> {
         *max = (*max).max(u64::from(max_moves));
         if sort {
             self.sort_run(t, level);
+        } else {
+            self.pop_run(at);
         }
-        self.pop_run(at);
         None
     }
 
@@ -1339,8 +1344,11 @@ impl<T> Wheel<T> {
         if !descending {
             self.run.reverse();
         }
-        self.run_pos.clear();
-        self.run_pos.resize(n, 0);
+        // Grown, never shrunk (only the first `n` places are read): no
+        // clearing of the array before each sort.
+        if self.run_pos.len() < n {
+            self.run_pos.resize(n, 0);
+        }
         for (i, r) in self.run.iter().enumerate() {
             self.run_pos[r.pre as usize] = i as u32;
         }
