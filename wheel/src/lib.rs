@@ -167,6 +167,19 @@
 //! allocation). Every insert, cancel, reset and move is thus O(1): an
 //! append, an unlink, or a due-list insert after at most 16 steps.
 //!
+//! The due list is skipped in two usual cases: the run hands over its
+//! due timers straight from its end when they are already in order (see
+//! "Sorted runs"), and a slot whose timers all fire (its largest key is
+//! reached: the usual slot of level 0) while nothing else is due is
+//! delivered straight from its bag when the bag is in `(deadline, seq)`
+//! order. That takes two passes over the bag, one reading each entry to
+//! check the order (asking for the entries a chunk ahead, as any slot
+//! walk), one delivering, while the due list wrote every entry's links
+//! and then followed them one entry at a time: a slot of a few thousand
+//! timers on one tick (a dense cluster cascaded into level 0) thus costs
+//! a third less. If the callback panics, the bag's timers not yet
+//! delivered go to the due list.
+//!
 //! # Lazy re-arm
 //!
 //! `reset` to a firing tick no earlier than the start of the timer's current
