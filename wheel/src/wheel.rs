@@ -1455,18 +1455,22 @@ impl<T> Wheel<T> {
     #[inline(never)]
     fn sort_run(&mut self, t: u64, level: usize) {
         let n = self.run.len();
-        // Whether the run is sorted descending (the last pass wrote it
-        // so) rather than ascending.
-        let mut descending = false;
+        // Whether the run is sorted descending (the insertion sort, or
+        // the radix sort's last pass, wrote it so) rather than ascending.
+        let mut descending = true;
         if n <= INSERTION_MAX {
+            // Straight into descending order, each item placed before
+            // the ones of equal key read earlier: the order a stable sort
+            // then a reversal would give, without the reversal.
+            let run = &mut self.run[..];
             for i in 1..n {
-                let r = self.run[i];
+                let r = run[i];
                 let mut j = i;
-                while j > 0 && self.run[j - 1].key > r.key {
-                    self.run[j] = self.run[j - 1];
+                while j > 0 && run[j - 1].key <= r.key {
+                    run[j] = run[j - 1];
                     j -= 1;
                 }
-                self.run[j] = r;
+                run[j] = r;
             }
         } else {
             let bits = SLOT_BITS as usize * level;
@@ -1481,7 +1485,7 @@ impl<T> Wheel<T> {
                 self.radix_sort::<SLOTS>(t, bits, width)
             };
         }
-        // Stable so far; the next to fire goes last.
+        // Ties in the order read once the next to fire goes last.
         if !descending {
             self.run.reverse();
         }
