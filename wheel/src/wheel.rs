@@ -1177,22 +1177,12 @@ impl<T> Wheel<T> {
         self.stats.slots_visited += 1;
         // Empty the slot: timers whose deadline has come go to the due
         // list, the others move on. No user code runs meanwhile.
-        let (bag, level_empty) = self.levels[level].take(slot);
-        if level_empty {
-            self.nonempty &= !(1 << level);
-        }
+        let bag = self.take_slot(level, slot);
         if bag.len() == 1 && self.due.is_empty() && self.run.last().is_none_or(|r| r.key > at) {
-            // One timer (the usual slot of a sparse wheel, or of level
-            // 0): deliver it or move it without the due list.
-            let idx = self.chunks.chunks[bag.head as usize].items[0];
-            self.chunks.free(bag.head);
-            let e = &mut self.arena[idx as usize];
-            let key = fire_key(e.deadline, e.slack);
-            if e.deadline <= t || key <= at {
-                return Some(idx);
-            }
-            self.refile(idx, key);
-            return None;
+            // One timer (see `take_one`, which handles it when nothing
+            // else is due by the slot's last tick): deliver it or move it
+            // without the due list.
+            return self.take_lone(bag.head, t, at);
         }
         // Read the bag a chunk at a time, one chunk ahead: copy the next
         // chunk's indices out and free it (timers refiled below may
@@ -1269,19 +1259,35 @@ impl<T> Wheel<T> {
         }
         self.now = at;
         self.stats.slots_visited += 1;
+        let bag = self.take_slot(level, slot);
+        Some(self.take_lone(bag.head, t, at))
+    }
+
+    /// Detaches `slot` of `level` (see [`Level::take`]), clearing the
+    /// level's bit if it is now empty; returns its bag.
+    #[inline(always)]
+    fn take_slot(&mut self, level: usize, slot: usize) -> Bag {
         let (bag, level_empty) = self.levels[level].take(slot);
         if level_empty {
             self.nonempty &= !(1 << level);
         }
-        let idx = self.chunks.chunks[bag.head as usize].items[0];
-        self.chunks.free(bag.head);
+        bag
+    }
+
+    /// The lone timer of a bag just detached (its chunk `head`) from a
+    /// slot that starts at `t`, time at `at`: frees the chunk and returns
+    /// the timer if it fires, else moves it.
+    #[inline(always)]
+    fn take_lone(&mut self, head: u32, t: u64, at: u64) -> Option<u32> {
+        let idx = self.chunks.chunks[head as usize].items[0];
+        self.chunks.free(head);
         let e = &self.arena[idx as usize];
         let key = fire_key(e.deadline, e.slack);
         if e.deadline <= t || key <= at {
-            return Some(Some(idx));
+            return Some(idx);
         }
         self.refile(idx, key);
-        Some(None)
+        None
     }
 
     /// Takes `slot` of level 0, which starts at `t <= to`, if it holds
@@ -1304,10 +1310,7 @@ impl<T> Wheel<T> {
         }
         self.now = t;
         self.stats.slots_visited += 1;
-        let (bag, level_empty) = self.levels[0].take(slot);
-        if level_empty {
-            self.nonempty &= !1;
-        }
+        let bag = self.take_slot(0, slot);
         Some((bag.head, bag.len()))
     }
 
