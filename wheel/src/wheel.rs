@@ -1905,10 +1905,10 @@ mod tests {
         }
     }
 
-    /// Timers delivered straight from the run (`fire_run`): if the
-    /// callback panics on the first of several due at one tick, the
-    /// others stay in the run, due after `now()`, and the next `expire`
-    /// delivers them in order.
+    /// A level-0 slot whose timers are all due and in order is delivered
+    /// straight from its bag (`fire_bag`): if the callback panics, the
+    /// timers not yet delivered go to the due list and the next `expire`
+    /// delivers them in order; a bag out of order takes the due list.
     #[test]
     fn a_slot_due_in_order_is_delivered_from_its_bag_and_a_panic_keeps_the_rest() {
         // 40 timers on one tick (three chunks): filed in level 0, due in
@@ -1944,6 +1944,10 @@ mod tests {
         assert_eq!(w.stats().expiries, 44);
     }
 
+    /// Timers delivered straight from the run (`fire_run`): if the
+    /// callback panics on the first of several due at one tick, the
+    /// others stay in the run, due after `now()`, and the next `expire`
+    /// delivers them in order.
     #[test]
     fn a_panic_while_firing_from_the_run_leaves_the_rest_pending() {
         let mut w = Wheel::new();
