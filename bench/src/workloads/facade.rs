@@ -218,48 +218,42 @@ const MS: u64 = 1_000_000;
 /// Where the pool's extra time goes, from instruction counts (callgrind,
 /// release build, `valgrind --tool=callgrind` on one run of each row at
 /// quick sizes; instruction counts do not depend on the machine's load).
-pub const WHERE_THE_COST_IS: &str = "Where the cost comes from (callgrind instructions per \
-operation on the timed phase only, `valgrind --tool=callgrind --toggle-collect='*workloads::w3::run*' \
-target/release/examples/f_profile w3 private`, quick sizes; instruction counts do not depend on \
-the machine's load): bare / private / shared / private through the queue. **W1** 244 / 379 / \
-397 / 387: each `reset_abs` adds ≈ 130 to the wheel's own reset (key and shard check, a clock \
-read — quanta's reading plus a 128-bit ns→tick multiply —, the `RefCell` or the mutex, the \
-range check, the `next_due` compare), and touches only the engine's part of the timer's entry. \
-**W2** 224 / 656 / 681 / 656 per insert+cancel pair: `set_abs` with an event and `cancel` pay \
-the same overheads, plus the stamp and state machine, the event's buffer written as the event \
-enters the timer (so that its expiry need not touch it), and the 32-byte `Timeout` moved in and \
-out (the driver's event juggling included). Written as a user writes it — one timer, one event, \
-`set_abs` then `cancel`, no harness — a pair costs 660 instructions through the private pool \
-against 239 on the bare wheel: about 210 per call are the pool's own (the checks above, the \
-engine dispatch and the engine's key check, the state and flags, the event's buffer, the \
-`Result`s and the 32-byte event moved through them), none of them large alone. **W3** 376 / \
-721 / 736 / 895 per expired timer: advancing to `next_deadline()` finds about one timer per \
-pass, so each expiry pays a whole pass (clock read, lock, clamp, `next_due` publish: ≈ 150) \
-plus the state machine and the hand-over loop; through the `TimeoutQueue` (crossbeam's \
-`ArrayQueue`) push and pop add ≈ 170 more, which is why `expire_into` exists. **W4** 532 / \
-1,048 / 1,068 / 1,223: each period is a pass, the state machine and the `ack` that hands the \
-event back (its buffer written again), on top of the tree's own expiry and in-place re-arm. \
-The engines got faster under the pool this session (W2 326 → 224, W3 477 → 376, W4 628 → \
-532), the pool's own part did not shrink with them, so the ratios grew. Layout: a timer's hot \
-pool state (event, stamp, context, state: 40 bytes) is the value of its engine entry, beside \
-the engine's 40 bytes; the cold rest (queue or closure, period) is in a table of the shard; an \
-event carries its tick and context in the 32-byte `Timeout`, the rest in its pool's buffer. A \
-set, reset, cancel or one-shot expiry touches one 80-byte entry and nothing else (it was 104 \
-bytes, plus a side-table entry on the high-resolution backend). Tried and kept: the hot/cold \
-split and the lazily written event buffer (W3 at 250,000 timers ≈ −30 % time), the tree \
-re-arming a periodic timer in place and holding the pool's state itself (no side table), \
-events handed over without the queue (−190 per expiry), resets that carry no event through \
-the lock's closure, the set's results as out-parameters, `next_due` re-published only when the \
-earliest or last timer goes, one key check per call. Tried and dropped: a 16-byte `Timeout` \
-handle with everything in the buffer (W2 a third faster, W3 at 250,000 timers half again \
-slower: the consumer's read of the buffer misses), the buffer written at every leave (the same \
-W3 cost), the queue as a mutex around a ring (more instructions than crossbeam's queue when a \
-pass delivers one event), the lock closures forced inline (−3 per pair). Measured not to pay: \
-one cache line per timer — the bare wheel with its value padded so that entries are 64 bytes \
-instead of 80 ran W3 at 250,000 timers 3–5 ns faster and W1 no faster —, so the pool's extra \
-time is instructions, not cache lines: what would pay is fewer calls' worth of checks and \
-moves per operation (one dispatch on the engine per call instead of one per step, the key \
-checked once by the engine only, no `Result` carrying an event on success).";
+pub const WHERE_THE_COST_IS: &str = "Where the cost comes from. Instructions (callgrind, timed \
+phase only, `valgrind --tool=callgrind --toggle-collect='*workloads::w3::run*' \
+target/release/examples/f_profile w3 private`, quick sizes; they do not depend on the machine's \
+load), bare / private / shared / private through the queue: **W1** 244 / 379 / 396 / 386 per \
+operation, **W2** 224 / 640 / 663 / 640 per pair, **W3** 377 / 727 / 742 / 904 per expired \
+timer, **W4** 527 / 1,059 / 1,081 / 1,236 per period. Each `reset_abs` adds about 130 to the \
+wheel's own reset (key and shard checks, a clock read — quanta's reading plus a 128-bit ns→tick \
+multiply, about 45 —, the `RefCell` or the mutex, the range check, the `next_due` compare); a \
+`set_abs` with an event and a `cancel` add the stamp and state machine, the event's buffer \
+written as it enters the timer (so that its expiry need not touch it) and the event's hand-over; \
+a W3 expiry pays about one whole pass (W3 finds about one timer per `next_deadline()`): clock, \
+lock, clamp, `next_due` publish. None of these steps is large alone. But time is not only \
+instructions: on W2 the pool's pair ran at 8.7 instructions per ns where a reset runs at 16, and \
+sampling (`perf record -e cpu-clock`; `perf annotate`) put half of a user's set/cancel loop on \
+loads that read a 32-byte event, 16 bytes at a time, right after narrower stores had written it \
+(a failed store-to-load forward, about a dozen cycles each): the event was copied through each \
+layer, `Option`, `Result` and the lock's closure. Now the event travels in parts (its 16-byte \
+buffer handle, its tick and context) and is built once where the caller receives it, and \
+`expire_into` writes each event's fields in place: W2 through the private pool 72 → 51 ns per \
+pair at about the same instruction count, W3 89 → 87. Memory: a timer's hot pool state (event \
+handle, stamp, context, state, flags, queue index: 40 bytes) is the value of its engine entry, \
+beside the engine's 40 bytes, so a set, reset, cancel or one-shot expiry touches one 80-byte \
+entry; the cold rest (the queue's handle or the closure, the period) is in a table of the \
+shard. A timer names its queue by a 4-byte index into its shard's table of queues, so delivery \
+to a queue reads no second line per expiry (W3 through the queue 325 → 152 ns at 250,000 timers). \
+A periodic timer still reads its period from the cold table at each expiry: moving it into the \
+hot state made that state 48 bytes and the wheel's entry 88, W4 9 % faster and W3 9 % slower; \
+not kept. Also tried and kept (earlier): the hot/cold split and the lazily written event buffer \
+(W3 at 250,000 timers about −30 %), the tree re-arming a periodic timer in place, events handed \
+over without the queue (`expire_into`), resets that carry no event through the lock's closure, \
+one key check per call. Tried and dropped: a 16-byte `Timeout` with everything in the buffer \
+(W2 a third faster, W3 half again slower: the consumer's read of the buffer misses), the buffer \
+written at every leave, the queue as a mutex around a ring, entries padded to one cache line \
+(64 bytes: W3 3–5 ns faster, W1 no faster). What is left is the API's own work: a clock read \
+per call, checks that make bad handles and out-of-range ticks errors rather than UB, the \
+freshness stamp and the event's buffer, none of which the bare engine does.";
 
 fn verdict(r: f64) -> &'static str {
     if r <= TARGET {
