@@ -155,6 +155,19 @@ impl<T> Engine<T> {
         }
     }
 
+    /// Tells the tree a periodic timer's period (`None`: one-shot), which
+    /// the pool keeps itself too: the tree hands it back with each expiry
+    /// (see [`expire`](Self::expire)) from the slot it reads anyway, so a
+    /// periodic expiry needs no second cache line. The wheel keeps no
+    /// period: nothing to do.
+    #[inline]
+    pub(crate) fn set_period(&mut self, key: EngineKey, period: Option<u64>) {
+        if let (Engine::Hires(h), EngineKey::Hires(k)) = (self, key) {
+            // `Some(0)` is not asked for (the pool passes `None` for 0).
+            let _ = h.set_period(k, period);
+        }
+    }
+
     /// The tick the timer is armed for, if it is.
     #[inline]
     pub(crate) fn deadline(&self, key: EngineKey) -> Option<u64> {
@@ -194,7 +207,8 @@ impl<T> Engine<T> {
     }
 
     /// Fires every timer due at `now`, in deadline order: `f(key, deadline,
-    /// value)` for each. The timer stays allocated: idle, or re-armed at
+    /// value, period)` for each, `period` the one given to
+    /// [`set_period`](Self::set_period) on the tree, `None` on the wheel. The timer stays allocated: idle, or re-armed at
     /// the tick `f` returns (which must be after `now`). The tree re-arms
     /// it in place during its pass (its node stays where it is in memory,
     /// nothing is freed and taken again); the wheel cannot file a timer
@@ -205,13 +219,13 @@ impl<T> Engine<T> {
         &mut self,
         now: u64,
         rearm: &mut Vec<(EngineKey, u64)>,
-        mut f: impl FnMut(EngineKey, u64, &mut T) -> Option<u64>,
+        mut f: impl FnMut(EngineKey, u64, &mut T, Option<u64>) -> Option<u64>,
     ) -> usize {
         match self {
             Engine::Wheel(w) => {
                 let n = w.expire_in_place(now, |k, deadline, v| {
                     let key = EngineKey::Wheel(k);
-                    if let Some(next) = f(key, deadline, v) {
+                    if let Some(next) = f(key, deadline, v, None) {
                         rearm.push((key, next));
                     }
                 });
@@ -224,7 +238,8 @@ impl<T> Engine<T> {
             }
             Engine::Hires(h) => h.expire(now, |mut fired| {
                 let (key, deadline) = (EngineKey::Hires(fired.key()), fired.deadline());
-                match f(key, deadline, fired.value_mut()) {
+                let period = fired.period();
+                match f(key, deadline, fired.value_mut(), period) {
                     // Same node, same key.
                     Some(next) => fired.rearm_at(next),
                     None => fired.disarm(),
@@ -293,6 +308,14 @@ impl<T> EngineTimer<'_, T> {
         }
     }
 
+    /// [`Engine::set_period`] on it.
+    #[inline]
+    pub(crate) fn set_period(&mut self, period: Option<u64>) {
+        if let EngineTimer::Hires(h, k) = self {
+            let _ = h.set_period(*k, period);
+        }
+    }
+
     /// Disarms it (it stays allocated).
     #[inline]
     pub(crate) fn disarm(&mut self) {
@@ -321,7 +344,7 @@ mod tests {
             e.arm(b, 5).unwrap();
             assert_eq!(e.deadline(a), Some(10));
             let mut got = vec![];
-            e.expire(10, &mut Vec::new(), |k, d, v| {
+            e.expire(10, &mut Vec::new(), |k, d, v, _| {
                 got.push((k, d, *v));
                 None
             });
@@ -330,7 +353,7 @@ mod tests {
             assert_eq!(e.get(a), Ok(&1), "fired, still allocated");
             e.arm(a, 12).unwrap();
             e.disarm(a);
-            assert_eq!(e.expire(20, &mut Vec::new(), |_, _, _| None), 0);
+            assert_eq!(e.expire(20, &mut Vec::new(), |_, _, _, _| None), 0);
             assert_eq!(e.remove(a), Ok(1));
             assert_eq!(e.remove(a), Err(Stale));
             assert_eq!(e.get(a), Err(Stale));

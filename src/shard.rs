@@ -412,7 +412,11 @@ impl<S: Sharing> ShardCore<S> {
             Target::Queue(q) => self.queues.intern(q),
             Target::Callback(_) => NO_QUEUE,
         };
+        let period = whole.cold.period;
         let key = self.engine.insert_idle(whole.slot);
+        if period != 0 {
+            self.engine.set_period(key, Some(period));
+        }
         let key = self.key(key);
         let i = key.index() as usize;
         if i >= self.cold.len() {
@@ -625,6 +629,7 @@ impl<S: Sharing> ShardCore<S> {
         slot.put(REARM, false);
         timer.arm(tick);
         if let Some(p) = period {
+            timer.set_period((p != 0).then_some(p));
             let cold = &mut cold[t.index() as usize];
             cold.period = p;
             cold.missed = 0;
@@ -706,6 +711,7 @@ impl<S: Sharing> ShardCore<S> {
         slot.put(PERIODIC, false);
         timer.disarm();
         if periodic {
+            timer.set_period(None);
             cold[i].period = 0;
         }
         // A periodic timer whose event is out: stopped, and the event
@@ -741,6 +747,7 @@ impl<S: Sharing> ShardCore<S> {
             None
         };
         if periodic {
+            timer.set_period(None);
             cold[i].period = 0;
         }
         Ok(ev)
@@ -773,6 +780,8 @@ impl<S: Sharing> ShardCore<S> {
             let idle = slot.state == State::IDLE;
             slot.put(REARM, idle);
         }
+        self.engine
+            .set_period(t.key, (period != 0).then_some(period));
         self.cold(t.key).period = period;
         Ok(())
     }
@@ -874,7 +883,7 @@ impl<S: Sharing> ShardCore<S> {
             ready,
             ..
         } = self;
-        engine.expire(now, rearm, |key, deadline, slot| {
+        engine.expire(now, rearm, |key, deadline, slot, engine_period| {
             // Only armed timers are in the engine's lists.
             if slot.state != State::ARMED {
                 return None;
@@ -886,7 +895,10 @@ impl<S: Sharing> ShardCore<S> {
             // A one-shot event timer delivering to `direct` reads and
             // writes its slot only; the cold part is for the rest.
             let (next, overruns) = if slot.has(PERIODIC) {
-                match forward(deadline, cold[i].period, now) {
+                // The tree hands the period back from the slot it reads
+                // anyway (see `Engine::set_period`); the wheel keeps none.
+                let period = engine_period.unwrap_or_else(|| cold[i].period);
+                match forward(deadline, period, now) {
                     Some((next, skipped)) => (Some(next), skipped),
                     None => (None, 0),
                 }
@@ -1036,6 +1048,7 @@ impl<S: Sharing> ShardCore<S> {
         }
         if panicked {
             cold.period = 0;
+            self.engine.set_period(key, None);
             return None;
         }
         if rearm && idle && periodic {

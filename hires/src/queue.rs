@@ -442,6 +442,38 @@ impl<T> HiresQueue<T> {
         Ok(true)
     }
 
+    /// Sets the period of a timer, armed or idle: `Some(p)` makes it
+    /// periodic with period `p` (its schedule continues from its current
+    /// expiry: when it fires and its callback leaves it alone, it is
+    /// re-armed `p` later), `None` one-shot. Its deadline is unchanged.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert_idle(());
+    /// q.set_period(k, Some(5))?;
+    /// q.arm(k, 10)?;
+    /// assert_eq!(q.expire(10, |f| assert_eq!(f.period(), Some(5))), 1);
+    /// assert_eq!(q.deadline(k), Some(15)); // re-armed one period later
+    /// q.set_period(k, None)?;
+    /// assert_eq!(q.period(k), None);
+    /// assert_eq!(q.set_period(k, Some(0)), Err(hrwheel_hires::Error::ZeroPeriod));
+    /// # Ok::<(), hrwheel_hires::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::ZeroPeriod`] for `Some(0)` (nothing changes);
+    /// [`Error::StaleKey`] or [`Error::ForeignKey`].
+    pub fn set_period(&mut self, h: TimerKey, period: Option<u64>) -> Result<(), Error> {
+        self.lookup_any(h)?;
+        let period = match period {
+            Some(0) => return Err(Error::ZeroPeriod),
+            Some(p) => p,
+            None => 0,
+        };
+        self.arena.slot_mut(h.index).period = period;
+        Ok(())
+    }
+
     /// Moves a timer so its earliest expiry is `deadline_ns` (in its base's
     /// time). A range timer keeps its slack (saturating at `u64::MAX`); a
     /// periodic timer keeps its period and continues its schedule from
