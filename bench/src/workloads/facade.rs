@@ -243,9 +243,10 @@ beside the engine's 40 bytes, so a set, reset, cancel or one-shot expiry touches
 entry; the cold rest (the queue's handle or the closure, the period) is in a table of the \
 shard. A timer names its queue by a 4-byte index into its shard's table of queues, so delivery \
 to a queue reads no second line per expiry (W3 through the queue 325 → 152 ns at 250,000 timers). \
-A periodic timer still reads its period from the cold table at each expiry: moving it into the \
-hot state made that state 48 bytes and the wheel's entry 88, W4 9 % faster and W3 9 % slower; \
-not kept. Also tried and kept (earlier): the hot/cold split and the lazily written event buffer \
+A periodic timer's period was a cold-table read at each expiry: moving it into the hot state \
+made that state 48 bytes and the wheel's entry 88, W4 9 % faster and W3 9 % slower; instead the \
+tree keeps the period of a high-resolution pool's timers in its own slot and hands it back with \
+each expiry (W4 through the pool 236 → 205 ns). Also tried and kept (earlier): the hot/cold split and the lazily written event buffer \
 (W3 at 250,000 timers about −30 %), the tree re-arming a periodic timer in place, events handed \
 over without the queue (`expire_into`), resets that carry no event through the lock's closure, \
 one key check per call. Tried and dropped: a 16-byte `Timeout` with everything in the buffer \
