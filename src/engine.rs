@@ -208,9 +208,10 @@ impl<T> Engine<T> {
 
     /// Fires every timer due at `now`, in deadline order: `f(key, deadline,
     /// value, period)` for each, `period` the one given to
-    /// [`set_period`](Self::set_period) on the tree, `None` on the wheel. The timer stays allocated: idle, or re-armed at
-    /// the tick `f` returns (which must be after `now`). The tree re-arms
-    /// it in place during its pass (its node stays where it is in memory,
+    /// [`set_period`](Self::set_period) on the tree, `None` on the wheel.
+    /// The timer stays allocated: idle, or re-armed at the tick `f`
+    /// returns (which must be after `now`). The tree re-arms it in place
+    /// during its pass (its node stays where it is in memory,
     /// nothing is freed and taken again); the wheel cannot file a timer
     /// while it walks its slots, so its re-arms wait in `rearm` (the
     /// caller's buffer, kept for the next pass) until the pass ends.

@@ -210,20 +210,14 @@ impl Slot {
     }
 }
 
-/// What a timer does when it fires.
-enum Target<S: Sharing> {
-    /// Deliver its event (held in the [`Slot`]) to this queue (which the
-    /// slot names by its index in the shard's [`Queues`]).
-    Queue(TimeoutQueue),
-    /// Run a closure (`None` while it runs).
-    Callback(Option<Callback<S>>),
-}
-
-/// A timer's cold pool state: where its events go or the closure it runs,
-/// and its period. Touched when a timer is allocated, freed, moved, runs
-/// a callback or is periodic.
+/// A timer's cold pool state: the closure a callback timer runs, and the
+/// period. Touched when a timer is allocated, freed, moved, runs a
+/// callback or is periodic. (An event timer's queue is named by its hot
+/// [`Slot`], see [`Slot::queue`].)
 pub(crate) struct Cold<S: Sharing> {
-    target: Target<S>,
+    /// A callback timer's closure (`None` while it runs, and for an event
+    /// timer).
+    callback: Option<Callback<S>>,
     /// 0: one-shot.
     period: u64,
     /// Periods that fired while a periodic timer's event was out.
@@ -232,17 +226,19 @@ pub(crate) struct Cold<S: Sharing> {
 
 impl<S: Sharing> Cold<S> {
     const VACANT: Cold<S> = Cold {
-        target: Target::Callback(None),
+        callback: None,
         period: 0,
         missed: 0,
     };
 }
 
-/// A timer out of its shard, both parts: freed (dropped once the lock is
-/// released) or moving to another shard.
+/// A timer out of its shard, both parts and an event timer's queue (its
+/// index means nothing outside the shard): freed (dropped once the lock
+/// is released) or moving to another shard.
 pub(crate) struct Whole<S: Sharing> {
     slot: Slot,
     cold: Cold<S>,
+    queue: Option<TimeoutQueue>,
 }
 
 /// One expiry of a callback timer, as its callback sees it.
@@ -408,9 +404,9 @@ impl<S: Sharing> ShardCore<S> {
 
     /// Adds a timer, both parts.
     fn insert(&mut self, mut whole: Whole<S>) -> TimerKey {
-        whole.slot.queue = match &whole.cold.target {
-            Target::Queue(q) => self.queues.intern(q),
-            Target::Callback(_) => NO_QUEUE,
+        whole.slot.queue = match &whole.queue {
+            Some(q) => self.queues.intern(q),
+            None => NO_QUEUE,
         };
         let period = whole.cold.period;
         let key = self.engine.insert_idle(whole.slot);
@@ -433,15 +429,21 @@ impl<S: Sharing> ShardCore<S> {
     }
 
     pub(crate) fn alloc(&mut self, queue: &TimeoutQueue, ctx: u64) -> TimerKey {
-        self.insert_new(ctx, 0, Target::Queue(queue.clone()))
+        self.insert_new(ctx, 0, Some(queue.clone()), None)
     }
 
     pub(crate) fn alloc_callback(&mut self, ctx: u64, f: Callback<S>) -> TimerKey {
-        self.insert_new(ctx, CALLBACK, Target::Callback(Some(f)))
+        self.insert_new(ctx, CALLBACK, None, Some(f))
     }
 
     /// Adds a new idle timer.
-    fn insert_new(&mut self, ctx: u64, flags: u8, target: Target<S>) -> TimerKey {
+    fn insert_new(
+        &mut self,
+        ctx: u64,
+        flags: u8,
+        queue: Option<TimeoutQueue>,
+        callback: Option<Callback<S>>,
+    ) -> TimerKey {
         self.insert(Whole {
             slot: Slot {
                 event: None,
@@ -452,9 +454,10 @@ impl<S: Sharing> ShardCore<S> {
                 queue: NO_QUEUE,
             },
             cold: Cold {
-                target,
+                callback,
                 ..Cold::VACANT
             },
+            queue,
         })
     }
 
@@ -510,11 +513,10 @@ impl<S: Sharing> ShardCore<S> {
     /// Removes the timer from the engine and its cold part from the table.
     fn remove(&mut self, t: TimerKey) -> Result<Whole<S>, Error> {
         let slot = self.engine.remove(t.key)?;
-        if slot.queue != NO_QUEUE {
-            self.queues.release(slot.queue);
-        }
+        let queue = self.queues.get(slot.queue).cloned();
+        self.queues.release(slot.queue);
         let cold = std::mem::replace(self.cold(t.key), Cold::VACANT);
-        Ok(Whole { slot, cold })
+        Ok(Whole { slot, cold, queue })
     }
 
     /// Removes the timer; returns its event and the timer's remains, which
@@ -787,17 +789,14 @@ impl<S: Sharing> ShardCore<S> {
     }
 
     pub(crate) fn set_queue(&mut self, t: TimerKey, queue: &TimeoutQueue) -> Result<(), Error> {
-        let old = self.engine.get(t.key)?.queue;
-        match &mut self.cold[t.index() as usize].target {
-            Target::Queue(q) => {
-                *q = queue.clone();
-            }
-            Target::Callback(_) => return Err(Error::CallbackTimer),
+        let ShardCore { engine, queues, .. } = self;
+        let slot = engine.get_mut(t.key)?;
+        if slot.has(CALLBACK) {
+            return Err(Error::CallbackTimer);
         }
         // The new one first: a queue set again on its own timer stays.
-        let new = self.queues.intern(queue);
-        self.queues.release(old);
-        self.engine.get_mut(t.key)?.queue = new;
+        let new = queues.intern(queue);
+        queues.release(std::mem::replace(&mut slot.queue, new));
         Ok(())
     }
 
@@ -907,10 +906,7 @@ impl<S: Sharing> ShardCore<S> {
             };
             if slot.has(CALLBACK) {
                 let c = &mut cold[i];
-                let Target::Callback(f) = &mut c.target else {
-                    return None;
-                };
-                let f = f.take()?;
+                let f = c.callback.take()?;
                 slot.state = State::IDLE;
                 let periodic = slot.has(PERIODIC);
                 slot.put(RUNNING, true);
@@ -1043,9 +1039,7 @@ impl<S: Sharing> ShardCore<S> {
             }
         }
         let cold = self.cold(key);
-        if let Target::Callback(cb) = &mut cold.target {
-            *cb = Some(f);
-        }
+        cold.callback = Some(f);
         if panicked {
             cold.period = 0;
             self.engine.set_period(key, None);

@@ -151,7 +151,11 @@ impl Work {
             }
             Work::W3(p) => {
                 w3::setup(&mut q, p);
-                expire_all(q, p.timers)
+                let s = timed(&mut q, w3::run)?;
+                Ok(Sample {
+                    cascade_per: p.timers as u64,
+                    ..s
+                })
             }
             Work::Shape(p) => {
                 shapes::setup(&mut q, p);
@@ -192,16 +196,6 @@ impl Stopwatch {
         let cpu = self.cpu.elapsed().as_secs_f64();
         (cpu, self.wall.elapsed().as_secs_f64())
     }
-}
-
-/// Times expiring everything armed in `q` (W3 and the shapes), moves per
-/// armed timer.
-fn expire_all<Q: TimerQueue>(mut q: Q, timers: usize) -> Result<Sample, CheckError> {
-    let s = timed(&mut q, w3::run)?;
-    Ok(Sample {
-        cascade_per: timers as u64,
-        ..s
-    })
 }
 
 /// Times `run` on `q` with the cascade moves it made; the caller sets
