@@ -331,7 +331,7 @@ fn forward(d: u64, period: u64, now: u64) -> Option<(u64, u64)> {
         }
     }
     let skipped = now.saturating_sub(d) / period;
-    let next = d.checked_add(period.checked_mul(skipped + 1)?)?;
+    let next = d.checked_add(period.checked_mul(skipped.checked_add(1)?)?)?;
     Some((next, skipped))
 }
 
@@ -1099,6 +1099,10 @@ mod tests {
         assert_eq!(forward(10, 5, 15), Some((20, 1)));
         assert_eq!(forward(10, 5, 27), Some((30, 3)));
         assert_eq!(forward(u64::MAX - 1, 5, u64::MAX), None);
+        // the count of periods itself overflows: 2^64 periods of 1 tick
+        assert_eq!(forward(0, 1, u64::MAX), None);
+        assert_eq!(forward(0, 2, u64::MAX), None);
+        assert_eq!(forward(1, 1, u64::MAX), None);
     }
 }
 

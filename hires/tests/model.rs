@@ -99,9 +99,11 @@ fn act_for(id: u32, act: u8) -> Act {
     }
 }
 
-/// `expires + k * period`, the first such point after `now`, in u128.
+/// `expires + k * period`, the first such point after `now`, in u128 (the
+/// count `k` too: it is `2^64` when `period` is 1 and `now - expires` is
+/// `u64::MAX`).
 fn forward(expires: u64, period: u64, now: u64) -> u128 {
-    expires as u128 + ((now - expires) / period + 1) as u128 * period as u128
+    expires as u128 + (((now - expires) / period) as u128 + 1) * period as u128
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -543,4 +545,34 @@ proptest! {
     fn monotonic_queue_matches_model(ops in prop::collection::vec(op().prop_map(monotonic_only), 1..if cfg!(miri) { 30 } else { 400 })) {
         run(ops)?;
     }
+}
+
+/// Found by CI (2026-12-01): a realtime timer made periodic by its callback
+/// while realtime reads `u64::MAX` (positive offset, monotonic near the
+/// end), among monotonic timers that stop, disarm or end.
+#[test]
+fn periodic_realtime_timer_at_the_end_of_time() {
+    let ops = vec![
+        Op::Insert {
+            rt: false,
+            delta: 0,
+        },
+        Op::InsertIdle,
+        Op::Insert {
+            rt: false,
+            delta: 0,
+        },
+        Op::Insert {
+            rt: false,
+            delta: 0,
+        },
+        Op::ClockWasSet(34),
+        Op::Insert {
+            rt: false,
+            delta: 0,
+        },
+        Op::Insert { rt: true, delta: 0 },
+        Op::ExpireNearMax(u64::MAX, 1),
+    ];
+    run(ops).unwrap();
 }
