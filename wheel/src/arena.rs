@@ -55,8 +55,10 @@ pub(crate) struct Arena<T> {
 
 impl<T> Arena<T> {
     pub(crate) fn with_capacity(n: usize) -> Self {
+        let slots = Vec::with_capacity(n);
+        crate::huge::advise(&slots);
         Arena {
-            slots: Vec::with_capacity(n),
+            slots,
             free: NIL,
             len: 0,
         }
@@ -126,7 +128,11 @@ impl<T> Arena<T> {
                 "hrwheel: more than u32::MAX - 1 pending timers"
             );
             e.gen = NonZeroU32::MIN;
+            let cap = self.slots.capacity();
             self.slots.push(Slot::Occupied(e));
+            if self.slots.capacity() != cap {
+                crate::huge::advise(&self.slots);
+            }
             self.len += 1;
             return (idx as u32, NonZeroU32::MIN);
         }

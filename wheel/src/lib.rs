@@ -33,6 +33,11 @@
 //! `insert`, `cancel` and `reset` are O(1) and allocate nothing once the
 //! arena and the pool have grown; `expire` never allocates then either.
 //!
+//! An arena of at least 4 MiB (about 87,000 timers of a `u64`) asks Linux
+//! for transparent huge pages (see `huge.rs`): its entries are touched at
+//! random, and with 4 KiB pages nearly every such touch missed the TLB as
+//! well as the cache (W3 at 250,000 timers about 15 % faster with them).
+//!
 //! # Levels
 //!
 //! There are [`LEVELS`] = 11 levels of [`SLOTS`] = 64 slots. A slot of level
@@ -208,6 +213,7 @@ mod arena;
 mod bag;
 mod check;
 mod entry;
+mod huge;
 mod key;
 mod level;
 mod list;
