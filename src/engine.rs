@@ -33,22 +33,37 @@ use hrwheel_wheel::{Stats, TimerMut, Wheel};
 
 use crate::params::Backend;
 
-/// A timer's key in its shard's engine.
+/// A timer's key in its shard's engine, without the engine's id: the
+/// engine's index and generation in one word (its keys'
+/// `into_raw`). The shard it belongs to is known from the pool's key, whose
+/// pool id and shard index the pool checks first; each use makes the
+/// engine's key again with the engine's own id (`key_from_raw`). So a
+/// pool's [`TimerKey`](crate::TimerKey) is 16 bytes, not 32: half the
+/// memory in every table of keys an application keeps (W1 through the pool
+/// read its keys at random, one cache miss in three of the whole run).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum EngineKey {
-    Wheel(hrwheel_wheel::TimerKey),
-    Hires(hrwheel_hires::TimerKey),
-}
+pub(crate) struct EngineKey(u64);
 
 impl EngineKey {
     /// The timer's index in its engine: dense, reused after the timer is
     /// freed.
     #[inline]
     pub(crate) fn index(self) -> u32 {
-        match self {
-            EngineKey::Wheel(k) => k.index(),
-            EngineKey::Hires(k) => k.index(),
-        }
+        self.0 as u32
+    }
+}
+
+impl From<hrwheel_wheel::TimerKey> for EngineKey {
+    #[inline(always)]
+    fn from(k: hrwheel_wheel::TimerKey) -> Self {
+        EngineKey(k.into_raw())
+    }
+}
+
+impl From<hrwheel_hires::TimerKey> for EngineKey {
+    #[inline(always)]
+    fn from(k: hrwheel_hires::TimerKey) -> Self {
+        EngineKey(k.into_raw())
     }
 }
 
@@ -76,8 +91,8 @@ impl<T> Engine<T> {
     #[inline]
     pub(crate) fn insert_idle(&mut self, value: T) -> EngineKey {
         match self {
-            Engine::Wheel(w) => EngineKey::Wheel(w.insert_idle(value)),
-            Engine::Hires(h) => EngineKey::Hires(h.insert_idle(value)),
+            Engine::Wheel(w) => w.insert_idle(value).into(),
+            Engine::Hires(h) => h.insert_idle(value).into(),
         }
     }
 
@@ -85,35 +100,36 @@ impl<T> Engine<T> {
     /// disarming through the handle need no further check.
     #[inline]
     pub(crate) fn timer(&mut self, key: EngineKey) -> Result<EngineTimer<'_, T>, Stale> {
-        match (self, key) {
-            (Engine::Wheel(w), EngineKey::Wheel(k)) => {
-                w.timer_mut(k).map(EngineTimer::Wheel).map_err(|_| Stale)
+        match self {
+            Engine::Wheel(w) => w
+                .timer_mut(w.key_from_raw(key.0))
+                .map(EngineTimer::Wheel)
+                .map_err(|_| Stale),
+            Engine::Hires(h) => {
+                let k = h.key_from_raw(key.0);
+                match h.get(k) {
+                    Some(_) => Ok(EngineTimer::Hires(h, k)),
+                    None => Err(Stale),
+                }
             }
-            (Engine::Hires(h), EngineKey::Hires(k)) => match h.get(k) {
-                Some(_) => Ok(EngineTimer::Hires(h, k)),
-                None => Err(Stale),
-            },
-            _ => Err(Stale),
         }
     }
 
     /// The timer's value.
     #[inline]
     pub(crate) fn get_mut(&mut self, key: EngineKey) -> Result<&mut T, Stale> {
-        match (self, key) {
-            (Engine::Wheel(w), EngineKey::Wheel(k)) => w.get_mut(k).ok_or(Stale),
-            (Engine::Hires(h), EngineKey::Hires(k)) => h.get_mut(k).ok_or(Stale),
-            _ => Err(Stale),
+        match self {
+            Engine::Wheel(w) => w.get_mut(w.key_from_raw(key.0)).ok_or(Stale),
+            Engine::Hires(h) => h.get_mut(h.key_from_raw(key.0)).ok_or(Stale),
         }
     }
 
     /// The timer's value, read only.
     #[inline]
     pub(crate) fn get(&self, key: EngineKey) -> Result<&T, Stale> {
-        match (self, key) {
-            (Engine::Wheel(w), EngineKey::Wheel(k)) => w.get(k).ok_or(Stale),
-            (Engine::Hires(h), EngineKey::Hires(k)) => h.get(k).ok_or(Stale),
-            _ => Err(Stale),
+        match self {
+            Engine::Wheel(w) => w.get(w.key_from_raw(key.0)).ok_or(Stale),
+            Engine::Hires(h) => h.get(h.key_from_raw(key.0)).ok_or(Stale),
         }
     }
 
@@ -121,10 +137,9 @@ impl<T> Engine<T> {
     /// re-arms) the timer at `tick` and returns its value.
     #[inline]
     pub(crate) fn arm(&mut self, key: EngineKey, tick: u64) -> Result<(), Stale> {
-        match (self, key) {
-            (Engine::Wheel(w), EngineKey::Wheel(k)) => w.arm(k, tick).map_err(|_| Stale),
-            (Engine::Hires(h), EngineKey::Hires(k)) => h.arm(k, tick).map_err(|_| Stale),
-            _ => Err(Stale),
+        match self {
+            Engine::Wheel(w) => w.arm(w.key_from_raw(key.0), tick).map_err(|_| Stale),
+            Engine::Hires(h) => h.arm(h.key_from_raw(key.0), tick).map_err(|_| Stale),
         }
     }
 
@@ -144,14 +159,13 @@ impl<T> Engine<T> {
     /// Disarms the timer (it stays allocated). The caller knows it is armed.
     #[inline]
     pub(crate) fn disarm(&mut self, key: EngineKey) {
-        match (self, key) {
-            (Engine::Wheel(w), EngineKey::Wheel(k)) => {
-                let _ = w.disarm(k);
+        match self {
+            Engine::Wheel(w) => {
+                let _ = w.disarm(w.key_from_raw(key.0));
             }
-            (Engine::Hires(h), EngineKey::Hires(k)) => {
-                let _ = h.disarm(k);
+            Engine::Hires(h) => {
+                let _ = h.disarm(h.key_from_raw(key.0));
             }
-            _ => {}
         }
     }
 
@@ -162,29 +176,27 @@ impl<T> Engine<T> {
     /// period: nothing to do.
     #[inline]
     pub(crate) fn set_period(&mut self, key: EngineKey, period: Option<u64>) {
-        if let (Engine::Hires(h), EngineKey::Hires(k)) = (self, key) {
+        if let Engine::Hires(h) = self {
             // `Some(0)` is not asked for (the pool passes `None` for 0).
-            let _ = h.set_period(k, period);
+            let _ = h.set_period(h.key_from_raw(key.0), period);
         }
     }
 
     /// The tick the timer is armed for, if it is.
     #[inline]
     pub(crate) fn deadline(&self, key: EngineKey) -> Option<u64> {
-        match (self, key) {
-            (Engine::Wheel(w), EngineKey::Wheel(k)) => w.deadline(k),
-            (Engine::Hires(h), EngineKey::Hires(k)) => h.deadline(k),
-            _ => None,
+        match self {
+            Engine::Wheel(w) => w.deadline(w.key_from_raw(key.0)),
+            Engine::Hires(h) => h.deadline(h.key_from_raw(key.0)),
         }
     }
 
     /// Removes the timer (armed or idle) and returns its value.
     #[inline]
     pub(crate) fn remove(&mut self, key: EngineKey) -> Result<T, Stale> {
-        match (self, key) {
-            (Engine::Wheel(w), EngineKey::Wheel(k)) => w.cancel(k).ok_or(Stale),
-            (Engine::Hires(h), EngineKey::Hires(k)) => h.cancel(k).ok_or(Stale),
-            _ => Err(Stale),
+        match self {
+            Engine::Wheel(w) => w.cancel(w.key_from_raw(key.0)).ok_or(Stale),
+            Engine::Hires(h) => h.cancel(h.key_from_raw(key.0)).ok_or(Stale),
         }
     }
 
@@ -225,20 +237,18 @@ impl<T> Engine<T> {
         match self {
             Engine::Wheel(w) => {
                 let n = w.expire_in_place(now, |k, deadline, v| {
-                    let key = EngineKey::Wheel(k);
+                    let key = EngineKey::from(k);
                     if let Some(next) = f(key, deadline, v, None) {
                         rearm.push((key, next));
                     }
                 });
                 for (key, next) in rearm.drain(..) {
-                    if let EngineKey::Wheel(k) = key {
-                        let _ = w.arm(k, next);
-                    }
+                    let _ = w.arm(w.key_from_raw(key.0), next);
                 }
                 n
             }
             Engine::Hires(h) => h.expire(now, |mut fired| {
-                let (key, deadline) = (EngineKey::Hires(fired.key()), fired.deadline());
+                let (key, deadline) = (EngineKey::from(fired.key()), fired.deadline());
                 let period = fired.period();
                 match f(key, deadline, fired.value_mut(), period) {
                     // Same node, same key.

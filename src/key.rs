@@ -9,6 +9,11 @@
 //! the entry serves another timer. A bad key is refused before anything is
 //! touched: it can never reach another timer's state. The engine key is the
 //! only check: the key leads straight to the timer's one entry.
+//!
+//! The engine key is the engine's index and generation without the
+//! engine's own id (the pool id and the shard already say which engine):
+//! a key is 16 bytes, which matters to an application that keeps one per
+//! connection and touches them at random.
 
 use crate::engine::EngineKey;
 
@@ -67,5 +72,20 @@ impl TimerKey {
     #[inline]
     pub fn index(self) -> u32 {
         self.key.index()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TimerKey;
+
+    /// 16 bytes: pool id, shard and the engine's index and generation. An
+    /// application keeps one per timer (W1's driver indexes 400,000 of them
+    /// at random): half the memory of the 32 bytes a key took while it
+    /// carried the engine's own key.
+    #[test]
+    fn a_key_is_16_bytes() {
+        assert_eq!(std::mem::size_of::<TimerKey>(), 16);
+        assert_eq!(std::mem::size_of::<Option<TimerKey>>(), 24);
     }
 }

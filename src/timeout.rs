@@ -473,7 +473,7 @@ mod tests {
         let key = TimerKey {
             pool: 7,
             shard: 1,
-            key: crate::engine::EngineKey::Wheel(hrwheel_wheel::Wheel::<()>::new().insert_idle(())),
+            key: hrwheel_wheel::Wheel::<()>::new().insert_idle(()).into(),
         };
         let evs: Vec<Timeout> = (0..4u64)
             .map(|i| {

@@ -31,6 +31,23 @@ impl TimerKey {
     pub fn index(&self) -> u32 {
         self.index
     }
+
+    /// The key's index and generation in one word, without the queue's
+    /// id: for a container that stores many keys and knows by other means
+    /// which queue each came from.
+    /// [`HiresQueue::key_from_raw`](crate::HiresQueue::key_from_raw) makes
+    /// the key again.
+    ///
+    /// ```
+    /// let mut q = hrwheel_hires::HiresQueue::new();
+    /// let k = q.insert(5, "a");
+    /// let raw: u64 = k.into_raw();
+    /// assert_eq!(q.key_from_raw(raw), k);
+    /// ```
+    #[inline(always)]
+    pub fn into_raw(self) -> u64 {
+        u64::from(self.gen) << 32 | u64::from(self.index)
+    }
 }
 
 static NEXT_QUEUE_ID: AtomicU32 = AtomicU32::new(1);

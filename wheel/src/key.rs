@@ -57,6 +57,30 @@ impl TimerKey {
     pub(crate) fn gen(&self) -> u32 {
         (self.slot >> 32) as u32
     }
+
+    /// The key's index and generation in one word, without the wheel's id:
+    /// for a container that stores many keys and knows by other means
+    /// which wheel each came from. [`Wheel::key_from_raw`] makes the key
+    /// again.
+    ///
+    /// [`Wheel::key_from_raw`]: crate::Wheel::key_from_raw
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// let k = wheel.insert(5, "a");
+    /// let raw: u64 = k.into_raw(); // 8 bytes where the key takes 16
+    /// assert_eq!(wheel.key_from_raw(raw), k);
+    /// ```
+    #[inline(always)]
+    pub fn into_raw(self) -> u64 {
+        self.slot
+    }
+
+    /// The key of wheel `wheel` with the index and generation of `raw`.
+    #[inline(always)]
+    pub(crate) fn from_raw(raw: u64, wheel: u32) -> Self {
+        TimerKey { slot: raw, wheel }
+    }
 }
 
 impl fmt::Debug for TimerKey {

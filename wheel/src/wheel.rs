@@ -877,6 +877,28 @@ impl<T> Wheel<T> {
         Ok(TimerMut { wheel: self, idx })
     }
 
+    /// The key of this wheel whose index and generation are `raw` (from
+    /// [`TimerKey::into_raw`]): a container can store keys in 8 bytes
+    /// instead of 16 when it knows which wheel each came from.
+    ///
+    /// The caller vouches for that: the bits of another wheel's key, made
+    /// a key of this one, may name one of this wheel's timers. Bits that
+    /// name no timer of this wheel make a stale key (every operation
+    /// refuses it), never undefined behaviour.
+    ///
+    /// ```
+    /// let mut wheel = hrwheel_wheel::Wheel::new();
+    /// let k = wheel.insert(5, "a");
+    /// let raw = k.into_raw();
+    /// assert_eq!(wheel.get(wheel.key_from_raw(raw)), Some(&"a"));
+    /// wheel.cancel(k);
+    /// assert_eq!(wheel.get(wheel.key_from_raw(raw)), None); // stale
+    /// ```
+    #[inline(always)]
+    pub fn key_from_raw(&self, raw: u64) -> TimerKey {
+        TimerKey::from_raw(raw, self.id)
+    }
+
     /// The value of a pending timer.
     ///
     /// ```

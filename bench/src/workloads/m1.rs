@@ -614,7 +614,7 @@ pub fn markdown(p: &Params, all: &[Outcome]) -> String {
              without using CPU. Per operation the pool is memory-bound: a reset's first load \
              is the timer's 80-byte engine entry (16 MB of entries per thread at 200,000 \
              timers; L2 is 1 MB per core), and before it the driver's own load of the \
-             timer's 32-byte `TimerKey` from a 6.4 MB array (a user keeps it in the \
+             timer's 16-byte `TimerKey` from a 3.2 MB array (a user keeps it in the \
              connection it is already touching; the heap driver has no such load, its id \
              is the index); a perf profile of an earlier layout (88-byte entries) put 43 % \
              and 25 % of the samples on those two loads and 7 % on the wheel's own work; \
