@@ -955,7 +955,7 @@ impl<S: Sharing> TimerPool<S> {
             return 0;
         }
         let (n, ready) = S::with(&s.core, |c| Self::locked_pass(s, c, now, direct));
-        if !ready.is_empty() {
+        if let Some(ready) = ready {
             self.run_callbacks(s, ready);
         }
         n
@@ -969,7 +969,7 @@ impl<S: Sharing> TimerPool<S> {
         c: &mut ShardCore<S>,
         now: u64,
         direct: Option<&mut Vec<Timeout>>,
-    ) -> (usize, crate::shard::Ready<S>) {
+    ) -> (usize, Option<crate::shard::Ready<S>>) {
         let n = c.expire(now, direct);
         s.next_due.store(c.next_due());
         (n, c.take_ready())
@@ -1397,8 +1397,9 @@ impl<S: Sharing> TimerPool<S> {
             let r = S::try_with(&s.core, |c| Self::locked_pass(s, c, now, None));
             match r {
                 Some((k, ready)) => {
-                    n += k + ready.len();
-                    if !ready.is_empty() {
+                    n += k;
+                    if let Some(ready) = ready {
+                        n += ready.len();
                         self.run_callbacks(s, ready);
                     }
                 }

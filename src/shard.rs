@@ -978,15 +978,16 @@ impl<S: Sharing> ShardCore<S> {
         delivered
     }
 
-    /// The callbacks `expire` took out, to run with no lock held.
+    /// The callbacks `expire` took out, to run with no lock held; `None`
+    /// if there are none (the usual pass: nothing to drop afterwards).
     #[inline]
-    pub(crate) fn take_ready(&mut self) -> Ready<S> {
+    pub(crate) fn take_ready(&mut self) -> Option<Ready<S>> {
         // An empty list stays, buffer and all: taking it would drop its
         // capacity, and the next pass with callbacks would allocate again.
         if self.ready.is_empty() {
-            return Vec::new();
+            return None;
         }
-        std::mem::take(&mut self.ready)
+        Some(std::mem::take(&mut self.ready))
     }
 
     /// Puts the closures back after they ran and re-arms the periodic timers their
