@@ -221,9 +221,9 @@ const MS: u64 = 1_000_000;
 pub const WHERE_THE_COST_IS: &str = "Where the cost comes from. Instructions (callgrind, timed \
 phase only, `valgrind --tool=callgrind --toggle-collect='*workloads::w3::run*' \
 target/release/examples/f_profile w3 private`, quick sizes; they do not depend on the machine's \
-load), bare / private / shared / private through the queue: **W1** 244 / 379 / 396 / 386 per \
-operation, **W2** 224 / 640 / 663 / 640 per pair, **W3** 377 / 727 / 742 / 904 per expired \
-timer, **W4** 527 / 1,059 / 1,081 / 1,236 per period. Each `reset_abs` adds about 130 to the \
+load), bare / private / shared / private through the queue: **W1** 242 / 367 / 379 / 374 per \
+operation, **W2** 224 / 604 / 634 / 604 per pair, **W3** 373 / 689 / 711 / 868 per expired \
+timer, **W4** 527 / 1,019 / 1,046 / 1,198 per period. Each `reset_abs` adds about 130 to the \
 wheel's own reset (key and shard checks, a clock read — quanta's reading plus a 128-bit ns→tick \
 multiply, about 45 —, the `RefCell` or the mutex, the range check, the `next_due` compare); a \
 `set_abs` with an event and a `cancel` add the stamp and state machine, the event's buffer \
@@ -243,7 +243,13 @@ beside the engine's 40 bytes, so a set, reset, cancel or one-shot expiry touches
 entry; the cold rest (the queue's handle or the closure, the period) is in a table of the \
 shard. A timer names its queue by a 4-byte index into its shard's table of queues, so delivery \
 to a queue reads no second line per expiry (W3 through the queue 325 → 152 ns at 250,000 timers). \
-A periodic timer's period was a cold-table read at each expiry: moving it into the hot state \
+A user's table of timer keys is part of the cost too: W1's driver reads its keys at random, and \
+callgrind's cache simulation put the pool's extra last-level misses over the bare wheel there \
+(32-byte keys against 16); the pool's key is now 16 bytes as well (pool id, shard, and the \
+engine's index and generation, the engine's key made again on use): W1 through the pool 210 → \
+198 ns. The bare wheel's arena asks for transparent huge pages (its entries are touched at \
+random): W3 bare 51 → 43 ns, which the pool, whose per-expiry work is mostly instructions, gains \
+less of (87 → 83). A periodic timer's period was a cold-table read at each expiry: moving it into the hot state \
 made that state 48 bytes and the wheel's entry 88, W4 9 % faster and W3 9 % slower; instead the \
 tree keeps the period of a high-resolution pool's timers in its own slot and hands it back with \
 each expiry (W4 through the pool 236 → 205 ns). Also tried and kept (earlier): the hot/cold split and the lazily written event buffer \
