@@ -235,7 +235,7 @@ fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: if cfg!(miri) { 4 } else { 400 },
+        cases: if cfg!(miri) { 4 } else { common::cases(400) },
         // Under miri, isolation refuses the working directory that the
         // failure file needs.
         failure_persistence: if cfg!(miri) { None } else { ProptestConfig::default().failure_persistence },

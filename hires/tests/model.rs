@@ -497,10 +497,21 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// 10,000 cases natively, 4 under miri (each case is interpreted, and the
-/// model run checks every live timer after every operation).
+/// `default` cases, or `PROPTEST_CASES` when it is set (a soak run with
+/// more cases than CI's; `ProptestConfig::with_cases` alone ignores the
+/// variable).
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
+/// 10,000 cases natively (or `PROPTEST_CASES`), 4 under miri (each case is
+/// interpreted, and the model run checks every live timer after every
+/// operation).
 fn config() -> ProptestConfig {
-    let mut config = ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 10_000 });
+    let mut config = ProptestConfig::with_cases(if cfg!(miri) { 4 } else { cases(10_000) });
     if cfg!(miri) {
         // Miri's isolation forbids the file access of failure persistence.
         config.failure_persistence = None;
