@@ -220,7 +220,8 @@ pub(crate) struct Cold<S: Sharing> {
     callback: Option<Callback<S>>,
     /// 0: one-shot.
     period: u64,
-    /// Periods that fired while a periodic timer's event was out.
+    /// Periods that fired while a periodic timer's event was out
+    /// (saturating at `u64::MAX`).
     missed: u64,
 }
 
@@ -932,14 +933,16 @@ impl<S: Sharing> ShardCore<S> {
             }
             let Some(held) = held else {
                 // A periodic timer whose event is still out: the period is
-                // counted, nothing is delivered.
-                cold[i].missed += overruns + 1;
+                // counted, nothing is delivered. Saturating: sets back to
+                // the current tick can count a tick twice, so the sum over
+                // 2^64 - 1 ticks of period 1 can pass `u64::MAX`.
+                cold[i].missed = cold[i].missed.saturating_add(overruns + 1);
                 slot.put(MISSED, true);
                 return next;
             };
             let overruns = if slot.has(MISSED) {
                 slot.put(MISSED, false);
-                overruns + std::mem::take(&mut cold[i].missed)
+                overruns.saturating_add(std::mem::take(&mut cold[i].missed))
             } else {
                 overruns
             };
