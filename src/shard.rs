@@ -320,6 +320,15 @@ impl From<Stale> for Error {
     }
 }
 
+/// The published bound (a shard's `next_due`) of a timer armed for `tick`:
+/// `u64::MAX` means nothing is armed, so a timer on the last tick is
+/// published one tick early, which a bound may be (never late); it read
+/// as no timer at all before.
+#[inline(always)]
+pub(crate) fn due_bound(tick: u64) -> u64 {
+    tick.min(u64::MAX - 1)
+}
+
 /// The first tick of `d + j * period` (`j >= 1`) after `now`, and `j - 1`
 /// (the periods skipped); `None` if it would overflow.
 #[inline]
@@ -379,13 +388,14 @@ impl<S: Sharing> ShardCore<S> {
     }
 
     /// The tick at which [`expire`](Self::expire) may next have work: 0
-    /// while events wait for queue room, `u64::MAX` when nothing is armed.
+    /// while events wait for queue room, `u64::MAX` when nothing is armed
+    /// (see [`due_bound`]).
     #[inline]
     pub(crate) fn next_due(&self) -> u64 {
         if self.has_blocked() {
             0
         } else {
-            self.engine.next_deadline().unwrap_or(u64::MAX)
+            self.engine.next_deadline().map_or(u64::MAX, due_bound)
         }
     }
 

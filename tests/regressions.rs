@@ -239,9 +239,32 @@ fn missed_periods_saturate<S: Sharing>(b: Backend) {
     assert_eq!((ev.tick(), ev.overruns()), (u64::MAX, u64::MAX), "{b:?}");
 }
 
+/// A timer set for the last tick, `u64::MAX`, is pending: `next_deadline`
+/// says so (found by review: `u64::MAX` is also the shards' "nothing armed"
+/// mark, so it read `None`, and a tickless driver would have slept through
+/// the timer), and the pass at that tick fires it.
+fn timer_at_the_last_tick_is_seen<S: Sharing>(b: Backend) {
+    let (p, mock) = pool::<S>(b, 1, 0, 1_000, 1);
+    let evs = events(1);
+    let q = queue(1);
+    let t = p.alloc(&q, 7).unwrap();
+    mock.increment(u64::MAX - 10);
+    p.set_abs(t, u64::MAX, Some(evs.alloc().unwrap())).unwrap();
+    let shard = t.shard();
+    assert!(p.next_deadline().is_some(), "{b:?}: a timer is set");
+    assert!(p.next_deadline_shard(shard).unwrap().is_some(), "{b:?}");
+    assert_eq!(p.expire(), 0, "{b:?}: not yet");
+    assert!(p.next_deadline().is_some(), "{b:?}: still set");
+    mock.increment(10u64);
+    assert_eq!(p.expire(), 1, "{b:?}");
+    assert_eq!(q.pop().unwrap().tick(), u64::MAX);
+    assert_eq!(p.next_deadline(), None, "{b:?}: nothing set");
+}
+
 for_all_pools!(
     cancel_after_expiry_is_sticky,
     destroy_refused_while_events_wait,
     full_queue_does_not_hold_up_others,
     missed_periods_saturate,
+    timer_at_the_last_tick_is_seen,
 );
