@@ -66,7 +66,13 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<usize>().prop_map(Op::Disarm),
         4 => (0..120u64, 0..4u8).prop_map(|(dt, a)| Op::Expire(dt, a)),
         1 => (0..100u64, 0..4u8).prop_map(|(k, a)| Op::ExpireNearMax(u64::MAX - k, a)),
-        1 => (-300..300i64).prop_map(Op::ClockWasSet),
+        1 => prop_oneof![
+            6 => -300..300i64,
+            // The ends of `i64`: realtime before its epoch for (nearly)
+            // all of monotonic time, or clamped at `u64::MAX` from the start.
+            1 => prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()],
+        ]
+        .prop_map(Op::ClockWasSet),
     ]
 }
 
