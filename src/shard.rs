@@ -329,20 +329,25 @@ pub(crate) fn due_bound(tick: u64) -> u64 {
     tick.min(u64::MAX - 1)
 }
 
-/// The first tick of `d + j * period` (`j >= 1`) after `now`, and `j - 1`
-/// (the periods skipped); `None` if it would overflow.
+/// The first tick of `d + j * period` (`j >= 1`) after `now`, `None` if
+/// it would overflow (the schedule ends), and `j - 1`, the periods skipped.
+/// The skipped periods lie at or before `now`, so they count even when the
+/// next one does not exist (they used to be reported as 0 then).
 #[inline]
-fn forward(d: u64, period: u64, now: u64) -> Option<(u64, u64)> {
+fn forward(d: u64, period: u64, now: u64) -> (Option<u64>, u64) {
     // On time (the usual case): no division, whose latency a pass of
     // periodic timers would pay for each one.
     if let Some(next) = d.checked_add(period) {
         if now < next {
-            return Some((next, 0));
+            return (Some(next), 0);
         }
     }
     let skipped = now.saturating_sub(d) / period;
-    let next = d.checked_add(period.checked_mul(skipped.checked_add(1)?)?)?;
-    Some((next, skipped))
+    let next = skipped
+        .checked_add(1)
+        .and_then(|j| period.checked_mul(j))
+        .and_then(|p| d.checked_add(p));
+    (next, skipped)
 }
 
 impl<S: Sharing> ShardCore<S> {
@@ -908,10 +913,7 @@ impl<S: Sharing> ShardCore<S> {
                 // The tree hands the period back from the slot it reads
                 // anyway (see `Engine::set_period`); the wheel keeps none.
                 let period = engine_period.unwrap_or_else(|| cold[i].period);
-                match forward(deadline, period, now) {
-                    Some((next, skipped)) => (Some(next), skipped),
-                    None => (None, 0),
-                }
+                forward(deadline, period, now)
             } else {
                 (None, 0)
             };
@@ -945,8 +947,10 @@ impl<S: Sharing> ShardCore<S> {
                 // A periodic timer whose event is still out: the period is
                 // counted, nothing is delivered. Saturating: sets back to
                 // the current tick can count a tick twice, so the sum over
-                // 2^64 - 1 ticks of period 1 can pass `u64::MAX`.
-                cold[i].missed = cold[i].missed.saturating_add(overruns + 1);
+                // 2^64 - 1 ticks of period 1 can pass `u64::MAX` (and
+                // `overruns` alone is `u64::MAX` for a timer at tick 0
+                // whose pass comes at `u64::MAX`).
+                cold[i].missed = cold[i].missed.saturating_add(overruns).saturating_add(1);
                 slot.put(MISSED, true);
                 return next;
             };
@@ -1059,7 +1063,7 @@ impl<S: Sharing> ShardCore<S> {
             return None;
         }
         if rearm && idle && periodic {
-            if let Some((next, _)) = forward(tick, cold.period, now) {
+            if let (Some(next), _) = forward(tick, cold.period, now) {
                 if let Ok(slot) = self.engine.get_mut(key) {
                     slot.state = State::ARMED;
                 }
@@ -1107,15 +1111,17 @@ mod tests {
 
     #[test]
     fn forward_counts_the_skipped_periods_and_keeps_the_grid() {
-        assert_eq!(forward(10, 5, 10), Some((15, 0)));
-        assert_eq!(forward(10, 5, 14), Some((15, 0)));
-        assert_eq!(forward(10, 5, 15), Some((20, 1)));
-        assert_eq!(forward(10, 5, 27), Some((30, 3)));
-        assert_eq!(forward(u64::MAX - 1, 5, u64::MAX), None);
+        assert_eq!(forward(10, 5, 10), (Some(15), 0));
+        assert_eq!(forward(10, 5, 14), (Some(15), 0));
+        assert_eq!(forward(10, 5, 15), (Some(20), 1));
+        assert_eq!(forward(10, 5, 27), (Some(30), 3));
+        assert_eq!(forward(u64::MAX - 1, 5, u64::MAX), (None, 0));
         // the count of periods itself overflows: 2^64 periods of 1 tick
-        assert_eq!(forward(0, 1, u64::MAX), None);
-        assert_eq!(forward(0, 2, u64::MAX), None);
-        assert_eq!(forward(1, 1, u64::MAX), None);
+        assert_eq!(forward(0, 1, u64::MAX), (None, u64::MAX));
+        assert_eq!(forward(0, 2, u64::MAX), (None, u64::MAX / 2));
+        assert_eq!(forward(1, 1, u64::MAX), (None, u64::MAX - 1));
+        // the schedule ends, but the periods it skipped were before it did
+        assert_eq!(forward(u64::MAX - 29, 10, u64::MAX - 9), (None, 2));
     }
 }
 
