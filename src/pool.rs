@@ -69,7 +69,7 @@ use crate::error::{Error, SetError};
 use crate::key::TimerKey;
 use crate::params::{Backend, Limits, PoolParams};
 use crate::queue::TimeoutQueue;
-use crate::shard::{Armed, Expiry, ShardCore};
+use crate::shard::{due_bound, Armed, Expiry, ShardCore};
 use crate::sharing::{sealed::Sealed, Local, Shared, Sharing, Word};
 use crate::ticks::TickMath;
 use crate::timeout::Timeout;
@@ -734,6 +734,7 @@ impl<S: Sharing> TimerPool<S> {
     /// the lock is released).
     #[inline(always)]
     fn lower_next_due(s: &Shard<S>, tick: u64) -> bool {
+        let tick = due_bound(tick);
         let lowered = tick < s.next_due.load();
         if lowered {
             s.next_due.store(tick);
@@ -804,7 +805,8 @@ impl<S: Sharing> TimerPool<S> {
     /// A tick no later than the earliest tick at which an expiry pass has
     /// work, `None` if no timer is set and no event waits for queue room:
     /// what a tickless driver sleeps until (DPDK's `rte_timer_next_ticks`).
-    /// Lock-free. Exact on a high-resolution pool; on a wheel pool it may be
+    /// Lock-free. Exact on a high-resolution pool (but `u64::MAX - 1` for a
+    /// timer on the last tick, `u64::MAX`); on a wheel pool it may be
     /// earlier than the earliest timer (a lazily re-armed timer, see the
     /// wheel's docs), never later: a pass at that tick fires nothing early
     /// and updates the bound. The current tick or earlier when something is
@@ -1331,7 +1333,7 @@ impl<S: Sharing> TimerPool<S> {
         })?;
         let key = S::with(&to.core, |c| {
             let key = c.put_in(slot, tick);
-            if let Some(tick) = tick {
+            if let Some(tick) = tick.map(due_bound) {
                 if tick < to.next_due.load() {
                     to.next_due.store(tick);
                 }

@@ -220,7 +220,8 @@ pub(crate) struct Cold<S: Sharing> {
     callback: Option<Callback<S>>,
     /// 0: one-shot.
     period: u64,
-    /// Periods that fired while a periodic timer's event was out.
+    /// Periods that fired while a periodic timer's event was out
+    /// (saturating at `u64::MAX`).
     missed: u64,
 }
 
@@ -319,20 +320,34 @@ impl From<Stale> for Error {
     }
 }
 
-/// The first tick of `d + j * period` (`j >= 1`) after `now`, and `j - 1`
-/// (the periods skipped); `None` if it would overflow.
+/// The published bound (a shard's `next_due`) of a timer armed for `tick`:
+/// `u64::MAX` means nothing is armed, so a timer on the last tick is
+/// published one tick early, which a bound may be (never late); it read
+/// as no timer at all before.
+#[inline(always)]
+pub(crate) fn due_bound(tick: u64) -> u64 {
+    tick.min(u64::MAX - 1)
+}
+
+/// The first tick of `d + j * period` (`j >= 1`) after `now`, `None` if
+/// it would overflow (the schedule ends), and `j - 1`, the periods skipped.
+/// The skipped periods lie at or before `now`, so they count even when the
+/// next one does not exist (they used to be reported as 0 then).
 #[inline]
-fn forward(d: u64, period: u64, now: u64) -> Option<(u64, u64)> {
+fn forward(d: u64, period: u64, now: u64) -> (Option<u64>, u64) {
     // On time (the usual case): no division, whose latency a pass of
     // periodic timers would pay for each one.
     if let Some(next) = d.checked_add(period) {
         if now < next {
-            return Some((next, 0));
+            return (Some(next), 0);
         }
     }
     let skipped = now.saturating_sub(d) / period;
-    let next = d.checked_add(period.checked_mul(skipped.checked_add(1)?)?)?;
-    Some((next, skipped))
+    let next = skipped
+        .checked_add(1)
+        .and_then(|j| period.checked_mul(j))
+        .and_then(|p| d.checked_add(p));
+    (next, skipped)
 }
 
 impl<S: Sharing> ShardCore<S> {
@@ -378,13 +393,14 @@ impl<S: Sharing> ShardCore<S> {
     }
 
     /// The tick at which [`expire`](Self::expire) may next have work: 0
-    /// while events wait for queue room, `u64::MAX` when nothing is armed.
+    /// while events wait for queue room, `u64::MAX` when nothing is armed
+    /// (see [`due_bound`]).
     #[inline]
     pub(crate) fn next_due(&self) -> u64 {
         if self.has_blocked() {
             0
         } else {
-            self.engine.next_deadline().unwrap_or(u64::MAX)
+            self.engine.next_deadline().map_or(u64::MAX, due_bound)
         }
     }
 
@@ -897,10 +913,7 @@ impl<S: Sharing> ShardCore<S> {
                 // The tree hands the period back from the slot it reads
                 // anyway (see `Engine::set_period`); the wheel keeps none.
                 let period = engine_period.unwrap_or_else(|| cold[i].period);
-                match forward(deadline, period, now) {
-                    Some((next, skipped)) => (Some(next), skipped),
-                    None => (None, 0),
-                }
+                forward(deadline, period, now)
             } else {
                 (None, 0)
             };
@@ -932,14 +945,18 @@ impl<S: Sharing> ShardCore<S> {
             }
             let Some(held) = held else {
                 // A periodic timer whose event is still out: the period is
-                // counted, nothing is delivered.
-                cold[i].missed += overruns + 1;
+                // counted, nothing is delivered. Saturating: sets back to
+                // the current tick can count a tick twice, so the sum over
+                // 2^64 - 1 ticks of period 1 can pass `u64::MAX` (and
+                // `overruns` alone is `u64::MAX` for a timer at tick 0
+                // whose pass comes at `u64::MAX`).
+                cold[i].missed = cold[i].missed.saturating_add(overruns).saturating_add(1);
                 slot.put(MISSED, true);
                 return next;
             };
             let overruns = if slot.has(MISSED) {
                 slot.put(MISSED, false);
-                overruns + std::mem::take(&mut cold[i].missed)
+                overruns.saturating_add(std::mem::take(&mut cold[i].missed))
             } else {
                 overruns
             };
@@ -1047,7 +1064,7 @@ impl<S: Sharing> ShardCore<S> {
             return None;
         }
         if rearm && idle && periodic {
-            if let Some((next, _)) = forward(tick, cold.period, now) {
+            if let (Some(next), _) = forward(tick, cold.period, now) {
                 if let Ok(slot) = self.engine.get_mut(key) {
                     slot.state = State::ARMED;
                 }
@@ -1095,15 +1112,17 @@ mod tests {
 
     #[test]
     fn forward_counts_the_skipped_periods_and_keeps_the_grid() {
-        assert_eq!(forward(10, 5, 10), Some((15, 0)));
-        assert_eq!(forward(10, 5, 14), Some((15, 0)));
-        assert_eq!(forward(10, 5, 15), Some((20, 1)));
-        assert_eq!(forward(10, 5, 27), Some((30, 3)));
-        assert_eq!(forward(u64::MAX - 1, 5, u64::MAX), None);
+        assert_eq!(forward(10, 5, 10), (Some(15), 0));
+        assert_eq!(forward(10, 5, 14), (Some(15), 0));
+        assert_eq!(forward(10, 5, 15), (Some(20), 1));
+        assert_eq!(forward(10, 5, 27), (Some(30), 3));
+        assert_eq!(forward(u64::MAX - 1, 5, u64::MAX), (None, 0));
         // the count of periods itself overflows: 2^64 periods of 1 tick
-        assert_eq!(forward(0, 1, u64::MAX), None);
-        assert_eq!(forward(0, 2, u64::MAX), None);
-        assert_eq!(forward(1, 1, u64::MAX), None);
+        assert_eq!(forward(0, 1, u64::MAX), (None, u64::MAX));
+        assert_eq!(forward(0, 2, u64::MAX), (None, u64::MAX / 2));
+        assert_eq!(forward(1, 1, u64::MAX), (None, u64::MAX - 1));
+        // the schedule ends, but the periods it skipped were before it did
+        assert_eq!(forward(u64::MAX - 29, 10, u64::MAX - 9), (None, 2));
     }
 }
 

@@ -143,8 +143,18 @@ mod tests {
         assert_eq!(ms.ns_to_ticks_ceil(u64::MAX), u64::MAX / 1_000_000 + 1);
     }
 
+    /// `default` cases, or `PROPTEST_CASES` when it is set (a soak run with
+    /// more cases than CI's; `ProptestConfig::with_cases` alone ignores the
+    /// variable).
+    fn cases(default: u32) -> u32 {
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(default)
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 8 } else { 4096 }))]
+        #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 8 } else { cases(4096) }))]
         #[test]
         fn round_trip_rounds_down_to_a_tick_start(r in 1u64.., ns in any::<u64>()) {
             let m = TickMath::new(r).unwrap();

@@ -337,8 +337,9 @@ impl Timeout {
     /// For a periodic timer's event: the periods that fired since the
     /// previous delivery without delivering (the pass came late, or the
     /// event had not been [acknowledged](crate::TimerPool::ack) yet); 0 for
-    /// a one-shot timer. Expiration `k` of a periodic timer is at `first + k
-    /// * period` exactly, so `tick()` and this count place every period.
+    /// a one-shot timer; saturates at `u64::MAX`. Expiration `k` of a
+    /// periodic timer is at `first + k * period` exactly, so `tick()` and
+    /// this count place every period.
     ///
     /// ```
     /// use hrwheel::{ClockSource, LocalTimerPool, PoolParams, TimeoutPool, TimeoutQueue};

@@ -638,12 +638,12 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
     Ok(())
 }
 
-// Proptest (with 512 cases each) natively; under miri, where proptest's
+// Proptest (with 512 cases each, or `PROPTEST_CASES`) natively; under miri, where proptest's
 // generation alone takes seconds per case, a few fixed pseudo-random
 // sequences of the same operations (`miri_cases`).
 #[cfg(not(miri))]
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(common::cases(512)))]
 
     #[test]
     fn pool_matches_model_wheel(ops in proptest::collection::vec(op(), 1..150)) {

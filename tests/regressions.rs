@@ -209,8 +209,62 @@ fn full_queue_does_not_hold_up_others<S: Sharing>(b: Backend) {
     }
 }
 
+/// A periodic event timer's missed periods are summed while its event is
+/// out, and the sum can pass `u64::MAX` (found by review): set again at the
+/// current tick twice (each time one more miss on that tick), then a clock
+/// jump over 2^64 - 2 periods of 1 tick. The sum wrapped (a panic in a
+/// debug build) and the next event reported a small count; it saturates.
+fn missed_periods_saturate<S: Sharing>(b: Backend) {
+    let (p, mock) = pool::<S>(b, 1, 0, 1_000, 1);
+    let evs = events(1);
+    let q = queue(4);
+    let t = p.alloc(&q, 0).unwrap();
+    p.start_periodic(t, Some(0), 1, Some(evs.alloc().unwrap()))
+        .unwrap();
+    assert_eq!(p.expire(), 1);
+    let ev = q.pop().unwrap();
+    assert_eq!((ev.tick(), ev.overruns()), (0, 0));
+    // The event out: tick 0 again, missed twice.
+    for _ in 0..2 {
+        p.set_abs(t, 0, None).unwrap();
+        assert_eq!(p.expire(), 0);
+    }
+    // Ticks 1 to 2^64 - 2 missed; re-armed at u64::MAX.
+    mock.increment(u64::MAX - 1);
+    assert_eq!(p.expire(), 0);
+    p.ack(t, ev).unwrap();
+    mock.increment(1u64);
+    assert_eq!(p.expire(), 1);
+    let ev = q.pop().unwrap();
+    assert_eq!((ev.tick(), ev.overruns()), (u64::MAX, u64::MAX), "{b:?}");
+}
+
+/// A timer set for the last tick, `u64::MAX`, is pending: `next_deadline`
+/// says so (found by review: `u64::MAX` is also the shards' "nothing armed"
+/// mark, so it read `None`, and a tickless driver would have slept through
+/// the timer), and the pass at that tick fires it.
+fn timer_at_the_last_tick_is_seen<S: Sharing>(b: Backend) {
+    let (p, mock) = pool::<S>(b, 1, 0, 1_000, 1);
+    let evs = events(1);
+    let q = queue(1);
+    let t = p.alloc(&q, 7).unwrap();
+    mock.increment(u64::MAX - 10);
+    p.set_abs(t, u64::MAX, Some(evs.alloc().unwrap())).unwrap();
+    let shard = t.shard();
+    assert!(p.next_deadline().is_some(), "{b:?}: a timer is set");
+    assert!(p.next_deadline_shard(shard).unwrap().is_some(), "{b:?}");
+    assert_eq!(p.expire(), 0, "{b:?}: not yet");
+    assert!(p.next_deadline().is_some(), "{b:?}: still set");
+    mock.increment(10u64);
+    assert_eq!(p.expire(), 1, "{b:?}");
+    assert_eq!(q.pop().unwrap().tick(), u64::MAX);
+    assert_eq!(p.next_deadline(), None, "{b:?}: nothing set");
+}
+
 for_all_pools!(
     cancel_after_expiry_is_sticky,
     destroy_refused_while_events_wait,
     full_queue_does_not_hold_up_others,
+    missed_periods_saturate,
+    timer_at_the_last_tick_is_seen,
 );

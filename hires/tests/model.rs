@@ -66,7 +66,13 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<usize>().prop_map(Op::Disarm),
         4 => (0..120u64, 0..4u8).prop_map(|(dt, a)| Op::Expire(dt, a)),
         1 => (0..100u64, 0..4u8).prop_map(|(k, a)| Op::ExpireNearMax(u64::MAX - k, a)),
-        1 => (-300..300i64).prop_map(Op::ClockWasSet),
+        1 => prop_oneof![
+            6 => -300..300i64,
+            // The ends of `i64`: realtime before its epoch for (nearly)
+            // all of monotonic time, or clamped at `u64::MAX` from the start.
+            1 => prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()],
+        ]
+        .prop_map(Op::ClockWasSet),
     ]
 }
 
@@ -497,10 +503,21 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// 10,000 cases natively, 4 under miri (each case is interpreted, and the
-/// model run checks every live timer after every operation).
+/// `default` cases, or `PROPTEST_CASES` when it is set (a soak run with
+/// more cases than CI's; `ProptestConfig::with_cases` alone ignores the
+/// variable).
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
+/// 10,000 cases natively (or `PROPTEST_CASES`), 4 under miri (each case is
+/// interpreted, and the model run checks every live timer after every
+/// operation).
 fn config() -> ProptestConfig {
-    let mut config = ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 10_000 });
+    let mut config = ProptestConfig::with_cases(if cfg!(miri) { 4 } else { cases(10_000) });
     if cfg!(miri) {
         // Miri's isolation forbids the file access of failure persistence.
         config.failure_persistence = None;

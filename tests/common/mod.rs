@@ -61,3 +61,13 @@ macro_rules! for_all_pools {
         }
     };
 }
+
+/// `default` cases, or `PROPTEST_CASES` when it is set (a soak run with
+/// more cases than CI's; `ProptestConfig::with_cases` alone ignores the
+/// variable).
+pub fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}

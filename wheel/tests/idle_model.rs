@@ -123,11 +123,21 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// `default` cases, or `PROPTEST_CASES` when it is set (a soak run with
+/// more cases than CI's; `ProptestConfig::with_cases` alone ignores the
+/// variable).
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
 // Under miri every operation's wheel check walks every slot of every
 // level, hence 2 cases of at most 11 operations.
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: if cfg!(miri) { 2 } else { 2_000 },
+        cases: if cfg!(miri) { 2 } else { cases(2_000) },
         // Under miri, isolation refuses the working directory that the
         // failure file needs.
         failure_persistence: if cfg!(miri) { None } else { ProptestConfig::default().failure_persistence },

@@ -321,14 +321,25 @@ fn ops_len() -> std::ops::Range<usize> {
     }
 }
 
-/// 10,000 cases natively, 3 under miri, where proptest's failure file
-/// (which needs `getcwd`, unavailable under miri's isolation) is off.
+/// 10,000 cases natively (or `PROPTEST_CASES`), 3 under miri, where
+/// proptest's failure file (which needs `getcwd`, unavailable under miri's
+/// isolation) is off.
 fn config() -> ProptestConfig {
-    let mut config = ProptestConfig::with_cases(if cfg!(miri) { 3 } else { 10_000 });
+    let mut config = ProptestConfig::with_cases(if cfg!(miri) { 3 } else { cases(10_000) });
     if cfg!(miri) {
         config.failure_persistence = None;
     }
     config
+}
+
+/// `default` cases, or `PROPTEST_CASES` when it is set (a soak run with
+/// more cases than CI's; `ProptestConfig::with_cases` alone ignores the
+/// variable).
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
 }
 
 proptest! {
