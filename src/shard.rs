@@ -727,10 +727,14 @@ impl<S: Sharing> ShardCore<S> {
         slot.stamp += 1;
         let periodic = slot.has(PERIODIC);
         slot.put(PERIODIC, false);
+        // The schedule ends: periods it missed are not carried into the
+        // timer's next setting (a one-shot event says 0 overruns).
+        slot.put(MISSED, false);
         timer.disarm();
         if periodic {
             timer.set_period(None);
             cold[i].period = 0;
+            cold[i].missed = 0;
         }
         // A periodic timer whose event is out: stopped, and the event
         // stays with whoever has it (`ack` hands it back).
@@ -754,6 +758,8 @@ impl<S: Sharing> ShardCore<S> {
         slot.put(REARM, false);
         let periodic = slot.has(PERIODIC);
         slot.put(PERIODIC, false);
+        // As in `cancel`: the missed periods end with the schedule.
+        slot.put(MISSED, false);
         let i = t.index() as usize;
         let ev = if slot.state == State::ARMED {
             slot.state = State::IDLE;
@@ -767,6 +773,7 @@ impl<S: Sharing> ShardCore<S> {
         if periodic {
             timer.set_period(None);
             cold[i].period = 0;
+            cold[i].missed = 0;
         }
         Ok(ev)
     }

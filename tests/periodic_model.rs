@@ -147,6 +147,8 @@ fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
                     prop_assert!(p.stop(keys[i]).unwrap().is_none());
                     m[i].next = None;
                     m[i].period = 0;
+                    // The schedule ends, and its missed periods with it.
+                    m[i].missed = 0;
                 } else {
                     let r = p.cancel(keys[i]);
                     match (m[i].next.is_some(), m[i].holds) {
@@ -169,6 +171,8 @@ fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
                     }
                     m[i].next = None;
                     m[i].period = 0;
+                    // The schedule ends, and its missed periods with it.
+                    m[i].missed = 0;
                 }
             }
             Op::Ack(i) => {

@@ -261,7 +261,50 @@ fn timer_at_the_last_tick_is_seen<S: Sharing>(b: Backend) {
     assert_eq!(p.next_deadline(), None, "{b:?}: nothing set");
 }
 
+/// Periods a periodic timer missed while its event was out end with its
+/// schedule (found by review): cancelled (or stopped) then set again as a
+/// one-shot, the timer delivered an event that carried the old schedule's
+/// missed count, where a one-shot event says 0 overruns.
+fn missed_periods_end_with_the_schedule<S: Sharing>(b: Backend) {
+    let (p, mock) = pool::<S>(b, 1_000, 0, 1_000, 1);
+    let evs = events(1);
+    let q = queue(4);
+    let t = p.alloc(&q, 0).unwrap();
+    p.start_periodic(t, Some(5), 5, Some(evs.alloc().unwrap()))
+        .unwrap();
+    mock.increment(5_000u64);
+    assert_eq!(p.expire(), 1);
+    let ev = q.pop().unwrap();
+    // The event out: ticks 10, 15 and 20 come and are counted.
+    for _ in 0..3 {
+        mock.increment(5_000u64);
+        assert_eq!(p.expire(), 0);
+    }
+    // The schedule is cancelled (its event is out: `AlreadyExpired`, the
+    // timer stops), then the timer is set once with that event.
+    assert_eq!(p.cancel(t).unwrap_err(), Error::AlreadyExpired);
+    p.set_rel(t, 3, Some(ev)).unwrap();
+    mock.increment(3_000u64);
+    assert_eq!(p.expire(), 1);
+    let ev = q.pop().unwrap();
+    assert_eq!((ev.tick(), ev.overruns()), (23, 0), "{b:?}: cancelled");
+    // The same through `stop`.
+    p.start_periodic(t, Some(25), 5, Some(ev)).unwrap();
+    mock.increment(2_000u64);
+    assert_eq!(p.expire(), 1);
+    let ev = q.pop().unwrap();
+    mock.increment(10_000u64); // 30 and 35 missed
+    assert_eq!(p.expire(), 0);
+    assert!(p.stop(t).unwrap().is_none(), "{b:?}: its event is out");
+    p.set_rel(t, 1, Some(ev)).unwrap();
+    mock.increment(1_000u64);
+    assert_eq!(p.expire(), 1);
+    let ev = q.pop().unwrap();
+    assert_eq!((ev.tick(), ev.overruns()), (36, 0), "{b:?}: stopped");
+}
+
 for_all_pools!(
+    missed_periods_end_with_the_schedule,
     cancel_after_expiry_is_sticky,
     destroy_refused_while_events_wait,
     full_queue_does_not_hold_up_others,
