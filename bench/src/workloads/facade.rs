@@ -221,9 +221,9 @@ const MS: u64 = 1_000_000;
 pub const WHERE_THE_COST_IS: &str = "Where the cost comes from. Instructions (callgrind, timed \
 phase only, `valgrind --tool=callgrind --toggle-collect='*workloads::w3::run*' \
 target/release/examples/f_profile w3 private`, quick sizes; they do not depend on the machine's \
-load), bare / private / shared / private through the queue: **W1** 242 / 367 / 379 / 374 per \
-operation, **W2** 224 / 604 / 634 / 604 per pair, **W3** 373 / 689 / 711 / 868 per expired \
-timer, **W4** 527 / 1,019 / 1,046 / 1,198 per period. Each `reset_abs` adds about 130 to the \
+load), bare / private / shared / private through the queue: **W1** 242 / 370 / 383 / 377 per \
+operation, **W2** 224 / 607 / 637 / 607 per pair, **W3** 373 / 699 / 721 / 878 per expired \
+timer, **W4** 527 / 1,022 / 1,049 / 1,201 per period. Each `reset_abs` adds about 130 to the \
 wheel's own reset (key and shard checks, a clock read — quanta's reading plus a 128-bit ns→tick \
 multiply, about 45 —, the `RefCell` or the mutex, the range check, the `next_due` compare); a \
 `set_abs` with an event and a `cancel` add the stamp and state machine, the event's buffer \
