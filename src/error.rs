@@ -41,6 +41,9 @@ pub enum Error {
     CapacityTooLarge,
 
     // ---- pools ------------------------------------------------------------
+    /// The process has created [`MAX_POOLS`](crate::MAX_POOLS) pools: a new
+    /// one would take an id that a key of an earlier pool may still carry.
+    TooManyPools,
     /// Every timer of the pool is allocated.
     PoolExhausted,
     /// Every event of the [`TimeoutPool`](crate::TimeoutPool) is in use.
@@ -97,6 +100,7 @@ impl fmt::Display for Error {
             Error::ZeroTimers => "pool of zero timers",
             Error::TooManyTimers => "more timers than a pool supports",
             Error::TooManyShards => "more shards than a pool supports",
+            Error::TooManyPools => "the process has used up its pool ids",
             Error::NameTooLong => "pool name is too long",
             Error::ZeroCapacity => "zero capacity",
             Error::CapacityTooLarge => "capacity is above the supported limit",

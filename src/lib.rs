@@ -115,8 +115,8 @@ pub mod ticks;
 mod timeout;
 
 pub use capability::{
-    capability, Capability, FINEST_RESOLUTION_NS, MAX_CAPACITY, MAX_NAME_LEN, MAX_SHARDS,
-    MAX_TIMEOUT_NS, MAX_TIMERS,
+    capability, Capability, FINEST_RESOLUTION_NS, MAX_CAPACITY, MAX_NAME_LEN, MAX_POOLS,
+    MAX_SHARDS, MAX_TIMEOUT_NS, MAX_TIMERS,
 };
 pub use clock::{ClockSource, TimeSource};
 pub use driver::{Driver, DriverError, DriverMode, DriverStats, PassRecord};

@@ -118,7 +118,7 @@ struct Shard<S: Sharing> {
 /// # Ok::<(), hrwheel::Error>(())
 /// ```
 pub struct TimerPool<S: Sharing = Shared> {
-    id: u32,
+    id: u64,
     name: Box<str>,
     limits: Limits,
     math: TickMath,
@@ -230,18 +230,13 @@ impl<S: Sharing> TimerPool<S> {
         };
         let limits = params.validate(name)?;
         let math = TickMath::new(limits.resolution_ns).ok_or(Error::ZeroResolution)?;
-        let id = next_pool_id();
+        let id = next_pool_id()?;
         let shards = shards.clamp(1, crate::MAX_SHARDS);
         let per_shard = limits.num_timers.div_ceil(shards);
         let shards = (0..shards)
             .map(|i| Shard {
                 next_due: CachePadded::new(<S as Sealed>::Word::new(u64::MAX)),
-                core: CachePadded::new(S::new_lock(ShardCore::new(
-                    id,
-                    u32::try_from(i).unwrap_or(u32::MAX),
-                    &limits,
-                    per_shard,
-                ))),
+                core: CachePadded::new(S::new_lock(ShardCore::new(id, i, &limits, per_shard))),
             })
             .collect();
         Ok(TimerPool {
@@ -434,10 +429,10 @@ impl<S: Sharing> TimerPool<S> {
     /// The shard `t` belongs to, if `t` is a key of this pool.
     #[inline]
     fn shard_of(&self, t: TimerKey) -> Result<&Shard<S>, Error> {
-        if t.pool != self.id {
+        if t.pool() != self.id {
             return Err(Error::ForeignKey);
         }
-        self.shards.get(t.shard as usize).ok_or(Error::ForeignKey)
+        self.shards.get(t.shard()).ok_or(Error::ForeignKey)
     }
 
     /// Allocates a timer on the calling thread's [home
@@ -1011,7 +1006,7 @@ impl<S: Sharing> TimerPool<S> {
             orphans
         });
         for (k, tick, f, p) in adopted {
-            let Some(to) = self.shards.get(k.shard as usize) else {
+            let Some(to) = self.shards.get(k.shard()) else {
                 orphans.push(f);
                 continue;
             };
@@ -1320,7 +1315,7 @@ impl<S: Sharing> TimerPool<S> {
     pub fn move_to(&self, timer: TimerKey, shard: usize) -> Result<TimerKey, Error> {
         let from = self.shard_of(timer)?;
         let to = self.shards.get(shard).ok_or(Error::NoSuchShard)?;
-        if timer.shard as usize == shard {
+        if timer.shard() == shard {
             return Ok(timer);
         }
         let own = Self::in_own_callback(timer);
@@ -1438,6 +1433,34 @@ mod tests {
 
     fn assert_send_sync<T: Send + Sync>() {}
     fn assert_send<T: Send>() {}
+
+    /// A pool id is compared whole: a key whose pool id differs from this
+    /// pool's only above bit 32 (the width ids had while they wrapped after
+    /// 2^32 pools) is foreign, on every operation, and touches nothing.
+    #[test]
+    fn a_key_of_a_pool_2_pow_32_ids_later_is_foreign() {
+        let pool = LocalTimerPool::new_local(
+            "ids",
+            PoolParams::default().clock(crate::ClockSource::mock().0),
+        )
+        .unwrap();
+        let q = crate::TimeoutQueue::new(1).unwrap();
+        let t = pool.alloc(&q, 0).unwrap();
+        let forged = TimerKey {
+            place: crate::key::place(pool.id + (1 << 32), t.shard()),
+            key: t.key,
+        };
+        assert_ne!(forged, t);
+        assert_eq!(pool.cancel(forged).unwrap_err(), Error::ForeignKey);
+        assert_eq!(pool.free(forged).unwrap_err(), Error::ForeignKey);
+        assert_eq!(
+            pool.set_rel(forged, 5, None).unwrap_err().error,
+            Error::ForeignKey
+        );
+        // The real key still names its timer, untouched.
+        assert_eq!(pool.cancel(t).unwrap_err(), Error::NotArmed);
+        assert!(pool.free(t).unwrap().is_none());
+    }
 
     /// `expire_shard` with nothing due returns without touching the lock:
     /// it completes while another thread holds the shard's mutex. Once a

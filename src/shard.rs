@@ -295,8 +295,9 @@ pub(crate) struct Due<S: Sharing> {
 pub(crate) type Ready<S> = Vec<Due<S>>;
 
 pub(crate) struct ShardCore<S: Sharing> {
-    pool: u32,
-    shard: u32,
+    /// The pool id and this shard's index, as keys carry them
+    /// ([`key::place`](crate::key::place)).
+    place: u64,
     engine: Engine<Slot>,
     /// The timers' cold parts, indexed by engine index (`TimerKey::index`).
     cold: Vec<Cold<S>>,
@@ -351,10 +352,9 @@ fn forward(d: u64, period: u64, now: u64) -> (Option<u64>, u64) {
 }
 
 impl<S: Sharing> ShardCore<S> {
-    pub(crate) fn new(pool: u32, shard: u32, limits: &Limits, capacity: usize) -> Self {
+    pub(crate) fn new(pool: u64, shard: usize, limits: &Limits, capacity: usize) -> Self {
         ShardCore {
-            pool,
-            shard,
+            place: crate::key::place(pool, shard),
             engine: Engine::new(limits.backend, capacity),
             cold: Vec::with_capacity(capacity),
             now: 0,
@@ -369,8 +369,7 @@ impl<S: Sharing> ShardCore<S> {
     #[inline]
     fn key(&self, key: EngineKey) -> TimerKey {
         TimerKey {
-            pool: self.pool,
-            shard: self.shard,
+            place: self.place,
             key,
         }
     }
@@ -894,7 +893,7 @@ impl<S: Sharing> ShardCore<S> {
             self.retry_blocked(&mut delivered);
         }
         let now = self.clamp(now);
-        let (pool, shard) = (self.pool, self.shard);
+        let place = self.place;
         let ShardCore {
             engine,
             cold,
@@ -911,7 +910,7 @@ impl<S: Sharing> ShardCore<S> {
                 return None;
             }
             counters.expired += 1;
-            let t = TimerKey { pool, shard, key };
+            let t = TimerKey { place, key };
             // The timer's cold part, touched only where needed.
             let i = key.index() as usize;
             // A one-shot event timer delivering to `direct` reads and

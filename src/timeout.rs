@@ -472,8 +472,7 @@ mod tests {
     fn what_an_event_says_travels_with_it_across_threads() {
         let p = TimeoutPool::new(4).unwrap();
         let key = TimerKey {
-            pool: 7,
-            shard: 1,
+            place: crate::key::place(7, 1),
             key: hrwheel_wheel::Wheel::<()>::new().insert_idle(()).into(),
         };
         let evs: Vec<Timeout> = (0..4u64)
