@@ -81,8 +81,10 @@ impl<S: Sharing> TimerPool<S> {
     /// depends on where in the current tick the call falls (the rounding up
     /// may need one tick beyond the maximum: [`Error::TooLate`]). A `d`
     /// above `u64::MAX` ns, or one that takes the pool's time past
-    /// `u64::MAX` ns, is [`Error::TooLate`], never a panic. Otherwise as
-    /// `set_abs`: errors leave the timer as it was and hand `event` back.
+    /// `u64::MAX` ns, is [`Error::TooLate`], never a panic; so is one that
+    /// ends after the start of the last tick the clock reaches (see
+    /// [`set_at_ns`](Self::set_at_ns)). Otherwise as `set_abs`: errors
+    /// leave the timer as it was and hand `event` back.
     ///
     /// ```
     /// use std::time::Duration;
@@ -124,8 +126,11 @@ impl<S: Sharing> TimerPool<S> {
     /// re-arms at `first + k * period` with it. An `ns` before the current
     /// tick is [`Error::TooEarly`] (its tick is before `now +
     /// min_timeout`); one earlier in the current tick rounds up to the
-    /// current tick (if `min_timeout` is 0), due on the next pass.
-    /// Otherwise as [`set_abs`](Self::set_abs).
+    /// current tick (if `min_timeout` is 0), due on the next pass. An `ns`
+    /// after the start of the last tick the clock reaches
+    /// ([`Limits::last_tick`](crate::Limits::last_tick), the tick of
+    /// `u64::MAX` ns) rounds up to a tick that never comes:
+    /// [`Error::TooLate`]. Otherwise as [`set_abs`](Self::set_abs).
     ///
     /// ```
     /// use hrwheel::{Backend, ClockSource, Error, LocalTimerPool, PoolParams, TimeoutPool, TimeoutQueue};
