@@ -551,10 +551,13 @@ impl<S: Sharing> ShardCore<S> {
 
     /// Checks `tick` against the pool's limits, reporting a bad key first.
     /// A tick past [`Limits::last_tick`] is [`Error::TooLate`] whatever the
-    /// maximum timeout: the clock never reaches it.
+    /// maximum timeout: the clock never reaches it. Where `now +
+    /// min_timeout` passes `u64::MAX` every tick is [`Error::TooEarly`]
+    /// (saturated, it let a set for the current tick through).
     #[inline]
     fn check_range(&self, t: TimerKey, tick: u64, now: u64, limits: &Limits) -> Result<(), Error> {
-        let range = if tick < now.saturating_add(limits.min_ticks) {
+        let early = now.checked_add(limits.min_ticks).is_none_or(|lo| tick < lo);
+        let range = if early {
             Some(Error::TooEarly)
         } else if tick > now.saturating_add(limits.max_ticks).min(limits.last_tick) {
             Some(Error::TooLate)

@@ -405,7 +405,32 @@ fn periodic_schedule_ends_at_the_last_tick<S: Sharing>(b: Backend) {
     assert_eq!(p.cancel(t).unwrap_err(), Error::AlreadyExpired);
 }
 
+/// The minimum timeout holds on the last tick, `u64::MAX` (found by the
+/// model test once its clock started near the end): the range check's
+/// `now + min_timeout` saturated, so on a 1 ns pool with a 1-tick minimum
+/// a set for the current tick `u64::MAX` passed and fired on the next
+/// pass, 0 ticks after the call. Now [`Error::TooEarly`], as at any other
+/// tick; the event comes back.
+fn min_timeout_holds_on_the_last_tick<S: Sharing>(b: Backend) {
+    let (p, mock) = pool::<S>(b, 1, 1, 1_000, 1);
+    let evs = events(1);
+    let q = queue(4);
+    let t = p.alloc(&q, 0).unwrap();
+    mock.increment(u64::MAX);
+    assert_eq!(p.current_tick(), u64::MAX);
+    let e = p
+        .set_abs(t, u64::MAX, Some(evs.alloc().unwrap()))
+        .unwrap_err();
+    assert_eq!(e.error, Error::TooEarly, "{b:?}: set_abs");
+    let e = p.set_rel(t, 0, e.event).unwrap_err();
+    assert_eq!(e.error, Error::TooEarly, "{b:?}: set_rel");
+    assert!(e.event.is_some(), "the event comes back");
+    assert!(!p.is_pending(t).unwrap(), "{b:?}: left idle");
+    assert_eq!(p.expire(), 0, "{b:?}: nothing fires");
+}
+
 for_all_pools!(
+    min_timeout_holds_on_the_last_tick,
     periodic_schedule_ends_at_the_last_tick,
     relative_set_past_the_end_of_the_ticks_is_too_late,
     set_on_a_tick_the_clock_never_reaches_is_too_late,
