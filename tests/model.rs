@@ -16,6 +16,14 @@
 //! every event the test holds, the info counters, and `next_deadline`
 //! (never later than the earliest armed tick, 0 on a shard while events
 //! wait there, `None` only when nothing is armed and nothing waits).
+//!
+//! Each case's clock (see [`clock`]): 10 ns ticks from 0, or 1 ns, 7 ns or
+//! 1 µs ticks starting anywhere or a few dozen ticks before the end of the
+//! clock's range (`u64::MAX` ns; the last tick is `u64::MAX / res`, cut
+//! short where `res` does not divide `2^64`), and steps back now and then
+//! (the pool's time stands still). Near the end a set for a tick the clock
+//! never reaches, or past `u64::MAX`, is `TooLate`; the model's `now` and
+//! ticks are in the pool's ticks, its clock reading in ns.
 
 mod common;
 
@@ -47,8 +55,12 @@ enum Op {
     Cancel(usize),
     /// `set_queue`: the timer's later events go to that queue.
     SetQueue(usize, usize),
-    /// Moves the clock by that many ticks.
+    /// Moves the clock by that many ticks (stopping at `u64::MAX` ns).
     Advance(u64),
+    /// Moves the clock back by that many ticks (not below its start):
+    /// the pool's time stands still.
+    #[cfg_attr(miri, allow(dead_code))]
+    StepBack(u64),
     /// `expire_shard` (modulo the pool's shards).
     ExpireShard(usize),
     /// `expire_shard_into` (modulo the pool's shards): events handed over.
@@ -83,6 +95,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..N).prop_map(Op::Cancel),
         1 => (0..N, 0..QCAPS.len()).prop_map(|(i, q)| Op::SetQueue(i, q)),
         5 => (0..6u64).prop_map(Op::Advance),
+        1 => (0..4u64).prop_map(Op::StepBack),
         4 => (0..2usize).prop_map(Op::ExpireShard),
         2 => (0..2usize).prop_map(Op::ExpireInto),
         1 => Just(Op::Expire),
@@ -128,6 +141,13 @@ struct Model {
     /// that queue, oldest first.
     blocked: Vec<Vec<VecDeque<MEvent>>>,
     now: u64,
+    /// Tick length, ns.
+    res: u64,
+    /// The clock's reading (ns since the pool's creation); `now` is the
+    /// highest tick it has shown.
+    ns: u64,
+    /// The last tick the clock reaches: the one holding `u64::MAX` ns.
+    last: u64,
     seq: u64,
     expired: u64,
     deferred: u64,
@@ -246,14 +266,18 @@ impl Model {
     }
 }
 
-fn make<S: Sharing>(b: Backend, shards: usize) -> (TimerPool<S>, std::sync::Arc<quanta::Mock>) {
+fn make<S: Sharing>(
+    b: Backend,
+    shards: usize,
+    res: u64,
+) -> (TimerPool<S>, std::sync::Arc<quanta::Mock>) {
     let (clock, mock) = ClockSource::mock();
     let p = TimerPool::<S>::create(
         "model",
         PoolParams::default()
-            .resolution_ns(RES)
-            .min_timeout_ns(MIN * RES)
-            .max_timeout_ns(MAX * RES)
+            .resolution_ns(res)
+            .min_timeout_ns(MIN * res)
+            .max_timeout_ns(MAX * res)
             .num_timers(N)
             .clock(clock)
             .backend(b)
@@ -267,8 +291,44 @@ fn event_of(e: &Timeout) -> MEvent {
     (e.id(), e.timer().unwrap(), e.tick(), e.user_ctx())
 }
 
-fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
-    let (p, mock) = make::<S>(b, shards);
+/// Where a case's clock starts: `res` ns ticks, `start` ns after the
+/// pool's creation (near `u64::MAX` ns, the end of the clock's range,
+/// for the cases that test it).
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    res: u64,
+    start: u64,
+}
+
+/// The clock of the miri cases: 10 ns ticks from 0.
+#[cfg(miri)]
+const FROM_ZERO: Clock = Clock { res: RES, start: 0 };
+
+/// Mostly from 0 at 10 ns ticks, as before; otherwise 1 ns ticks (whose
+/// last tick is `u64::MAX`), 1 µs or 7 ns ticks (which do not divide
+/// `u64::MAX + 1`: the clock's last tick is cut short), starting anywhere
+/// or within a few dozen ticks of the end of the clock.
+#[cfg_attr(miri, allow(dead_code))]
+fn clock() -> impl Strategy<Value = Clock> {
+    let res = prop_oneof![2 => Just(RES), 1 => Just(1u64), 1 => Just(1_000u64), 1 => Just(7u64)];
+    (res, 0..4u32, 0..40u64, any::<u64>()).prop_map(|(res, kind, back, x)| {
+        let start = match kind {
+            0 | 1 => 0,
+            2 => x,
+            _ => u64::MAX - (back * res + x % res),
+        };
+        Clock { res, start }
+    })
+}
+
+fn run<S: Sharing>(
+    b: Backend,
+    shards: usize,
+    clock: Clock,
+    ops: Vec<Op>,
+) -> Result<(), TestCaseError> {
+    let (p, mock) = make::<S>(b, shards, clock.res);
+    mock.increment(clock.start);
     let mut p = Some(p);
     let shards = p.as_ref().unwrap().shards();
     let evs = events(EVENTS);
@@ -279,7 +339,10 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
         dead: Vec::new(),
         queues: vec![VecDeque::new(); QCAPS.len()],
         blocked: vec![vec![VecDeque::new(); QCAPS.len()]; shards],
-        now: 0,
+        now: clock.start / clock.res,
+        res: clock.res,
+        ns: clock.start,
+        last: u64::MAX / clock.res,
         seq: 0,
         expired: 0,
         deferred: 0,
@@ -341,7 +404,7 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
                 let Some(mt) = m.timers[i].as_mut() else {
                     if let Some(&d) = m.dead.last() {
                         let e = if abs {
-                            pool.set_abs(d, m.now + ticks, ev)
+                            pool.set_abs(d, m.now.saturating_add(ticks), ev)
                         } else {
                             pool.set_rel(d, ticks, ev)
                         }
@@ -354,15 +417,20 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
                     }
                     continue;
                 };
-                let tick = m.now + ticks;
-                let r = if abs {
-                    pool.set_abs(mt.handle, tick, ev)
-                } else {
-                    pool.set_rel(mt.handle, ticks, ev)
+                // `None`: past `u64::MAX` (1 ns ticks only).
+                let tick = m.now.checked_add(ticks);
+                let r = match (abs, tick) {
+                    (true, Some(tick)) => pool.set_abs(mt.handle, tick, ev),
+                    (true, None) => {
+                        held.extend(ev);
+                        continue;
+                    }
+                    (false, _) => pool.set_rel(mt.handle, ticks, ev),
                 };
                 let want = if ticks < MIN {
                     Err(Error::TooEarly)
-                } else if ticks > MAX {
+                } else if ticks > MAX || tick.is_none_or(|t| t > m.last) {
+                    // A tick the clock never reaches is too late too.
                     Err(Error::TooLate)
                 } else if ev_id.is_none() && !matches!(mt.state, MState::Armed { .. }) {
                     Err(Error::NoEvent)
@@ -371,6 +439,7 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
                 };
                 match (r, want) {
                     (Ok(a), Ok(())) => {
+                        let tick = tick.unwrap();
                         prop_assert_eq!(a.tick, tick);
                         m.seq += 1;
                         let keep = match mt.state {
@@ -414,9 +483,12 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
                 }
             }
             Op::Reset(i, ticks, abs) => {
+                let Some(tick) = m.now.checked_add(ticks).or((!abs).then_some(u64::MAX)) else {
+                    continue; // an absolute tick past `u64::MAX`
+                };
                 let reset = |k: TimerKey| {
                     if abs {
-                        pool.reset_abs(k, m.now + ticks).map(|()| m.now + ticks)
+                        pool.reset_abs(k, tick).map(|()| tick)
                     } else {
                         pool.reset_rel(k, ticks)
                     }
@@ -428,10 +500,9 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
                     continue;
                 };
                 let r = reset(mt.handle);
-                let tick = m.now + ticks;
                 let want = if ticks < MIN {
                     Err(Error::TooEarly)
-                } else if ticks > MAX {
+                } else if ticks > MAX || m.now.checked_add(ticks).is_none_or(|t| t > m.last) {
                     Err(Error::TooLate)
                 } else {
                     match mt.state {
@@ -492,8 +563,15 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
                 }
             },
             Op::Advance(k) => {
-                mock.increment(k * RES);
-                m.now += k;
+                let to = m.ns.saturating_add(k * m.res);
+                mock.increment(to - m.ns);
+                m.ns = to;
+                m.now = m.now.max(to / m.res);
+            }
+            Op::StepBack(k) => {
+                let back = (k * m.res).min(m.ns - clock.start);
+                mock.decrement(back);
+                m.ns -= back;
             }
             Op::ExpireShard(s) => {
                 let s = s % m.shards;
@@ -646,23 +724,35 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(common::cases(512)))]
 
     #[test]
-    fn pool_matches_model_wheel(ops in proptest::collection::vec(op(), 1..150)) {
-        run::<Local>(Backend::Wheel, 1, ops)?;
+    fn pool_matches_model_wheel(
+        clock in clock(),
+        ops in proptest::collection::vec(op(), 1..150),
+    ) {
+        run::<Local>(Backend::Wheel, 1, clock, ops)?;
     }
 
     #[test]
-    fn pool_matches_model_highres(ops in proptest::collection::vec(op(), 1..150)) {
-        run::<Local>(Backend::Hires, 1, ops)?;
+    fn pool_matches_model_highres(
+        clock in clock(),
+        ops in proptest::collection::vec(op(), 1..150),
+    ) {
+        run::<Local>(Backend::Hires, 1, clock, ops)?;
     }
 
     #[test]
-    fn sharded_pool_matches_model_wheel(ops in proptest::collection::vec(op(), 1..150)) {
-        run::<Shared>(Backend::Wheel, 2, ops)?;
+    fn sharded_pool_matches_model_wheel(
+        clock in clock(),
+        ops in proptest::collection::vec(op(), 1..150),
+    ) {
+        run::<Shared>(Backend::Wheel, 2, clock, ops)?;
     }
 
     #[test]
-    fn sharded_pool_matches_model_highres(ops in proptest::collection::vec(op(), 1..150)) {
-        run::<Shared>(Backend::Hires, 2, ops)?;
+    fn sharded_pool_matches_model_highres(
+        clock in clock(),
+        ops in proptest::collection::vec(op(), 1..150),
+    ) {
+        run::<Shared>(Backend::Hires, 2, clock, ops)?;
     }
 }
 
@@ -709,9 +799,9 @@ fn ops_from_seed(seed: u64, len: usize) -> Vec<Op> {
 fn miri_cases() {
     for seed in [1] {
         let ops = || ops_from_seed(seed, 60);
-        run::<Local>(Backend::Wheel, 1, ops()).unwrap();
-        run::<Local>(Backend::Hires, 1, ops()).unwrap();
-        run::<Shared>(Backend::Wheel, 2, ops()).unwrap();
-        run::<Shared>(Backend::Hires, 2, ops()).unwrap();
+        run::<Local>(Backend::Wheel, 1, FROM_ZERO, ops()).unwrap();
+        run::<Local>(Backend::Hires, 1, FROM_ZERO, ops()).unwrap();
+        run::<Shared>(Backend::Wheel, 2, FROM_ZERO, ops()).unwrap();
+        run::<Shared>(Backend::Hires, 2, FROM_ZERO, ops()).unwrap();
     }
 }
