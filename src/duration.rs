@@ -72,7 +72,10 @@ impl<S: Sharing> TimerPool<S> {
     /// [`set_rel`](Self::set_rel), which counts whole ticks from the start
     /// of the current tick, this never fires before `d` has passed since the
     /// clock reading the call took; it fires at most one resolution after
-    /// that if `expire` runs at least once per tick.
+    /// that if `expire` runs at least once per tick. If the clock has
+    /// stepped back behind the tick the timer's shard has acted on (the
+    /// pool's time stands still, see [`clock`](crate::clock)), `d` counts
+    /// from the start of that tick instead.
     ///
     /// Limits are checked in ticks from the current tick, as for
     /// [`set_abs`](Self::set_abs): any `d >= min_timeout_ns` passes the
@@ -114,10 +117,16 @@ impl<S: Sharing> TimerPool<S> {
         d: Duration,
         event: Option<Timeout>,
     ) -> Result<Armed, SetError> {
-        match duration_ns(d).and_then(|d| self.reading_ns().checked_add(d)) {
-            Some(at) => self.set_at_ns(timer, at, event),
-            None => Err(SetError::new(Error::TooLate, event)),
-        }
+        let Some(d) = duration_ns(d) else {
+            return Err(SetError::new(Error::TooLate, event));
+        };
+        let (reading, r) = (self.reading_ns(), self.resolution());
+        // From the start of the shard's tick if the clock stepped back
+        // behind it (the pool's time stands still then).
+        self.set_with(timer, event, None, |now| {
+            let from = reading.max(self.tick_to_ns(now));
+            from.checked_add(d).map(|at| at.div_ceil(r))
+        })
     }
 
     /// Sets `timer` to expire no earlier than `ns` nanoseconds of pool time

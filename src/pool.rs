@@ -586,7 +586,7 @@ impl<S: Sharing> TimerPool<S> {
     /// current tick; `None` (a relative tick past `u64::MAX`) is
     /// [`Error::TooLate`].
     #[inline(always)]
-    fn set_with(
+    pub(crate) fn set_with(
         &self,
         timer: TimerKey,
         event: Option<Timeout>,

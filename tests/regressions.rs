@@ -429,7 +429,34 @@ fn min_timeout_holds_on_the_last_tick<S: Sharing>(b: Backend) {
     assert_eq!(p.expire(), 0, "{b:?}: nothing fires");
 }
 
+/// `set_after` counts from the pool's time, which stands still while the
+/// clock steps back (found by the clock-extremes hunt): it counted from
+/// the clock's reading alone, so after a set at 100 µs and a step back to
+/// 90 µs, `set_after(5 µs)` asked for tick 95, before the shard's tick:
+/// [`Error::TooEarly`] for a delay above the minimum (0 here), which the
+/// docs say always passes it. Now the delay counts from the later of the
+/// reading and the start of the shard's tick: tick 105, as `set_rel(5)`.
+fn set_after_counts_from_the_pools_time_after_a_step_back<S: Sharing>(b: Backend) {
+    const RES: u64 = 1_000;
+    let (p, mock) = pool::<S>(b, RES, 0, 1_000, 1);
+    let evs = events(1);
+    let q = queue(4);
+    let t = p.alloc(&q, 0).unwrap();
+    mock.increment(100 * RES);
+    // The shard acts on tick 100 (a set takes its lock).
+    p.set_rel(t, 50, Some(evs.alloc().unwrap())).unwrap();
+    mock.decrement(10 * RES); // the clock steps back to 90 µs
+    let d = std::time::Duration::from_nanos(5 * RES);
+    let r = p.set_after(t, d, None).map(|a| a.tick).map_err(|e| e.error);
+    assert_eq!(r, Ok(105), "{b:?}");
+    mock.increment(14 * RES); // 104 µs
+    assert_eq!(p.expire(), 0, "{b:?}: not early");
+    mock.increment(RES);
+    assert_eq!(p.expire(), 1, "{b:?}");
+}
+
 for_all_pools!(
+    set_after_counts_from_the_pools_time_after_a_step_back,
     min_timeout_holds_on_the_last_tick,
     periodic_schedule_ends_at_the_last_tick,
     relative_set_past_the_end_of_the_ticks_is_too_late,
