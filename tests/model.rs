@@ -1,5 +1,6 @@
 //! Model-based property test: random sequences of alloc (on a chosen
-//! shard, to a chosen queue) / free / set_abs / set_rel / cancel / clock
+//! shard, to a chosen queue) / free / set_abs / set_rel / set_after /
+//! cancel / clock
 //! advance / `expire_shard` / `expire` / pop / destroy, against a plain
 //! model of the ODP semantics, on a private pool (one shard) and on a
 //! shared pool of two shards, both engines. Three destination queues of
@@ -28,6 +29,7 @@
 mod common;
 
 use std::collections::VecDeque;
+use std::time::Duration;
 
 use common::{events, queue};
 use hrwheel::{
@@ -50,6 +52,10 @@ enum Op {
     Free(usize),
     SetRel(usize, u64, bool),
     SetAbs(usize, u64, bool),
+    /// `set_after` of that many ticks less `x % res` ns (`Duration`s that
+    /// are not whole ticks, counted from the clock's reading).
+    #[cfg_attr(miri, allow(dead_code))]
+    SetAfter(usize, u64, u64, bool),
     /// `reset_abs` (true) or `reset_rel` (false): pending timers only.
     Reset(usize, u64, bool),
     Cancel(usize),
@@ -91,6 +97,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..N).prop_map(Op::Free),
         6 => (0..N, ticks(), give()).prop_map(|(i, t, e)| Op::SetRel(i, t, e)),
         2 => (0..N, ticks(), give()).prop_map(|(i, t, e)| Op::SetAbs(i, t, e)),
+        2 => (0..N, ticks(), any::<u64>(), give()).prop_map(|(i, t, x, e)| Op::SetAfter(i, t, x, e)),
         3 => (0..N, ticks(), proptest::bool::ANY).prop_map(|(i, t, a)| Op::Reset(i, t, a)),
         2 => (0..N).prop_map(Op::Cancel),
         1 => (0..N, 0..QCAPS.len()).prop_map(|(i, q)| Op::SetQueue(i, q)),
@@ -146,6 +153,8 @@ struct Model {
     /// The clock's reading (ns since the pool's creation); `now` is the
     /// highest tick it has shown.
     ns: u64,
+    /// The highest reading so far, ns.
+    ns_max: u64,
     /// The last tick the clock reaches: the one holding `u64::MAX` ns.
     last: u64,
     seq: u64,
@@ -342,6 +351,7 @@ fn run<S: Sharing>(
         now: clock.start / clock.res,
         res: clock.res,
         ns: clock.start,
+        ns_max: clock.start,
         last: u64::MAX / clock.res,
         seq: 0,
         expired: 0,
@@ -393,8 +403,15 @@ fn run<S: Sharing>(
                     }
                 }
             },
-            Op::SetRel(i, ticks, give) | Op::SetAbs(i, ticks, give) => {
+            Op::SetRel(i, ticks, give)
+            | Op::SetAbs(i, ticks, give)
+            | Op::SetAfter(i, ticks, _, give) => {
                 let abs = matches!(op, Op::SetAbs(..));
+                // `set_after`'s delay, ns.
+                let after = match op {
+                    Op::SetAfter(_, t, x, _) => Some((t * m.res).saturating_sub(x % m.res)),
+                    _ => None,
+                };
                 let ev = if give {
                     held.pop().or_else(|| evs.alloc().ok())
                 } else {
@@ -403,7 +420,9 @@ fn run<S: Sharing>(
                 let ev_id = ev.as_ref().map(Timeout::id);
                 let Some(mt) = m.timers[i].as_mut() else {
                     if let Some(&d) = m.dead.last() {
-                        let e = if abs {
+                        let e = if let Some(ns) = after {
+                            pool.set_after(d, Duration::from_nanos(ns), ev)
+                        } else if abs {
                             pool.set_abs(d, m.now.saturating_add(ticks), ev)
                         } else {
                             pool.set_rel(d, ticks, ev)
@@ -417,19 +436,32 @@ fn run<S: Sharing>(
                     }
                     continue;
                 };
-                // `None`: past `u64::MAX` (1 ns ticks only).
-                let tick = m.now.checked_add(ticks);
-                let r = match (abs, tick) {
-                    (true, Some(tick)) => pool.set_abs(mt.handle, tick, ev),
-                    (true, None) => {
+                // `None`: past `u64::MAX` (1 ns ticks only). `set_after`
+                // counts from the latest reading (`current_tick` after
+                // every step keeps the pool's reading there), rounded up.
+                let tick = match after {
+                    Some(ns) => m.ns_max.checked_add(ns).map(|at| at.div_ceil(m.res)),
+                    None => m.now.checked_add(ticks),
+                };
+                let r = match (after, abs, tick) {
+                    (Some(ns), _, _) => pool.set_after(mt.handle, Duration::from_nanos(ns), ev),
+                    (None, true, Some(tick)) => pool.set_abs(mt.handle, tick, ev),
+                    (None, true, None) => {
                         held.extend(ev);
                         continue;
                     }
-                    (false, _) => pool.set_rel(mt.handle, ticks, ev),
+                    (None, false, _) => pool.set_rel(mt.handle, ticks, ev),
                 };
-                let want = if ticks < MIN {
+                let early = match (after, tick) {
+                    (None, _) => ticks < MIN,
+                    (Some(_), None) => false,
+                    (Some(_), Some(t)) => m.now.checked_add(MIN).is_none_or(|lo| t < lo),
+                };
+                let late = ticks > MAX && after.is_none()
+                    || tick.is_none_or(|t| t > m.now.saturating_add(MAX) || t > m.last);
+                let want = if early {
                     Err(Error::TooEarly)
-                } else if ticks > MAX || tick.is_none_or(|t| t > m.last) {
+                } else if late {
                     // A tick the clock never reaches is too late too.
                     Err(Error::TooLate)
                 } else if ev_id.is_none() && !matches!(mt.state, MState::Armed { .. }) {
@@ -566,6 +598,7 @@ fn run<S: Sharing>(
                 let to = m.ns.saturating_add(k * m.res);
                 mock.increment(to - m.ns);
                 m.ns = to;
+                m.ns_max = m.ns_max.max(to);
                 m.now = m.now.max(to / m.res);
             }
             Op::StepBack(k) => {
