@@ -72,7 +72,10 @@ impl<S: Sharing> TimerPool<S> {
     /// [`set_rel`](Self::set_rel), which counts whole ticks from the start
     /// of the current tick, this never fires before `d` has passed since the
     /// clock reading the call took; it fires at most one resolution after
-    /// that if `expire` runs at least once per tick.
+    /// that if `expire` runs at least once per tick. If the clock has
+    /// stepped back behind the tick the timer's shard has acted on (the
+    /// pool's time stands still, see [`clock`](crate::clock)), `d` counts
+    /// from the start of that tick instead.
     ///
     /// Limits are checked in ticks from the current tick, as for
     /// [`set_abs`](Self::set_abs): any `d >= min_timeout_ns` passes the
@@ -81,8 +84,10 @@ impl<S: Sharing> TimerPool<S> {
     /// depends on where in the current tick the call falls (the rounding up
     /// may need one tick beyond the maximum: [`Error::TooLate`]). A `d`
     /// above `u64::MAX` ns, or one that takes the pool's time past
-    /// `u64::MAX` ns, is [`Error::TooLate`], never a panic. Otherwise as
-    /// `set_abs`: errors leave the timer as it was and hand `event` back.
+    /// `u64::MAX` ns, is [`Error::TooLate`], never a panic; so is one that
+    /// ends after the start of the last tick the clock reaches (see
+    /// [`set_at_ns`](Self::set_at_ns)). Otherwise as `set_abs`: errors
+    /// leave the timer as it was and hand `event` back.
     ///
     /// ```
     /// use std::time::Duration;
@@ -112,10 +117,16 @@ impl<S: Sharing> TimerPool<S> {
         d: Duration,
         event: Option<Timeout>,
     ) -> Result<Armed, SetError> {
-        match duration_ns(d).and_then(|d| self.reading_ns().checked_add(d)) {
-            Some(at) => self.set_at_ns(timer, at, event),
-            None => Err(SetError::new(Error::TooLate, event)),
-        }
+        let Some(d) = duration_ns(d) else {
+            return Err(SetError::new(Error::TooLate, event));
+        };
+        let (reading, r) = (self.reading_ns(), self.resolution());
+        // From the start of the shard's tick if the clock stepped back
+        // behind it (the pool's time stands still then).
+        self.set_with(timer, event, None, |now| {
+            let from = reading.max(self.tick_to_ns(now));
+            from.checked_add(d).map(|at| at.div_ceil(r))
+        })
     }
 
     /// Sets `timer` to expire no earlier than `ns` nanoseconds of pool time
@@ -124,8 +135,11 @@ impl<S: Sharing> TimerPool<S> {
     /// re-arms at `first + k * period` with it. An `ns` before the current
     /// tick is [`Error::TooEarly`] (its tick is before `now +
     /// min_timeout`); one earlier in the current tick rounds up to the
-    /// current tick (if `min_timeout` is 0), due on the next pass.
-    /// Otherwise as [`set_abs`](Self::set_abs).
+    /// current tick (if `min_timeout` is 0), due on the next pass. An `ns`
+    /// after the start of the last tick the clock reaches
+    /// ([`Limits::last_tick`](crate::Limits::last_tick), the tick of
+    /// `u64::MAX` ns) rounds up to a tick that never comes:
+    /// [`Error::TooLate`]. Otherwise as [`set_abs`](Self::set_abs).
     ///
     /// ```
     /// use hrwheel::{Backend, ClockSource, Error, LocalTimerPool, PoolParams, TimeoutPool, TimeoutQueue};

@@ -233,6 +233,11 @@ pub struct Limits {
     pub min_ticks: u64,
     /// Longest relative timeout, ticks.
     pub max_ticks: u64,
+    /// The last tick the pool's clock reaches: the one holding `u64::MAX`
+    /// ns of pool time (`u64::MAX / resolution_ns`). A later tick starts
+    /// after the end of the clock's range and never comes, so a set for it
+    /// is [`Error::TooLate`] and a periodic schedule ends before it.
+    pub last_tick: u64,
     /// Timers in the pool.
     pub num_timers: usize,
     /// The engine (never `Auto`).
@@ -288,6 +293,7 @@ impl PoolParams {
             resolution_ns: self.resolution_ns,
             min_ticks,
             max_ticks,
+            last_tick: math.ns_to_tick(u64::MAX),
             num_timers: self.num_timers,
             backend,
             shards: self.shards,
@@ -416,6 +422,7 @@ mod tests {
             (l.min_ticks, l.max_ticks, l.num_timers),
             (2, 10, MAX_TIMERS)
         );
+        assert_eq!(l.last_tick, u64::MAX / 10);
         let l = PoolParams {
             resolution_ns: 1,
             max_timeout_ns: MAX_TIMEOUT_NS,
@@ -424,6 +431,7 @@ mod tests {
         .validate("x")
         .unwrap();
         assert_eq!(l.max_ticks, MAX_TIMEOUT_NS);
+        assert_eq!(l.last_tick, u64::MAX);
     }
 
     #[test]

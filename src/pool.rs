@@ -519,8 +519,10 @@ impl<S: Sharing> TimerPool<S> {
     /// A new event given to a set timer replaces the held one, which comes
     /// back in [`Armed::replaced`]. Errors ([`Error::TooEarly`] if `tick <
     /// now + min_timeout`, [`Error::TooLate`] if `tick > now +
-    /// max_timeout`, [`Error::NoEvent`], bad keys) leave the timer as it
-    /// was and hand `event` back in the [`SetError`].
+    /// max_timeout` or `tick` is past the last tick the clock reaches,
+    /// [`Limits::last_tick`](crate::Limits::last_tick), `u64::MAX` ns of
+    /// pool time, [`Error::NoEvent`], bad keys) leave the timer as it was
+    /// and hand `event` back in the [`SetError`].
     ///
     /// ```
     /// use hrwheel::{ClockSource, Error, LocalTimerPool, PoolParams, TimeoutPool, TimeoutQueue};
@@ -541,11 +543,12 @@ impl<S: Sharing> TimerPool<S> {
         tick: u64,
         event: Option<Timeout>,
     ) -> Result<Armed, SetError> {
-        self.set_with(timer, event, None, |_| tick)
+        self.set_with(timer, event, None, |_| Some(tick))
     }
 
-    /// Sets `timer` to expire `ticks` after the current tick (saturating);
-    /// otherwise as [`TimerPool::set_abs`].
+    /// Sets `timer` to expire `ticks` after the current tick; otherwise as
+    /// [`TimerPool::set_abs`]. A tick past `u64::MAX` is
+    /// [`Error::TooLate`], not saturated (a saturated tick fires early).
     ///
     /// As in ODP, `ticks` count from the *start* of the current tick, not
     /// from the call: the timer never fires before tick `now + ticks`, but
@@ -576,18 +579,19 @@ impl<S: Sharing> TimerPool<S> {
         ticks: u64,
         event: Option<Timeout>,
     ) -> Result<Armed, SetError> {
-        self.set_with(timer, event, None, |now| now.saturating_add(ticks))
+        self.set_with(timer, event, None, |now| now.checked_add(ticks))
     }
 
     /// Both setters: `tick(now)` is the absolute tick, `now` the shard's
-    /// current tick.
+    /// current tick; `None` (a relative tick past `u64::MAX`) is
+    /// [`Error::TooLate`].
     #[inline(always)]
-    fn set_with(
+    pub(crate) fn set_with(
         &self,
         timer: TimerKey,
         event: Option<Timeout>,
         period: Option<u64>,
-        tick: impl FnOnce(u64) -> u64,
+        tick: impl FnOnce(u64) -> Option<u64>,
     ) -> Result<Armed, SetError> {
         let s = match self.shard_of(timer) {
             Ok(s) => s,
@@ -619,7 +623,9 @@ impl<S: Sharing> TimerPool<S> {
         let mut replaced = None;
         let r = S::with(&s.core, |c| {
             let now = c.clamp(reading);
-            let tick = tick(now);
+            let Some(tick) = tick(now) else {
+                return Err(c.refusal(timer, Error::TooLate));
+            };
             c.set(timer, tick, &self.limits, &mut held, &mut replaced, period)?;
             lowered = Self::lower_next_due(s, tick);
             Ok(tick)
@@ -671,7 +677,7 @@ impl<S: Sharing> TimerPool<S> {
     /// ```
     #[inline]
     pub fn reset_abs(&self, timer: TimerKey, tick: u64) -> Result<(), Error> {
-        self.rearm(self.shard_of(timer)?, timer, |_| tick, true)
+        self.rearm(self.shard_of(timer)?, timer, |_| Some(tick), true)
             .map(|_| ())
     }
 
@@ -694,7 +700,7 @@ impl<S: Sharing> TimerPool<S> {
         self.rearm(
             self.shard_of(timer)?,
             timer,
-            |now| now.saturating_add(ticks),
+            |now| now.checked_add(ticks),
             true,
         )
     }
@@ -708,13 +714,15 @@ impl<S: Sharing> TimerPool<S> {
         &self,
         s: &Shard<S>,
         timer: TimerKey,
-        tick: impl FnOnce(u64) -> u64,
+        tick: impl FnOnce(u64) -> Option<u64>,
         armed_only: bool,
     ) -> Result<u64, Error> {
         let reading = self.reading();
         let (tick, lowered) = S::with(&s.core, |c| {
             let now = c.clamp(reading);
-            let tick = tick(now);
+            let Some(tick) = tick(now) else {
+                return Err(c.refusal(timer, Error::TooLate));
+            };
             c.reset(timer, tick, &self.limits, armed_only)?;
             Ok::<_, Error>((tick, Self::lower_next_due(s, tick)))
         })?;
@@ -1134,7 +1142,7 @@ impl<S: Sharing> TimerPool<S> {
             return Err(SetError::new(Error::ZeroPeriod, event));
         }
         self.set_with(timer, event, Some(period), |now| {
-            first.unwrap_or_else(|| now.saturating_add(period))
+            first.or_else(|| now.checked_add(period))
         })
     }
 

@@ -303,6 +303,9 @@ pub(crate) struct ShardCore<S: Sharing> {
     cold: Vec<Cold<S>>,
     /// The shard's current tick: the highest reading it has acted on.
     now: u64,
+    /// The last tick the clock reaches ([`Limits::last_tick`]): periodic
+    /// schedules end before a later one.
+    last: u64,
     blocked: Vec<Blocked>,
     /// The queues the timers deliver to (see [`Slot::queue`]).
     queues: Queues,
@@ -331,15 +334,16 @@ pub(crate) fn due_bound(tick: u64) -> u64 {
 }
 
 /// The first tick of `d + j * period` (`j >= 1`) after `now`, `None` if
-/// it would overflow (the schedule ends), and `j - 1`, the periods skipped.
+/// it would come after `last`, the last tick the clock reaches, or
+/// overflow (the schedule ends), and `j - 1`, the periods skipped.
 /// The skipped periods lie at or before `now`, so they count even when the
 /// next one does not exist (they used to be reported as 0 then).
 #[inline]
-fn forward(d: u64, period: u64, now: u64) -> (Option<u64>, u64) {
+fn forward(d: u64, period: u64, now: u64, last: u64) -> (Option<u64>, u64) {
     // On time (the usual case): no division, whose latency a pass of
     // periodic timers would pay for each one.
     if let Some(next) = d.checked_add(period) {
-        if now < next {
+        if now < next && next <= last {
             return (Some(next), 0);
         }
     }
@@ -347,7 +351,8 @@ fn forward(d: u64, period: u64, now: u64) -> (Option<u64>, u64) {
     let next = skipped
         .checked_add(1)
         .and_then(|j| period.checked_mul(j))
-        .and_then(|p| d.checked_add(p));
+        .and_then(|p| d.checked_add(p))
+        .filter(|&next| next <= last);
     (next, skipped)
 }
 
@@ -358,6 +363,7 @@ impl<S: Sharing> ShardCore<S> {
             engine: Engine::new(limits.backend, capacity),
             cold: Vec::with_capacity(capacity),
             now: 0,
+            last: limits.last_tick,
             blocked: Vec::new(),
             queues: Queues::default(),
             rearm: Vec::new(),
@@ -544,21 +550,32 @@ impl<S: Sharing> ShardCore<S> {
     }
 
     /// Checks `tick` against the pool's limits, reporting a bad key first.
+    /// A tick past [`Limits::last_tick`] is [`Error::TooLate`] whatever the
+    /// maximum timeout: the clock never reaches it. Where `now +
+    /// min_timeout` passes `u64::MAX` every tick is [`Error::TooEarly`]
+    /// (saturated, it let a set for the current tick through).
     #[inline]
     fn check_range(&self, t: TimerKey, tick: u64, now: u64, limits: &Limits) -> Result<(), Error> {
-        let range = if tick < now.saturating_add(limits.min_ticks) {
+        let early = now.checked_add(limits.min_ticks).is_none_or(|lo| tick < lo);
+        let range = if early {
             Some(Error::TooEarly)
-        } else if tick > now.saturating_add(limits.max_ticks) {
+        } else if tick > now.saturating_add(limits.max_ticks).min(limits.last_tick) {
             Some(Error::TooLate)
         } else {
             None
         };
         match range {
             None => Ok(()),
-            Some(e) => match self.engine.get(t.key) {
-                Ok(_) => Err(e),
-                Err(stale) => Err(stale.into()),
-            },
+            Some(e) => Err(self.refusal(t, e)),
+        }
+    }
+
+    /// `e`, or the key's error if `t` is a bad key (reported first).
+    #[cold]
+    pub(crate) fn refusal(&self, t: TimerKey, e: Error) -> Error {
+        match self.engine.get(t.key) {
+            Ok(_) => e,
+            Err(stale) => stale.into(),
         }
     }
 
@@ -893,7 +910,7 @@ impl<S: Sharing> ShardCore<S> {
             self.retry_blocked(&mut delivered);
         }
         let now = self.clamp(now);
-        let place = self.place;
+        let (place, last) = (self.place, self.last);
         let ShardCore {
             engine,
             cold,
@@ -919,7 +936,7 @@ impl<S: Sharing> ShardCore<S> {
                 // The tree hands the period back from the slot it reads
                 // anyway (see `Engine::set_period`); the wheel keeps none.
                 let period = engine_period.unwrap_or_else(|| cold[i].period);
-                forward(deadline, period, now)
+                forward(deadline, period, now, last)
             } else {
                 (None, 0)
             };
@@ -1070,7 +1087,7 @@ impl<S: Sharing> ShardCore<S> {
             return None;
         }
         if rearm && idle && periodic {
-            if let (Some(next), _) = forward(tick, cold.period, now) {
+            if let (Some(next), _) = forward(tick, cold.period, now, self.last) {
                 if let Ok(slot) = self.engine.get_mut(key) {
                     slot.state = State::ARMED;
                 }
@@ -1118,17 +1135,25 @@ mod tests {
 
     #[test]
     fn forward_counts_the_skipped_periods_and_keeps_the_grid() {
-        assert_eq!(forward(10, 5, 10), (Some(15), 0));
-        assert_eq!(forward(10, 5, 14), (Some(15), 0));
-        assert_eq!(forward(10, 5, 15), (Some(20), 1));
-        assert_eq!(forward(10, 5, 27), (Some(30), 3));
-        assert_eq!(forward(u64::MAX - 1, 5, u64::MAX), (None, 0));
+        assert_eq!(forward(10, 5, 10, u64::MAX), (Some(15), 0));
+        assert_eq!(forward(10, 5, 14, u64::MAX), (Some(15), 0));
+        assert_eq!(forward(10, 5, 15, u64::MAX), (Some(20), 1));
+        assert_eq!(forward(10, 5, 27, u64::MAX), (Some(30), 3));
+        assert_eq!(forward(u64::MAX - 1, 5, u64::MAX, u64::MAX), (None, 0));
         // the count of periods itself overflows: 2^64 periods of 1 tick
-        assert_eq!(forward(0, 1, u64::MAX), (None, u64::MAX));
-        assert_eq!(forward(0, 2, u64::MAX), (None, u64::MAX / 2));
-        assert_eq!(forward(1, 1, u64::MAX), (None, u64::MAX - 1));
+        assert_eq!(forward(0, 1, u64::MAX, u64::MAX), (None, u64::MAX));
+        assert_eq!(forward(0, 2, u64::MAX, u64::MAX), (None, u64::MAX / 2));
+        assert_eq!(forward(1, 1, u64::MAX, u64::MAX), (None, u64::MAX - 1));
         // the schedule ends, but the periods it skipped were before it did
-        assert_eq!(forward(u64::MAX - 29, 10, u64::MAX - 9), (None, 2));
+        assert_eq!(
+            forward(u64::MAX - 29, 10, u64::MAX - 9, u64::MAX),
+            (None, 2)
+        );
+        // past the last tick the clock reaches: the schedule ends there too
+        assert_eq!(forward(90, 5, 94, 95), (Some(95), 0));
+        assert_eq!(forward(90, 5, 94, 94), (None, 0));
+        assert_eq!(forward(80, 5, 94, 94), (None, 2));
+        assert_eq!(forward(80, 5, 94, 95), (Some(95), 2));
     }
 }
 

@@ -1,5 +1,6 @@
 //! Model-based property test: random sequences of alloc (on a chosen
-//! shard, to a chosen queue) / free / set_abs / set_rel / cancel / clock
+//! shard, to a chosen queue) / free / set_abs / set_rel / set_after /
+//! cancel / clock
 //! advance / `expire_shard` / `expire` / pop / destroy, against a plain
 //! model of the ODP semantics, on a private pool (one shard) and on a
 //! shared pool of two shards, both engines. Three destination queues of
@@ -16,10 +17,19 @@
 //! every event the test holds, the info counters, and `next_deadline`
 //! (never later than the earliest armed tick, 0 on a shard while events
 //! wait there, `None` only when nothing is armed and nothing waits).
+//!
+//! Each case's clock (see [`clock`]): 10 ns ticks from 0, or 1 ns, 7 ns or
+//! 1 µs ticks starting anywhere or a few dozen ticks before the end of the
+//! clock's range (`u64::MAX` ns; the last tick is `u64::MAX / res`, cut
+//! short where `res` does not divide `2^64`), and steps back now and then
+//! (the pool's time stands still). Near the end a set for a tick the clock
+//! never reaches, or past `u64::MAX`, is `TooLate`; the model's `now` and
+//! ticks are in the pool's ticks, its clock reading in ns.
 
 mod common;
 
 use std::collections::VecDeque;
+use std::time::Duration;
 
 use common::{events, queue};
 use hrwheel::{
@@ -42,13 +52,21 @@ enum Op {
     Free(usize),
     SetRel(usize, u64, bool),
     SetAbs(usize, u64, bool),
+    /// `set_after` of that many ticks less `x % res` ns (`Duration`s that
+    /// are not whole ticks, counted from the clock's reading).
+    #[cfg_attr(miri, allow(dead_code))]
+    SetAfter(usize, u64, u64, bool),
     /// `reset_abs` (true) or `reset_rel` (false): pending timers only.
     Reset(usize, u64, bool),
     Cancel(usize),
     /// `set_queue`: the timer's later events go to that queue.
     SetQueue(usize, usize),
-    /// Moves the clock by that many ticks.
+    /// Moves the clock by that many ticks (stopping at `u64::MAX` ns).
     Advance(u64),
+    /// Moves the clock back by that many ticks (not below its start):
+    /// the pool's time stands still.
+    #[cfg_attr(miri, allow(dead_code))]
+    StepBack(u64),
     /// `expire_shard` (modulo the pool's shards).
     ExpireShard(usize),
     /// `expire_shard_into` (modulo the pool's shards): events handed over.
@@ -79,10 +97,12 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..N).prop_map(Op::Free),
         6 => (0..N, ticks(), give()).prop_map(|(i, t, e)| Op::SetRel(i, t, e)),
         2 => (0..N, ticks(), give()).prop_map(|(i, t, e)| Op::SetAbs(i, t, e)),
+        2 => (0..N, ticks(), any::<u64>(), give()).prop_map(|(i, t, x, e)| Op::SetAfter(i, t, x, e)),
         3 => (0..N, ticks(), proptest::bool::ANY).prop_map(|(i, t, a)| Op::Reset(i, t, a)),
         2 => (0..N).prop_map(Op::Cancel),
         1 => (0..N, 0..QCAPS.len()).prop_map(|(i, q)| Op::SetQueue(i, q)),
         5 => (0..6u64).prop_map(Op::Advance),
+        1 => (0..4u64).prop_map(Op::StepBack),
         4 => (0..2usize).prop_map(Op::ExpireShard),
         2 => (0..2usize).prop_map(Op::ExpireInto),
         1 => Just(Op::Expire),
@@ -128,6 +148,15 @@ struct Model {
     /// that queue, oldest first.
     blocked: Vec<Vec<VecDeque<MEvent>>>,
     now: u64,
+    /// Tick length, ns.
+    res: u64,
+    /// The clock's reading (ns since the pool's creation); `now` is the
+    /// highest tick it has shown.
+    ns: u64,
+    /// The highest reading so far, ns.
+    ns_max: u64,
+    /// The last tick the clock reaches: the one holding `u64::MAX` ns.
+    last: u64,
     seq: u64,
     expired: u64,
     deferred: u64,
@@ -246,14 +275,18 @@ impl Model {
     }
 }
 
-fn make<S: Sharing>(b: Backend, shards: usize) -> (TimerPool<S>, std::sync::Arc<quanta::Mock>) {
+fn make<S: Sharing>(
+    b: Backend,
+    shards: usize,
+    res: u64,
+) -> (TimerPool<S>, std::sync::Arc<quanta::Mock>) {
     let (clock, mock) = ClockSource::mock();
     let p = TimerPool::<S>::create(
         "model",
         PoolParams::default()
-            .resolution_ns(RES)
-            .min_timeout_ns(MIN * RES)
-            .max_timeout_ns(MAX * RES)
+            .resolution_ns(res)
+            .min_timeout_ns(MIN * res)
+            .max_timeout_ns(MAX * res)
             .num_timers(N)
             .clock(clock)
             .backend(b)
@@ -267,8 +300,44 @@ fn event_of(e: &Timeout) -> MEvent {
     (e.id(), e.timer().unwrap(), e.tick(), e.user_ctx())
 }
 
-fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
-    let (p, mock) = make::<S>(b, shards);
+/// Where a case's clock starts: `res` ns ticks, `start` ns after the
+/// pool's creation (near `u64::MAX` ns, the end of the clock's range,
+/// for the cases that test it).
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    res: u64,
+    start: u64,
+}
+
+/// The clock of the miri cases: 10 ns ticks from 0.
+#[cfg(miri)]
+const FROM_ZERO: Clock = Clock { res: RES, start: 0 };
+
+/// Mostly from 0 at 10 ns ticks, as before; otherwise 1 ns ticks (whose
+/// last tick is `u64::MAX`), 1 µs or 7 ns ticks (which do not divide
+/// `u64::MAX + 1`: the clock's last tick is cut short), starting anywhere
+/// or within a few dozen ticks of the end of the clock.
+#[cfg_attr(miri, allow(dead_code))]
+fn clock() -> impl Strategy<Value = Clock> {
+    let res = prop_oneof![2 => Just(RES), 1 => Just(1u64), 1 => Just(1_000u64), 1 => Just(7u64)];
+    (res, 0..4u32, 0..40u64, any::<u64>()).prop_map(|(res, kind, back, x)| {
+        let start = match kind {
+            0 | 1 => 0,
+            2 => x,
+            _ => u64::MAX - (back * res + x % res),
+        };
+        Clock { res, start }
+    })
+}
+
+fn run<S: Sharing>(
+    b: Backend,
+    shards: usize,
+    clock: Clock,
+    ops: Vec<Op>,
+) -> Result<(), TestCaseError> {
+    let (p, mock) = make::<S>(b, shards, clock.res);
+    mock.increment(clock.start);
     let mut p = Some(p);
     let shards = p.as_ref().unwrap().shards();
     let evs = events(EVENTS);
@@ -279,7 +348,11 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
         dead: Vec::new(),
         queues: vec![VecDeque::new(); QCAPS.len()],
         blocked: vec![vec![VecDeque::new(); QCAPS.len()]; shards],
-        now: 0,
+        now: clock.start / clock.res,
+        res: clock.res,
+        ns: clock.start,
+        ns_max: clock.start,
+        last: u64::MAX / clock.res,
         seq: 0,
         expired: 0,
         deferred: 0,
@@ -330,8 +403,15 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
                     }
                 }
             },
-            Op::SetRel(i, ticks, give) | Op::SetAbs(i, ticks, give) => {
+            Op::SetRel(i, ticks, give)
+            | Op::SetAbs(i, ticks, give)
+            | Op::SetAfter(i, ticks, _, give) => {
                 let abs = matches!(op, Op::SetAbs(..));
+                // `set_after`'s delay, ns.
+                let after = match op {
+                    Op::SetAfter(_, t, x, _) => Some((t * m.res).saturating_sub(x % m.res)),
+                    _ => None,
+                };
                 let ev = if give {
                     held.pop().or_else(|| evs.alloc().ok())
                 } else {
@@ -340,8 +420,10 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
                 let ev_id = ev.as_ref().map(Timeout::id);
                 let Some(mt) = m.timers[i].as_mut() else {
                     if let Some(&d) = m.dead.last() {
-                        let e = if abs {
-                            pool.set_abs(d, m.now + ticks, ev)
+                        let e = if let Some(ns) = after {
+                            pool.set_after(d, Duration::from_nanos(ns), ev)
+                        } else if abs {
+                            pool.set_abs(d, m.now.saturating_add(ticks), ev)
                         } else {
                             pool.set_rel(d, ticks, ev)
                         }
@@ -354,15 +436,33 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
                     }
                     continue;
                 };
-                let tick = m.now + ticks;
-                let r = if abs {
-                    pool.set_abs(mt.handle, tick, ev)
-                } else {
-                    pool.set_rel(mt.handle, ticks, ev)
+                // `None`: past `u64::MAX` (1 ns ticks only). `set_after`
+                // counts from the latest reading (`current_tick` after
+                // every step keeps the pool's reading there), rounded up.
+                let tick = match after {
+                    Some(ns) => m.ns_max.checked_add(ns).map(|at| at.div_ceil(m.res)),
+                    None => m.now.checked_add(ticks),
                 };
-                let want = if ticks < MIN {
+                let r = match (after, abs, tick) {
+                    (Some(ns), _, _) => pool.set_after(mt.handle, Duration::from_nanos(ns), ev),
+                    (None, true, Some(tick)) => pool.set_abs(mt.handle, tick, ev),
+                    (None, true, None) => {
+                        held.extend(ev);
+                        continue;
+                    }
+                    (None, false, _) => pool.set_rel(mt.handle, ticks, ev),
+                };
+                let early = match (after, tick) {
+                    (None, _) => ticks < MIN,
+                    (Some(_), None) => false,
+                    (Some(_), Some(t)) => m.now.checked_add(MIN).is_none_or(|lo| t < lo),
+                };
+                let late = ticks > MAX && after.is_none()
+                    || tick.is_none_or(|t| t > m.now.saturating_add(MAX) || t > m.last);
+                let want = if early {
                     Err(Error::TooEarly)
-                } else if ticks > MAX {
+                } else if late {
+                    // A tick the clock never reaches is too late too.
                     Err(Error::TooLate)
                 } else if ev_id.is_none() && !matches!(mt.state, MState::Armed { .. }) {
                     Err(Error::NoEvent)
@@ -371,6 +471,7 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
                 };
                 match (r, want) {
                     (Ok(a), Ok(())) => {
+                        let tick = tick.unwrap();
                         prop_assert_eq!(a.tick, tick);
                         m.seq += 1;
                         let keep = match mt.state {
@@ -414,9 +515,12 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
                 }
             }
             Op::Reset(i, ticks, abs) => {
+                let Some(tick) = m.now.checked_add(ticks).or((!abs).then_some(u64::MAX)) else {
+                    continue; // an absolute tick past `u64::MAX`
+                };
                 let reset = |k: TimerKey| {
                     if abs {
-                        pool.reset_abs(k, m.now + ticks).map(|()| m.now + ticks)
+                        pool.reset_abs(k, tick).map(|()| tick)
                     } else {
                         pool.reset_rel(k, ticks)
                     }
@@ -428,10 +532,9 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
                     continue;
                 };
                 let r = reset(mt.handle);
-                let tick = m.now + ticks;
                 let want = if ticks < MIN {
                     Err(Error::TooEarly)
-                } else if ticks > MAX {
+                } else if ticks > MAX || m.now.checked_add(ticks).is_none_or(|t| t > m.last) {
                     Err(Error::TooLate)
                 } else {
                     match mt.state {
@@ -492,8 +595,16 @@ fn run<S: Sharing>(b: Backend, shards: usize, ops: Vec<Op>) -> Result<(), TestCa
                 }
             },
             Op::Advance(k) => {
-                mock.increment(k * RES);
-                m.now += k;
+                let to = m.ns.saturating_add(k * m.res);
+                mock.increment(to - m.ns);
+                m.ns = to;
+                m.ns_max = m.ns_max.max(to);
+                m.now = m.now.max(to / m.res);
+            }
+            Op::StepBack(k) => {
+                let back = (k * m.res).min(m.ns - clock.start);
+                mock.decrement(back);
+                m.ns -= back;
             }
             Op::ExpireShard(s) => {
                 let s = s % m.shards;
@@ -646,23 +757,35 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(common::cases(512)))]
 
     #[test]
-    fn pool_matches_model_wheel(ops in proptest::collection::vec(op(), 1..150)) {
-        run::<Local>(Backend::Wheel, 1, ops)?;
+    fn pool_matches_model_wheel(
+        clock in clock(),
+        ops in proptest::collection::vec(op(), 1..150),
+    ) {
+        run::<Local>(Backend::Wheel, 1, clock, ops)?;
     }
 
     #[test]
-    fn pool_matches_model_highres(ops in proptest::collection::vec(op(), 1..150)) {
-        run::<Local>(Backend::Hires, 1, ops)?;
+    fn pool_matches_model_highres(
+        clock in clock(),
+        ops in proptest::collection::vec(op(), 1..150),
+    ) {
+        run::<Local>(Backend::Hires, 1, clock, ops)?;
     }
 
     #[test]
-    fn sharded_pool_matches_model_wheel(ops in proptest::collection::vec(op(), 1..150)) {
-        run::<Shared>(Backend::Wheel, 2, ops)?;
+    fn sharded_pool_matches_model_wheel(
+        clock in clock(),
+        ops in proptest::collection::vec(op(), 1..150),
+    ) {
+        run::<Shared>(Backend::Wheel, 2, clock, ops)?;
     }
 
     #[test]
-    fn sharded_pool_matches_model_highres(ops in proptest::collection::vec(op(), 1..150)) {
-        run::<Shared>(Backend::Hires, 2, ops)?;
+    fn sharded_pool_matches_model_highres(
+        clock in clock(),
+        ops in proptest::collection::vec(op(), 1..150),
+    ) {
+        run::<Shared>(Backend::Hires, 2, clock, ops)?;
     }
 }
 
@@ -709,9 +832,9 @@ fn ops_from_seed(seed: u64, len: usize) -> Vec<Op> {
 fn miri_cases() {
     for seed in [1] {
         let ops = || ops_from_seed(seed, 60);
-        run::<Local>(Backend::Wheel, 1, ops()).unwrap();
-        run::<Local>(Backend::Hires, 1, ops()).unwrap();
-        run::<Shared>(Backend::Wheel, 2, ops()).unwrap();
-        run::<Shared>(Backend::Hires, 2, ops()).unwrap();
+        run::<Local>(Backend::Wheel, 1, FROM_ZERO, ops()).unwrap();
+        run::<Local>(Backend::Hires, 1, FROM_ZERO, ops()).unwrap();
+        run::<Shared>(Backend::Wheel, 2, FROM_ZERO, ops()).unwrap();
+        run::<Shared>(Backend::Hires, 2, FROM_ZERO, ops()).unwrap();
     }
 }

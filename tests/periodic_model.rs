@@ -7,7 +7,9 @@
 //! (tick and overruns) delivered to the queue or passed to the callback,
 //! never early (tick <= now), on the grid (`d + j * period`), none lost, none
 //! twice; `is_pending` and `next_deadline` agree with the model. Both
-//! engines.
+//! engines; 1 ns, 7 ns and 1 µs ticks (see [`res`]): a schedule ends where
+//! its next expiry would pass the last tick the clock reaches, and a set
+//! for a later tick is `TooLate`.
 
 mod common;
 
@@ -31,9 +33,10 @@ enum Op {
     Stop(usize),
     Ack(usize),
     Advance(u64),
-    /// Moves the clock to tick `u64::MAX - x` (if later): schedules that
-    /// end because their next expiry would pass `u64::MAX`, periods
-    /// counted in the billions of billions.
+    /// Moves the clock to tick `last - x` (if later), where `last` is the
+    /// last tick the clock reaches (`u64::MAX` at 1 ns ticks): schedules
+    /// that end because their next expiry would pass it, periods counted
+    /// in the billions of billions.
     Jump(u64),
 }
 
@@ -49,6 +52,13 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// Tick lengths: mostly 1 ns, whose last tick is `u64::MAX`; otherwise
+/// 1 µs or 7 ns, whose clock ends in tick `u64::MAX / res` (cut short: 7
+/// does not divide `2^64`).
+fn res() -> impl Strategy<Value = u64> {
+    prop_oneof![2 => Just(1u64), 1 => Just(1_000u64), 1 => Just(7u64)]
+}
+
 #[derive(Debug, Clone, Default)]
 struct M {
     /// Next expiry while armed.
@@ -61,9 +71,12 @@ struct M {
 
 type Log = Arc<Mutex<Vec<(u32, u64, u64)>>>;
 
-fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
-    // 1 ns ticks: `Jump` reaches tick `u64::MAX`.
-    let (p, mock): (TimerPool<Local>, _) = pool::<Local>(b, 1, 0, MAX, N);
+/// `res`: tick length, ns. At 1 ns ticks `Jump` reaches tick `u64::MAX`;
+/// at longer ones the last tick, `u64::MAX / res`, is the end (cut short
+/// where `res` does not divide `2^64`).
+fn run(b: Backend, res: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let last = u64::MAX / res;
+    let (p, mock): (TimerPool<Local>, _) = pool::<Local>(b, res, 0, MAX, N);
     let evs = events(EVENT_TIMERS);
     let q = queue(64);
     let log: Log = Arc::default();
@@ -93,6 +106,15 @@ fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let Some(first) = now.checked_add(f) else {
                     continue;
                 };
+                if first > last {
+                    // A tick the clock never reaches: refused, whatever
+                    // the timer's state (the check comes first).
+                    let ev = spare.pop();
+                    let e = p.start_periodic(keys[i], Some(first), per, ev).unwrap_err();
+                    prop_assert_eq!(e.error, Error::TooLate);
+                    spare.extend(e.event);
+                    continue;
+                }
                 // An event delivered before is the test's to reuse.
                 if m[i].next.is_none() {
                     spare.extend(out.remove(&i));
@@ -121,6 +143,11 @@ fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let Some(tick) = now.checked_add(t) else {
                     continue;
                 };
+                if tick > last {
+                    let e = p.set_abs(keys[i], tick, None).unwrap_err();
+                    prop_assert_eq!(e.error, Error::TooLate);
+                    continue;
+                }
                 if m[i].next.is_none() {
                     spare.extend(out.remove(&i));
                 }
@@ -191,11 +218,11 @@ fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
             }
             Op::Advance(_) | Op::Jump(_) => {
                 let to = match op {
-                    Op::Advance(k) => now.saturating_add(k),
-                    Op::Jump(x) => (u64::MAX - x).max(now),
+                    Op::Advance(k) => now.saturating_add(k).min(last),
+                    Op::Jump(x) => last.saturating_sub(x).max(now),
                     _ => unreachable!(),
                 };
-                mock.increment(to - now);
+                mock.increment((to - now) * res);
                 now = to;
                 // The model's expiries of this pass, per timer.
                 let mut want: HashMap<usize, (u64, u64)> = HashMap::new();
@@ -205,12 +232,12 @@ fn run(b: Backend, ops: Vec<Op>) -> Result<(), TestCaseError> {
                         continue;
                     }
                     // In u128: the schedule ends where `d + (s + 1) * period`
-                    // passes `u64::MAX`.
+                    // passes the last tick.
                     let (next, skipped) = match (now - d).checked_div(t.period) {
                         None => (None, 0),
                         Some(s) => {
                             let next = u128::from(d) + u128::from(t.period) * (u128::from(s) + 1);
-                            (u64::try_from(next).ok(), s)
+                            (u64::try_from(next).ok().filter(|&n| n <= last), s)
                         }
                     };
                     t.next = next;
@@ -271,16 +298,18 @@ proptest! {
 
     #[test]
     fn periodic_and_callback_timers_match_the_model_wheel(
+        res in res(),
         ops in proptest::collection::vec(op(), 1..if cfg!(miri) { 20 } else { 100 })
     ) {
-        run(Backend::Wheel, ops)?;
+        run(Backend::Wheel, res, ops)?;
     }
 
     #[test]
     fn periodic_and_callback_timers_match_the_model_hires(
+        res in res(),
         ops in proptest::collection::vec(op(), 1..if cfg!(miri) { 20 } else { 100 })
     ) {
-        run(Backend::Hires, ops)?;
+        run(Backend::Hires, res, ops)?;
     }
 }
 
@@ -298,6 +327,8 @@ fn periods_skipped_before_the_schedule_ends_are_counted() {
             Op::Advance(24),
         ]
     };
-    run(Backend::Wheel, ops()).unwrap();
-    run(Backend::Hires, ops()).unwrap();
+    for res in [1, 1_000, 7] {
+        run(Backend::Wheel, res, ops()).unwrap();
+        run(Backend::Hires, res, ops()).unwrap();
+    }
 }

@@ -303,7 +303,164 @@ fn missed_periods_end_with_the_schedule<S: Sharing>(b: Backend) {
     assert_eq!((ev.tick(), ev.overruns()), (36, 0), "{b:?}: stopped");
 }
 
+/// A relative set whose tick would pass `u64::MAX` is [`Error::TooLate`]
+/// (found by the clock-extremes hunt): on a 1 ns pool 2 ticks before the
+/// end of the range, `set_rel(5)` saturated to tick `u64::MAX` and the
+/// range check, saturating too, let it through: the timer fired 2 ticks
+/// after the call where 5 were asked for, i.e. early. Same for
+/// `reset_rel` and `start_periodic` without a first tick. The event
+/// comes back in the error and the timer is left as it was.
+fn relative_set_past_the_end_of_the_ticks_is_too_late<S: Sharing>(b: Backend) {
+    let (p, mock) = pool::<S>(b, 1, 0, 1_000, 1);
+    let evs = events(1);
+    let q = queue(4);
+    let t = p.alloc(&q, 0).unwrap();
+    mock.increment(u64::MAX - 2);
+    let e = p.set_rel(t, 5, Some(evs.alloc().unwrap())).unwrap_err();
+    assert_eq!(e.error, Error::TooLate, "{b:?}: set_rel");
+    let ev = e.event.expect("the event comes back");
+    let e = p.start_periodic(t, None, 5, Some(ev)).unwrap_err();
+    assert_eq!(e.error, Error::TooLate, "{b:?}: start_periodic");
+    let ev = e.event.expect("the event comes back");
+    assert!(!p.is_pending(t).unwrap(), "{b:?}: left idle");
+    // The last representable tick is still fine, and reset_rel past it is not.
+    assert_eq!(p.set_rel(t, 2, Some(ev)).unwrap().tick, u64::MAX);
+    assert_eq!(p.reset_rel(t, 3), Err(Error::TooLate), "{b:?}: reset_rel");
+    mock.increment(1u64);
+    assert_eq!(p.expire(), 0, "{b:?}: not early");
+    mock.increment(1u64);
+    assert_eq!(p.expire(), 1, "{b:?}");
+    assert_eq!(q.pop().unwrap().tick(), u64::MAX);
+}
+
+/// A timer set for a tick that starts after `u64::MAX` ns of pool time,
+/// which the clock never reaches, is [`Error::TooLate`] (found by the
+/// clock-extremes hunt): on a 1 µs pool near the end of its clock the
+/// range check (`now + max_timeout`) let ticks past `u64::MAX / 1_000`
+/// through, and the timer never fired, not even with the clock at
+/// `u64::MAX` ns; `set_at_ns` and `set_after` for an instant within the
+/// last tick (after its start) rounded up to such a tick.
+fn set_on_a_tick_the_clock_never_reaches_is_too_late<S: Sharing>(b: Backend) {
+    const RES: u64 = 1_000;
+    let (p, mock) = pool::<S>(b, RES, 0, 1 << 40, 1);
+    let evs = events(1);
+    let q = queue(4);
+    let t = p.alloc(&q, 0).unwrap();
+    let last = u64::MAX / RES; // the tick of u64::MAX ns
+    mock.increment(u64::MAX - 5 * RES);
+    assert!(p.current_tick() < last);
+    let mut ev = evs.alloc().unwrap();
+    let d = std::time::Duration::from_nanos(5 * RES);
+    let sets: [(&str, &dyn Fn(Timeout) -> Result<_, _>); 4] = [
+        ("set_abs", &|ev| p.set_abs(t, last + 1, Some(ev))),
+        ("set_at_ns", &|ev| p.set_at_ns(t, u64::MAX, Some(ev))),
+        ("set_after", &|ev| p.set_after(t, d, Some(ev))),
+        ("set_rel", &|ev| p.set_rel(t, 1 << 39, Some(ev))),
+    ];
+    for (how, set) in sets {
+        let e = set(ev).unwrap_err();
+        assert_eq!(e.error, Error::TooLate, "{b:?}: {how}");
+        ev = e.event.expect("the event comes back");
+    }
+    assert!(!p.is_pending(t).unwrap(), "{b:?}: left idle");
+    // The last tick itself is reached, and fires.
+    assert_eq!(p.set_abs(t, last, Some(ev)).unwrap().tick, last);
+    assert_eq!(p.next_deadline(), Some(last));
+    mock.increment(5 * RES);
+    assert_eq!(p.current_tick(), last);
+    assert_eq!(p.expire(), 1, "{b:?}");
+    assert_eq!(q.pop().unwrap().tick(), last);
+}
+
+/// A periodic schedule ends where its next expiry would fall after the
+/// last tick the clock reaches (found by the clock-extremes hunt): on a
+/// 1 µs pool, whose clock ends in tick `u64::MAX / 1_000`, a periodic
+/// timer's next expiry past that tick kept it pending for ever, with
+/// `next_deadline` naming a tick that never comes, where a 1 ns pool ends
+/// the schedule (as at `u64::MAX`): event timers and callback timers.
+fn periodic_schedule_ends_at_the_last_tick<S: Sharing>(b: Backend) {
+    const RES: u64 = 1_000;
+    let (p, mock) = pool::<S>(b, RES, 0, 1 << 40, 2);
+    let evs = events(1);
+    let q = queue(4);
+    let t = p.alloc(&q, 0).unwrap();
+    let fired = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let f = fired.clone();
+    let c = p
+        .alloc_callback(1, move |_, e| f.lock().unwrap().push(e.tick))
+        .unwrap();
+    let last = u64::MAX / RES;
+    mock.increment(u64::MAX - 3 * RES); // tick last - 3
+    p.start_periodic(t, Some(last - 1), 5, Some(evs.alloc().unwrap()))
+        .unwrap();
+    p.start_periodic(c, Some(last - 2), 3, None).unwrap();
+    mock.increment(3 * RES); // u64::MAX ns: the last tick
+    assert_eq!(p.current_tick(), last);
+    assert_eq!(p.expire(), 1, "{b:?}");
+    assert_eq!(q.pop().unwrap().tick(), last - 1);
+    assert_eq!(*fired.lock().unwrap(), [last - 2], "{b:?}");
+    assert!(!p.is_pending(t).unwrap(), "{b:?}: event timer ended");
+    assert!(!p.is_pending(c).unwrap(), "{b:?}: callback timer ended");
+    assert_eq!(p.next_deadline(), None, "{b:?}");
+    assert_eq!(p.cancel(t).unwrap_err(), Error::AlreadyExpired);
+}
+
+/// The minimum timeout holds on the last tick, `u64::MAX` (found by the
+/// model test once its clock started near the end): the range check's
+/// `now + min_timeout` saturated, so on a 1 ns pool with a 1-tick minimum
+/// a set for the current tick `u64::MAX` passed and fired on the next
+/// pass, 0 ticks after the call. Now [`Error::TooEarly`], as at any other
+/// tick; the event comes back.
+fn min_timeout_holds_on_the_last_tick<S: Sharing>(b: Backend) {
+    let (p, mock) = pool::<S>(b, 1, 1, 1_000, 1);
+    let evs = events(1);
+    let q = queue(4);
+    let t = p.alloc(&q, 0).unwrap();
+    mock.increment(u64::MAX);
+    assert_eq!(p.current_tick(), u64::MAX);
+    let e = p
+        .set_abs(t, u64::MAX, Some(evs.alloc().unwrap()))
+        .unwrap_err();
+    assert_eq!(e.error, Error::TooEarly, "{b:?}: set_abs");
+    let e = p.set_rel(t, 0, e.event).unwrap_err();
+    assert_eq!(e.error, Error::TooEarly, "{b:?}: set_rel");
+    assert!(e.event.is_some(), "the event comes back");
+    assert!(!p.is_pending(t).unwrap(), "{b:?}: left idle");
+    assert_eq!(p.expire(), 0, "{b:?}: nothing fires");
+}
+
+/// `set_after` counts from the pool's time, which stands still while the
+/// clock steps back (found by the clock-extremes hunt): it counted from
+/// the clock's reading alone, so after a set at 100 µs and a step back to
+/// 90 µs, `set_after(5 µs)` asked for tick 95, before the shard's tick:
+/// [`Error::TooEarly`] for a delay above the minimum (0 here), which the
+/// docs say always passes it. Now the delay counts from the later of the
+/// reading and the start of the shard's tick: tick 105, as `set_rel(5)`.
+fn set_after_counts_from_the_pools_time_after_a_step_back<S: Sharing>(b: Backend) {
+    const RES: u64 = 1_000;
+    let (p, mock) = pool::<S>(b, RES, 0, 1_000, 1);
+    let evs = events(1);
+    let q = queue(4);
+    let t = p.alloc(&q, 0).unwrap();
+    mock.increment(100 * RES);
+    // The shard acts on tick 100 (a set takes its lock).
+    p.set_rel(t, 50, Some(evs.alloc().unwrap())).unwrap();
+    mock.decrement(10 * RES); // the clock steps back to 90 µs
+    let d = std::time::Duration::from_nanos(5 * RES);
+    let r = p.set_after(t, d, None).map(|a| a.tick).map_err(|e| e.error);
+    assert_eq!(r, Ok(105), "{b:?}");
+    mock.increment(14 * RES); // 104 µs
+    assert_eq!(p.expire(), 0, "{b:?}: not early");
+    mock.increment(RES);
+    assert_eq!(p.expire(), 1, "{b:?}");
+}
+
 for_all_pools!(
+    set_after_counts_from_the_pools_time_after_a_step_back,
+    min_timeout_holds_on_the_last_tick,
+    periodic_schedule_ends_at_the_last_tick,
+    relative_set_past_the_end_of_the_ticks_is_too_late,
+    set_on_a_tick_the_clock_never_reaches_is_too_late,
     missed_periods_end_with_the_schedule,
     cancel_after_expiry_is_sticky,
     destroy_refused_while_events_wait,
