@@ -626,7 +626,7 @@ impl<S: Sharing> TimerPool<S> {
             let Some(tick) = tick(now) else {
                 return Err(c.refusal(timer, Error::TooLate));
             };
-            c.set(timer, tick, &self.limits, &mut held, &mut replaced, period)?;
+            c.set(timer, tick, &mut held, &mut replaced, period)?;
             lowered = Self::lower_next_due(s, tick);
             Ok(tick)
         });
@@ -723,7 +723,7 @@ impl<S: Sharing> TimerPool<S> {
             let Some(tick) = tick(now) else {
                 return Err(c.refusal(timer, Error::TooLate));
             };
-            c.reset(timer, tick, &self.limits, armed_only)?;
+            c.reset(timer, tick, armed_only)?;
             Ok::<_, Error>((tick, Self::lower_next_due(s, tick)))
         })?;
         if S::SHARED && lowered {

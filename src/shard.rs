@@ -294,6 +294,46 @@ pub(crate) struct Due<S: Sharing> {
 /// Callbacks taken out for one pass.
 pub(crate) type Ready<S> = Vec<Due<S>>;
 
+/// The pool's limits that a shard checks each set against.
+#[derive(Clone, Copy)]
+struct Range {
+    min_ticks: u64,
+    max_ticks: u64,
+    /// `max_ticks - min_ticks` (a pool's limits have `min <= max`).
+    span: u64,
+    /// The last tick the clock reaches ([`Limits::last_tick`]): periodic
+    /// schedules end before a later one.
+    last: u64,
+}
+
+impl Range {
+    /// Why `tick` is refused at `now`, if it is: [`Error::TooEarly`] before
+    /// `now + min_timeout` (every tick, where that passes `u64::MAX`;
+    /// saturated, it let a set for the current tick through),
+    /// [`Error::TooLate`] after `now + max_timeout` or after the last tick
+    /// the clock reaches, whatever the maximum timeout.
+    fn refuses(self, tick: u64, now: u64) -> Option<Error> {
+        if now.checked_add(self.min_ticks).is_none_or(|lo| tick < lo) {
+            Some(Error::TooEarly)
+        } else if tick > now.saturating_add(self.max_ticks).min(self.last) {
+            Some(Error::TooLate)
+        } else {
+            None
+        }
+    }
+
+    /// Whether [`refuses`](Self::refuses) lets `tick` through at `now`,
+    /// in three compares and no overflow check: with `tick >= now`, `d =
+    /// tick - now` is exact, and `min <= d <= max` is one unsigned compare
+    /// of `d - min` (wrapping when `d < min`) against `max - min`; an
+    /// overflowing `now + min` means `d < min`.
+    #[inline(always)]
+    fn allows(self, tick: u64, now: u64) -> bool {
+        let d = tick.wrapping_sub(now);
+        tick >= now && d.wrapping_sub(self.min_ticks) <= self.span && tick <= self.last
+    }
+}
+
 pub(crate) struct ShardCore<S: Sharing> {
     /// The pool id and this shard's index, as keys carry them
     /// ([`key::place`](crate::key::place)).
@@ -303,9 +343,7 @@ pub(crate) struct ShardCore<S: Sharing> {
     cold: Vec<Cold<S>>,
     /// The shard's current tick: the highest reading it has acted on.
     now: u64,
-    /// The last tick the clock reaches ([`Limits::last_tick`]): periodic
-    /// schedules end before a later one.
-    last: u64,
+    range: Range,
     blocked: Vec<Blocked>,
     /// The queues the timers deliver to (see [`Slot::queue`]).
     queues: Queues,
@@ -358,12 +396,18 @@ fn forward(d: u64, period: u64, now: u64, last: u64) -> (Option<u64>, u64) {
 
 impl<S: Sharing> ShardCore<S> {
     pub(crate) fn new(pool: u64, shard: usize, limits: &Limits, capacity: usize) -> Self {
+        let range = Range {
+            min_ticks: limits.min_ticks,
+            max_ticks: limits.max_ticks,
+            span: limits.max_ticks.saturating_sub(limits.min_ticks),
+            last: limits.last_tick,
+        };
         ShardCore {
             place: crate::key::place(pool, shard),
             engine: Engine::new(limits.backend, capacity),
             cold: Vec::with_capacity(capacity),
             now: 0,
-            last: limits.last_tick,
+            range,
             blocked: Vec::new(),
             queues: Queues::default(),
             rearm: Vec::new(),
@@ -549,25 +593,23 @@ impl<S: Sharing> ShardCore<S> {
         Ok((Self::take_event(&mut whole.slot, t, tick), whole))
     }
 
-    /// Checks `tick` against the pool's limits, reporting a bad key first.
-    /// A tick past [`Limits::last_tick`] is [`Error::TooLate`] whatever the
-    /// maximum timeout: the clock never reaches it. Where `now +
-    /// min_timeout` passes `u64::MAX` every tick is [`Error::TooEarly`]
-    /// (saturated, it let a set for the current tick through).
+    /// Checks `tick` against the pool's limits at the shard's current tick
+    /// (see [`Range::refuses`]), reporting a bad key first.
     #[inline]
-    fn check_range(&self, t: TimerKey, tick: u64, now: u64, limits: &Limits) -> Result<(), Error> {
-        let early = now.checked_add(limits.min_ticks).is_none_or(|lo| tick < lo);
-        let range = if early {
-            Some(Error::TooEarly)
-        } else if tick > now.saturating_add(limits.max_ticks).min(limits.last_tick) {
-            Some(Error::TooLate)
-        } else {
-            None
-        };
-        match range {
-            None => Ok(()),
-            Some(e) => Err(self.refusal(t, e)),
+    fn check_range(&self, t: TimerKey, tick: u64) -> Result<(), Error> {
+        if !self.range.allows(tick, self.now) {
+            return Err(self.out_of_range(t, tick));
         }
+        debug_assert_eq!(self.range.refuses(tick, self.now), None);
+        Ok(())
+    }
+
+    /// Why `tick`, which [`Range::allows`] does not let through, is refused.
+    #[cold]
+    fn out_of_range(&self, t: TimerKey, tick: u64) -> Error {
+        let e = self.range.refuses(tick, self.now);
+        debug_assert!(e.is_some(), "Range::allows lets every allowed tick through");
+        self.refusal(t, e.unwrap_or(Error::TooLate))
     }
 
     /// `e`, or the key's error if `t` is a bad key (reported first).
@@ -592,12 +634,11 @@ impl<S: Sharing> ShardCore<S> {
         &mut self,
         t: TimerKey,
         tick: u64,
-        limits: &Limits,
         event: &mut Option<Held>,
         replaced: &mut Option<Timeout>,
         period: Option<u64>,
     ) -> Result<(), Error> {
-        self.check_range(t, tick, self.now, limits)?;
+        self.check_range(t, tick)?;
         self.set_in_range(t, tick, event, replaced, period)
     }
 
@@ -677,14 +718,8 @@ impl<S: Sharing> ShardCore<S> {
     /// with [`Error::AlreadyExpired`] after an expiry, [`Error::NotArmed`]
     /// otherwise.
     #[inline(always)]
-    pub(crate) fn reset(
-        &mut self,
-        t: TimerKey,
-        tick: u64,
-        limits: &Limits,
-        armed_only: bool,
-    ) -> Result<(), Error> {
-        self.check_range(t, tick, self.now, limits)?;
+    pub(crate) fn reset(&mut self, t: TimerKey, tick: u64, armed_only: bool) -> Result<(), Error> {
+        self.check_range(t, tick)?;
         // The engine knows whether the timer is armed (its state and the
         // pool's agree), so the pool's part of the entry, which may sit on
         // the entry's other cache line, is not touched.
@@ -910,7 +945,7 @@ impl<S: Sharing> ShardCore<S> {
             self.retry_blocked(&mut delivered);
         }
         let now = self.clamp(now);
-        let (place, last) = (self.place, self.last);
+        let (place, last) = (self.place, self.range.last);
         let ShardCore {
             engine,
             cold,
@@ -1087,7 +1122,7 @@ impl<S: Sharing> ShardCore<S> {
             return None;
         }
         if rearm && idle && periodic {
-            if let (Some(next), _) = forward(tick, cold.period, now, self.last) {
+            if let (Some(next), _) = forward(tick, cold.period, now, self.range.last) {
                 if let Ok(slot) = self.engine.get_mut(key) {
                     slot.state = State::ARMED;
                 }
@@ -1100,8 +1135,38 @@ impl<S: Sharing> ShardCore<S> {
 
 #[cfg(test)]
 mod tests {
-    use super::{forward, Queues};
-    use crate::TimeoutQueue;
+    use super::{forward, Queues, Range};
+    use crate::{Error, TimeoutQueue};
+    use proptest::prelude::*;
+
+    /// Ticks near both ends of the range and near each other.
+    fn tick() -> impl Strategy<Value = u64> {
+        prop_oneof![
+            0..64u64,
+            (0..64u64).prop_map(|x| u64::MAX - x),
+            (0..64u64).prop_map(|x| (1u64 << 62) + x),
+            any::<u64>(),
+        ]
+    }
+
+    proptest! {
+        /// The set path's three compares let through exactly the ticks the
+        /// range check in words allows (checked again in debug builds on
+        /// every set).
+        #[test]
+        fn range_allows_exactly_what_it_does_not_refuse(
+            now in tick(), tick in tick(), min in tick(), extra in tick(), last in tick(),
+        ) {
+            let max = min.saturating_add(extra);
+            let r = Range { min_ticks: min, max_ticks: max, span: max - min, last };
+            let refused = r.refuses(tick, now);
+            prop_assert_eq!(r.allows(tick, now), refused.is_none(), "{:?}", refused);
+            // What a set before `now + min` gets is TooEarly, whatever else.
+            if tick < now {
+                prop_assert_eq!(refused, Some(Error::TooEarly));
+            }
+        }
+    }
 
     #[test]
     fn queues_are_shared_by_index_counted_and_let_go_with_their_last_timer() {
