@@ -214,7 +214,9 @@ impl<S: Sharing> TimerPool<S> {
     /// Creates a pool of either kind (generic code's
     /// [`TimerPool::new`] / [`TimerPool::new_local`]): a shared pool gets
     /// [`PoolParams::shards`] shards (one per available core if 0), a private
-    /// pool one.
+    /// pool one. Errors: a parameter's, from [`PoolParams::validate`]
+    /// (nothing is allocated then), or [`Error::TooManyPools`] once the
+    /// process has created [`MAX_POOLS`](crate::MAX_POOLS) pools.
     ///
     /// ```
     /// use hrwheel::{Local, PoolParams, TimerPool};
