@@ -298,8 +298,8 @@ pub(crate) type Ready<S> = Vec<Due<S>>;
 #[derive(Clone, Copy)]
 struct Range {
     min_ticks: u64,
-    max_ticks: u64,
-    /// `max_ticks - min_ticks` (a pool's limits have `min <= max`).
+    /// `max_ticks - min_ticks` (a pool's limits have `min <= max`): the
+    /// maximum is `min_ticks + span`.
     span: u64,
     /// The last tick the clock reaches ([`Limits::last_tick`]): periodic
     /// schedules end before a later one.
@@ -313,9 +313,10 @@ impl Range {
     /// [`Error::TooLate`] after `now + max_timeout` or after the last tick
     /// the clock reaches, whatever the maximum timeout.
     fn refuses(self, tick: u64, now: u64) -> Option<Error> {
+        let max_ticks = self.min_ticks + self.span;
         if now.checked_add(self.min_ticks).is_none_or(|lo| tick < lo) {
             Some(Error::TooEarly)
-        } else if tick > now.saturating_add(self.max_ticks).min(self.last) {
+        } else if tick > now.saturating_add(max_ticks).min(self.last) {
             Some(Error::TooLate)
         } else {
             None
@@ -398,7 +399,6 @@ impl<S: Sharing> ShardCore<S> {
     pub(crate) fn new(pool: u64, shard: usize, limits: &Limits, capacity: usize) -> Self {
         let range = Range {
             min_ticks: limits.min_ticks,
-            max_ticks: limits.max_ticks,
             span: limits.max_ticks.saturating_sub(limits.min_ticks),
             last: limits.last_tick,
         };
@@ -1158,7 +1158,7 @@ mod tests {
             now in tick(), tick in tick(), min in tick(), extra in tick(), last in tick(),
         ) {
             let max = min.saturating_add(extra);
-            let r = Range { min_ticks: min, max_ticks: max, span: max - min, last };
+            let r = Range { min_ticks: min, span: max - min, last };
             let refused = r.refuses(tick, now);
             prop_assert_eq!(r.allows(tick, now), refused.is_none(), "{:?}", refused);
             // What a set before `now + min` gets is TooEarly, whatever else.
