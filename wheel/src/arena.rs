@@ -220,12 +220,13 @@ impl<T> IndexMut<usize> for Arena<T> {
 pub(crate) mod tests {
     use super::*;
 
-    pub(crate) fn entry(deadline: u64) -> Entry<u64> {
+    /// An unlinked entry holding `value`, for the crate's unit tests.
+    pub(crate) fn entry_of<T>(value: T, deadline: u64, seq: u64) -> Entry<T> {
         Entry {
-            value: deadline,
+            value,
             deadline,
             slack: 0,
-            seq: 0,
+            seq,
             prev: NIL,
             next: NIL,
             gen: NonZeroU32::MIN,
@@ -234,6 +235,11 @@ pub(crate) mod tests {
             moves: 0,
             pos: 0,
         }
+    }
+
+    /// An unlinked entry whose value is its deadline.
+    pub(crate) fn entry(deadline: u64) -> Entry<u64> {
+        entry_of(deadline, deadline, 0)
     }
 
     #[test]

@@ -185,22 +185,9 @@ impl List {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::num::NonZeroU32;
 
     fn entry(deadline: u64, seq: u64) -> Entry<()> {
-        Entry {
-            value: (),
-            deadline,
-            slack: 0,
-            seq,
-            prev: NIL,
-            next: NIL,
-            gen: NonZeroU32::MIN,
-            level: 0,
-            slot: 0,
-            moves: 0,
-            pos: 0,
-        }
+        crate::arena::tests::entry_of((), deadline, seq)
     }
 
     fn collect(list: &List, arena: &Arena<()>) -> Vec<(u64, u64)> {
