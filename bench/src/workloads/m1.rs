@@ -479,18 +479,32 @@ fn heap_churn(
     Ok(out)
 }
 
-/// Every run of every variant at every thread count (runs interleaved
-/// across variants, order rotated); `progress` is told what runs next.
-pub fn run(p: &Params, mut progress: impl FnMut(&str)) -> Result<Vec<Outcome>, CheckError> {
-    let mut all = Vec::new();
-    for &t in &p.threads {
-        for r in 0..p.runs {
-            for k in 0..Variant::ALL.len() {
-                let v = Variant::ALL[(k + r) % Variant::ALL.len()];
-                progress(&format!("M1 · {} · T = {t} · run {}", v.label(), r + 1));
-                all.push(run_once(p, v, t)?);
+/// The order [`run`] measures in: `(run, variant, threads)`. The runs are
+/// interleaved across thread counts as well as variants, and both orders
+/// rotate from run to run, so that a machine whose speed drifts during the
+/// minute M1 takes (a shared VM does) shifts every row alike instead of
+/// biasing the scaling ratio: run `r` does every thread count once, each
+/// with every variant.
+pub fn schedule(p: &Params) -> Vec<(usize, Variant, usize)> {
+    let (nt, nv) = (p.threads.len(), Variant::ALL.len());
+    let mut order = Vec::with_capacity(steps(p));
+    for r in 0..p.runs {
+        for i in 0..nt {
+            for k in 0..nv {
+                order.push((r, Variant::ALL[(k + r) % nv], p.threads[(i + r) % nt]));
             }
         }
+    }
+    order
+}
+
+/// Every run of every variant at every thread count, in the order of
+/// [`schedule`]; `progress` is told what runs next.
+pub fn run(p: &Params, mut progress: impl FnMut(&str)) -> Result<Vec<Outcome>, CheckError> {
+    let mut all = Vec::new();
+    for (r, v, t) in schedule(p) {
+        progress(&format!("M1 · {} · T = {t} · run {}", v.label(), r + 1));
+        all.push(run_once(p, v, t)?);
     }
     Ok(all)
 }
@@ -529,7 +543,8 @@ pub fn markdown(p: &Params, all: &[Outcome]) -> String {
          T threads, {} timers each (alloc_on the thread's own shard), timeouts uniform \
          [{}, {}] ms at 1 ms resolution on the TSC clock; each thread resets a random own \
          timer (`set_rel(.., None)`) and every {} resets runs `expire_shard(own)` and \
-         re-arms what expired from the popped events; {} ms per run, median of {} runs. \
+         re-arms what expired from the popped events; {} ms per run, median of {} runs, \
+         the runs of every variant and thread count interleaved. \
          Ops = resets + expiries of all threads; ops/s over the wall time of the timed \
          loop; scaling = ops/s(T) / ops/s(1) of the same variant (limit T). CPU ns/op is \
          the threads' CPU time per op (time descheduled left out); CPU scaling = T × CPU \
@@ -638,6 +653,31 @@ pub fn mops(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn schedule_runs_each_pair_once_per_run_and_rotates_the_thread_counts() {
+        let p = Params {
+            threads: vec![1, 2],
+            runs: 5,
+            ..Params::reference()
+        };
+        let order = schedule(&p);
+        assert_eq!(order.len(), steps(&p));
+        for r in 0..p.runs {
+            let this: Vec<_> = order.iter().filter(|o| o.0 == r).collect();
+            for v in Variant::ALL {
+                for &t in &p.threads {
+                    let n = this.iter().filter(|o| o.1 == v && o.2 == t).count();
+                    assert_eq!(n, 1, "run {r}, {v:?}, T = {t}");
+                }
+            }
+        }
+        // Neither thread count always goes first.
+        let first: Vec<usize> = (0..p.runs)
+            .map(|r| order.iter().find(|o| o.0 == r).unwrap().2)
+            .collect();
+        assert!(first.contains(&1) && first.contains(&2), "{first:?}");
+    }
 
     #[test]
     fn tiny_run_accounts_for_every_timer() {
